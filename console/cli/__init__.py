@@ -1,0 +1,1 @@
+"""The ``mfconsole`` command line."""
