@@ -1,0 +1,508 @@
+"""The console side of MFL/1: one request at a time, STOP at any moment, mutual authentication.
+
+Threads: the transport's reader thread decodes frames and completes waiting
+requests; a dispatcher thread hands events to subscribers (so a slow subscriber
+never delays a reply); a keep-alive thread feeds the device's watchdog while test
+stimulation runs. Callers may use the client from any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from . import auth
+from .crc import crc16_ccitt_false
+from .errors import (
+    AuthenticationError,
+    DeviceRefused,
+    LinkLost,
+    LockedOut,
+    PortError,
+    ProtocolViolation,
+    ReadBackMismatch,
+    refusal_from,
+)
+from .events import LinkDown, Notice, decode_event
+from .frame import Frame, build_wire
+from .framing import FrameDecoder
+from .keystore import KeyStore, KeyStoreError
+from .messages import (
+    Amplitude,
+    AuthRequest,
+    AuthResponse,
+    ErrorPayload,
+    GetLogRequest,
+    HelloRequest,
+    Identity,
+    ImpedanceResult,
+    Limits,
+    LogEntry,
+    LogPage,
+    MeasureImpedanceRequest,
+    PingResponse,
+    ReadProgramResponse,
+    SetTimeRequest,
+    SlotRequest,
+    Status,
+    StimStopped,
+    StopResponse,
+    TestStimStart,
+    TherapyStartResponse,
+    WriteProgramRequest,
+    WriteProgramResponse,
+)
+from .protocol import (
+    BIPOLAR_PAIRS,
+    IMPEDANCE_TIMEOUT_PER_MEASUREMENT_S,
+    MAX_LOG_PAGE,
+    ORDINARY_TIMEOUT_S,
+    PROTOCOL_VERSION,
+    RETRANSMISSIONS,
+    SEQ_MAX,
+    ErrorCode,
+    ImpedanceMode,
+    Kind,
+    Opcode,
+)
+from .trace import TraceRecord
+from .transport import SerialTransport
+
+DEFAULT_BAUD = 115200
+_log = logging.getLogger(__name__)
+FLUSH = b"\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Response timeouts of spec section 3 (tests may lengthen them, never the device)."""
+
+    ordinary_s: float = ORDINARY_TIMEOUT_S
+    per_measurement_s: float = IMPEDANCE_TIMEOUT_PER_MEASUREMENT_S
+    retransmissions: int = RETRANSMISSIONS
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedProgram:
+    """A program the device holds, proven by a byte-for-byte read-back."""
+
+    slot: int
+    program: bytes
+    crc: int
+
+
+class _Pending:
+    __slots__ = ("done", "opcode", "reply")
+
+    def __init__(self, opcode: int) -> None:
+        self.opcode = opcode
+        self.done = threading.Event()
+        self.reply: Frame | None = None
+
+
+class DeviceClient:
+    """An authenticated MFL/1 connection. Create with ``DeviceClient.connect(...)``."""
+
+    def __init__(self, port: str, key_store: KeyStore | None, *, baud: int = DEFAULT_BAUD,
+                 timeouts: Timeouts = Timeouts(),
+                 trace: Callable[[TraceRecord], None] | None = None,
+                 transport_factory: Callable[..., SerialTransport] = SerialTransport) -> None:
+        self.port = port
+        self.timeouts = timeouts
+        self._key_store = key_store
+        self._trace = trace
+        self._transport = transport_factory(port, baud, self._on_bytes, self._on_port_lost)
+        self._decoder = FrameDecoder()
+        self._request_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._pending: dict[int, _Pending] = {}
+        self._seq = 0
+        self._ks: bytes | None = None
+        self._lost: str | None = None
+        self._closed = False
+        self._last_tx = 0.0
+        self._subscribers: list[Callable[[Notice], None]] = []
+        self._notices: queue.SimpleQueue[Notice | None] = queue.SimpleQueue()
+        self._dispatcher = threading.Thread(target=self._dispatch_loop, daemon=True,
+                                            name="mfl1-events")
+        self._keepalive = _KeepAlive(self)
+        self.identity: Identity | None = None
+        self.limits: Limits | None = None
+
+    # -- connection -----------------------------------------------------------------------
+
+    @classmethod
+    def connect(cls, port: str, key_store: KeyStore, **options: object) -> DeviceClient:
+        """Open the port, authenticate mutually and read the device's limits."""
+        client = cls(port, key_store, **options)  # type: ignore[arg-type]
+        client.open()
+        return client
+
+    @property
+    def authenticated(self) -> bool:
+        return self._ks is not None
+
+    def open(self, authenticate: bool = True) -> None:
+        """Open the port and say HELLO; authenticate unless only STOP/PING are wanted.
+
+        STOP needs no key: stopping is the safe state, so it must work even when the
+        key store cannot supply one.
+        """
+        self._transport.open()
+        self._dispatcher.start()
+        try:
+            self._transport.write(FLUSH)
+            if authenticate:
+                self._handshake()
+                self.limits = self.get_limits()
+            else:
+                self._hello()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the port. Does not stop stimulation: call ``stop()`` first for that."""
+        if self._closed:
+            return
+        self._closed = True
+        self._keepalive.cancel()
+        self._transport.close()
+        self._fail_pending()
+        self._notices.put(None)
+
+    def __enter__(self) -> DeviceClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def connected(self) -> bool:
+        return not self._closed and self._lost is None and self._ks is not None
+
+    @property
+    def link_errors(self) -> int:
+        """Frames this side discarded (bad COBS, CRC, MAC)."""
+        return self._decoder.errors
+
+    def subscribe(self, callback: Callable[[Notice], None]) -> Callable[[], None]:
+        """Receive device events and LinkDown notices; returns the unsubscribe function."""
+        with self._state_lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._state_lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _hello(self) -> Identity:
+        """HELLO with seq 1: ends any earlier session and test stimulation on the device."""
+        self._keepalive.cancel()
+        with self._state_lock:
+            self._ks = None
+            self._seq = 0
+        identity = Identity.decode(self._exchange_locked(Opcode.HELLO, HelloRequest().encode()))
+        if identity.protocol != PROTOCOL_VERSION:
+            raise ProtocolViolation(f"device speaks MFL/{identity.protocol}, not MFL/1")
+        self.identity = identity
+        return identity
+
+    def _handshake(self) -> None:
+        """HELLO then AUTH, verifying the device's tag: a rogue device is dropped."""
+        identity = self._hello()
+        if self._key_store is None:
+            raise AuthenticationError(f"no key store to authenticate device {identity.serial}")
+        try:
+            key = self._key_store.key_for(identity.serial).reveal()
+        except KeyStoreError as exc:
+            raise AuthenticationError(str(exc)) from None
+        nonce_c = os.urandom(auth.NONCE_SIZE)
+        request = AuthRequest(nonce_c, auth.console_tag(key, identity.nonce_d, nonce_c))
+        try:
+            reply = AuthResponse.decode(self._exchange_locked(Opcode.AUTH, request.encode()))
+        except LockedOut as exc:
+            raise AuthenticationError(
+                f"device {identity.serial} has locked authentication for {exc.extra} s "
+                "after repeated failures") from None
+        except DeviceRefused as exc:
+            if exc.code == ErrorCode.AUTH_FAILED:
+                raise AuthenticationError(
+                    f"device {identity.serial} rejected the pairing key") from None
+            raise
+        expected = auth.device_tag(key, nonce_c, identity.nonce_d)
+        if not auth.tags_equal(reply.tag_d, expected):
+            raise AuthenticationError(
+                f"device claiming serial {identity.serial} failed to prove it holds the "
+                "pairing key; connection dropped")
+        with self._state_lock:
+            self._ks = auth.session_key(key, identity.nonce_d, nonce_c)
+
+    # -- requests -------------------------------------------------------------------------
+
+    def ping(self) -> int:
+        return PingResponse.decode(self._request(Opcode.PING)).uptime_ms
+
+    def get_status(self) -> Status:
+        return Status.decode(self._request(Opcode.GET_STATUS))
+
+    def get_limits(self) -> Limits:
+        return Limits.decode(self._request(Opcode.GET_LIMITS))
+
+    def measure_impedance(self, lead_mask: int = 0b11,
+                          mode: ImpedanceMode = ImpedanceMode.MONOPOLAR) -> ImpedanceResult:
+        if lead_mask not in (1, 2, 3):
+            raise ValueError(f"lead mask {lead_mask} must select lead 0, lead 1 or both")
+        per_lead = len(BIPOLAR_PAIRS) if mode == ImpedanceMode.BIPOLAR else 4
+        count = per_lead * bin(lead_mask).count("1")
+        timeout = self.timeouts.ordinary_s + count * self.timeouts.per_measurement_s
+        payload = MeasureImpedanceRequest(lead_mask, mode).encode()
+        return ImpedanceResult.decode(self._request(Opcode.MEASURE_IMPEDANCE, payload, timeout))
+
+    def read_program(self, slot: int) -> ReadProgramResponse:
+        reply = ReadProgramResponse.decode(self._request(Opcode.READ_PROGRAM,
+                                                         SlotRequest(slot).encode()))
+        if reply.slot != slot:
+            raise ProtocolViolation(f"asked for slot {slot}, device answered slot {reply.slot}")
+        return reply
+
+    def write_program(self, slot: int, program: bytes) -> WriteProgramResponse:
+        payload = WriteProgramRequest(slot, program).encode()
+        return WriteProgramResponse.decode(self._request(Opcode.WRITE_PROGRAM, payload))
+
+    def apply_program(self, slot: int, program: bytes) -> AppliedProgram:
+        """Write, read back and compare every byte; only a match counts as applied."""
+        written = self.write_program(slot, program)
+        expected_crc = crc16_ccitt_false(program)
+        if written.slot != slot or written.crc != expected_crc:
+            raise ReadBackMismatch(
+                f"device acknowledged slot {written.slot} with CRC {written.crc:#06x}, "
+                f"expected slot {slot} with CRC {expected_crc:#06x}; program NOT applied")
+        stored = self.read_program(slot)
+        if stored.program != program or stored.crc != expected_crc:
+            differing = [i for i, (a, b) in enumerate(zip(stored.program, program, strict=True))
+                         if a != b]
+            raise ReadBackMismatch(
+                f"read-back of slot {slot} differs from what was written at bytes "
+                f"{differing}; program NOT applied")
+        return AppliedProgram(slot, program, expected_crc)
+
+    def start_test_stim(self, stimulus: TestStimStart) -> None:
+        """Start test stimulation; a keep-alive feeds the watchdog until it stops."""
+        self._request(Opcode.TEST_STIM_START, stimulus.encode())
+        watchdog_ms = self.limits.watchdog_ms if self.limits else 1000
+        self._keepalive.start(watchdog_ms / 4000)
+
+    def adjust_test_stim(self, amp_ua: int) -> int:
+        reply = self._request(Opcode.TEST_STIM_ADJUST, Amplitude(amp_ua).encode())
+        return Amplitude.decode(reply).amp_ua
+
+    def stop(self) -> int:
+        """Send STOP now, from any thread, even while another request waits.
+
+        Returns the device's previous state. Raises LinkLost if no device confirms.
+        """
+        self._keepalive.cancel()
+        payload = self._exchange(self._take_seq(), Opcode.STOP, b"", self.timeouts.ordinary_s)
+        return StopResponse.decode(payload).previous_state
+
+    def start_therapy(self, slot: int) -> int:
+        reply = self._request(Opcode.THERAPY_START, SlotRequest(slot).encode())
+        return TherapyStartResponse.decode(reply).session_s
+
+    def get_log(self, first_index: int, max_count: int = MAX_LOG_PAGE) -> LogPage:
+        payload = GetLogRequest(first_index, max_count).encode()
+        return LogPage.decode(self._request(Opcode.GET_LOG, payload))
+
+    def iter_log(self, first_index: int = 0) -> Iterator[tuple[LogEntry, int]]:
+        """Every log entry from ``first_index`` on, with the device's total for progress."""
+        index = first_index
+        while True:
+            page = self.get_log(index)
+            for entry in page.entries:
+                yield entry, page.total
+            if not page.entries:
+                return
+            index = page.entries[-1].index + 1
+
+    def set_time(self, unix_seconds: int | None = None) -> int:
+        now = int(time.time()) if unix_seconds is None else unix_seconds
+        self._request(Opcode.SET_TIME, SetTimeRequest(now).encode())
+        return now
+
+    # -- exchange machinery ---------------------------------------------------------------
+
+    def _request(self, opcode: Opcode, payload: bytes = b"",
+                 timeout: float | None = None) -> bytes:
+        with self._request_lock:
+            if self._seq >= SEQ_MAX - 1:
+                self._handshake()  # a fresh session before seq would wrap (ends test stim)
+            return self._exchange_locked(opcode, payload, timeout)
+
+    def _exchange_locked(self, opcode: Opcode, payload: bytes,
+                         timeout: float | None = None) -> bytes:
+        return self._exchange(self._take_seq(), opcode, payload,
+                              self.timeouts.ordinary_s if timeout is None else timeout)
+
+    def _take_seq(self) -> int:
+        with self._state_lock:
+            self._seq = self._seq % SEQ_MAX + 1
+            return self._seq
+
+    def _exchange(self, seq: int, opcode: Opcode, payload: bytes, timeout: float) -> bytes:
+        """Send one request and wait for its reply, retransmitting the same bytes."""
+        self._raise_if_down()
+        with self._state_lock:
+            ks = self._ks
+            pending = self._pending[seq] = _Pending(opcode)
+        wire = build_wire(Kind.REQUEST, seq, opcode, payload, ks)
+        try:
+            for _attempt in range(1 + self.timeouts.retransmissions):
+                self._send(wire, seq, opcode, payload, ks is not None)
+                if pending.done.wait(timeout):
+                    break
+            else:
+                self._link_lost(f"no reply to {opcode.name} after "
+                                f"{self.timeouts.retransmissions} retransmissions")
+        finally:
+            with self._state_lock:
+                self._pending.pop(seq, None)
+        reply = pending.reply
+        if reply is None:
+            self._raise_if_down()
+            raise LinkLost("connection closed")
+        if reply.kind == Kind.ERROR:
+            raise refusal_from(opcode, ErrorPayload.decode(reply.payload))
+        return reply.payload
+
+    def _send(self, wire: bytes, seq: int, opcode: int, payload: bytes, mac: bool) -> None:
+        try:
+            self._transport.write(wire)
+        except PortError as exc:
+            self._link_lost(str(exc))
+        self._last_tx = time.monotonic()
+        if self._trace is not None:
+            frame = Frame(Kind.REQUEST, seq, opcode, payload, b"" if mac else None)
+            self._trace(TraceRecord("tx", frame))
+
+    def _raise_if_down(self) -> None:
+        if self._lost is not None:
+            raise LinkLost(self._lost)
+        if self._closed:
+            raise LinkLost("connection closed")
+
+    def _link_lost(self, reason: str) -> None:
+        """Mark the link down, wake every waiter, tell subscribers, and raise."""
+        first = False
+        with self._state_lock:
+            if self._lost is None:
+                self._lost = reason
+                first = True
+        if first:
+            self._keepalive.cancel()
+            self._fail_pending()
+            self._notices.put(LinkDown(reason))
+            threading.Thread(target=self._transport.close, daemon=True).start()
+        raise LinkLost(self._lost or reason)
+
+    def _fail_pending(self) -> None:
+        with self._state_lock:
+            waiting = list(self._pending.values())
+        for pending in waiting:
+            pending.done.set()
+
+    # -- receive path (reader thread) -----------------------------------------------------
+
+    def _on_bytes(self, data: bytes) -> None:
+        for frame in self._decoder.feed(data):
+            self._on_frame(frame)
+
+    def _on_frame(self, frame: Frame) -> None:
+        ks = self._ks
+        if ks is not None and not frame.mac_valid(ks):
+            self._decoder.errors += 1
+            self._traced("rx", frame, "discarded: MAC missing or wrong")
+            return
+        if ks is None and frame.has_mac:
+            self._decoder.errors += 1
+            self._traced("rx", frame, "discarded: MAC before authentication")
+            return
+        self._traced("rx", frame)
+        if frame.kind == Kind.EVENT:
+            event = decode_event(frame)
+            if event is not None:
+                if isinstance(event, StimStopped):
+                    self._keepalive.cancel()
+                self._notices.put(event)
+            return
+        if frame.kind in (Kind.RESPONSE, Kind.ERROR):
+            with self._state_lock:
+                pending = self._pending.get(frame.seq)
+            if pending is not None and pending.opcode == frame.opcode and not pending.done.is_set():
+                pending.reply = frame
+                pending.done.set()
+
+    def _traced(self, direction: str, frame: Frame, note: str = "") -> None:
+        if self._trace is not None:
+            self._trace(TraceRecord(direction, frame, note))
+
+    def _on_port_lost(self, error: Exception) -> None:
+        with contextlib.suppress(LinkLost):
+            self._link_lost(str(error))
+
+    def _dispatch_loop(self) -> None:
+        while (notice := self._notices.get()) is not None:
+            with self._state_lock:
+                subscribers = list(self._subscribers)
+            for callback in subscribers:
+                try:
+                    callback(notice)
+                except Exception:  # a broken subscriber must not silence the others
+                    _log.exception("event subscriber failed on %r", notice)
+
+
+class _KeepAlive:
+    """Feeds the device's watchdog with PING while test stimulation runs and the link is idle."""
+
+    def __init__(self, client: DeviceClient) -> None:
+        self._client = client
+        self._wake = threading.Condition()
+        self._generation = 0
+
+    def start(self, interval_s: float) -> None:
+        with self._wake:
+            self._generation += 1
+            generation = self._generation
+        threading.Thread(target=self._run, args=(generation, interval_s), daemon=True,
+                         name="mfl1-keepalive").start()
+
+    def cancel(self) -> None:
+        with self._wake:
+            self._generation += 1
+            self._wake.notify_all()
+
+    def _run(self, generation: int, interval_s: float) -> None:
+        client = self._client
+        while True:
+            with self._wake:
+                self._wake.wait(interval_s)
+                if generation != self._generation:
+                    return
+            if time.monotonic() - client._last_tx < interval_s:
+                continue
+            if not client._request_lock.acquire(timeout=interval_s):
+                continue  # another request is in flight: its frames feed the watchdog
+            try:
+                client._exchange_locked(Opcode.PING, b"")
+            except (LinkLost, DeviceRefused, PortError):
+                return
+            finally:
+                client._request_lock.release()
