@@ -1,0 +1,58 @@
+"""The static checks: a whole program, or a test stimulus, against device and clinic limits."""
+
+from __future__ import annotations
+
+from console.program import LeadProgram, Program, TestStimulus
+
+from .context import LeadSetting, RuleContext
+from .rules_clinical import (
+    Impedances,
+    charge_density_rules,
+    impedance_rules,
+    soft_maximum_rules,
+)
+from .rules_device import lead_rules, program_rules, stimulus_rules
+from .verdict import Finding, Severity, Verdict
+
+
+def _active_lead(ctx: RuleContext, lead: LeadSetting,
+                 impedances: Impedances | None) -> list[Finding]:
+    return [*lead_rules(ctx, lead), *charge_density_rules(ctx, lead),
+            *impedance_rules(ctx, lead, impedances), *soft_maximum_rules(ctx, lead)]
+
+
+def _parked(lead: LeadProgram, setting: LeadSetting) -> list[Finding]:
+    if lead == LeadProgram.off():
+        return []
+    return [Finding(Severity.INFO, "lead_off", setting.field("enabled"), False, None, "",
+                    f"{setting.title} lead is off: its settings (electrodes {lead.anode}–"
+                    f"{lead.cathode}, {lead.amplitude_ma} mA, {lead.pulse_width_us} µs) are "
+                    f"not stored on the device.")]
+
+
+def _zero_amplitude(setting: LeadSetting) -> list[Finding]:
+    if setting.amplitude_ua != 0:
+        return []
+    return [Finding(Severity.INFO, "zero_amplitude", setting.field("amplitude_ma"),
+                    setting.amplitude_ma, None, "mA",
+                    f"{setting.title} lead is on at {setting.amplitude_ma} mA: it will not "
+                    f"stimulate.")]
+
+
+def check_program(ctx: RuleContext, program: Program,
+                  impedances: Impedances | None = None) -> Verdict:
+    findings: list[Finding] = []
+    for index, lead in enumerate(program.leads):
+        setting = LeadSetting.of_program(index, lead)
+        if lead.enabled:
+            findings += _active_lead(ctx, setting, impedances) + _zero_amplitude(setting)
+        else:
+            findings += _parked(lead, setting)
+    return Verdict(tuple(findings + program_rules(ctx, program)))
+
+
+def check_stimulus(ctx: RuleContext, stimulus: TestStimulus,
+                   impedances: Impedances | None = None) -> Verdict:
+    """A test stimulus's own values, without the start and titration rules."""
+    setting = LeadSetting.of_test(stimulus)
+    return Verdict(tuple(stimulus_rules(ctx, stimulus) + _active_lead(ctx, setting, impedances)))
