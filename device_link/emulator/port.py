@@ -1,0 +1,328 @@
+"""Where the emulated device meets the wire: a pseudo-terminal or a TCP socket.
+
+Input is read on its own thread and handed straight to the device, so a STOP is
+acted on the moment its frame is decoded. Output goes through a writer thread
+that can pace bytes at a baud rate (10 bits per byte, as 8N1 on a UART) so line-
+rate timing can be measured; STOP's reply is put at the head of its queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import socket
+import threading
+import time
+import tty
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..frame import Frame
+from ..protocol import Kind
+from .trace import ProtocolTrace
+
+READ_SIZE = 4096
+WRITE_STALL_S = 2.0  # output the far end does not take for this long is dropped
+MAX_QUEUED = 1024
+PACE_CHUNK_S = 0.002  # pacing granularity: about 2 ms of line time per write
+
+OnBytes = Callable[[bytes, float], None]
+
+
+class Port(Protocol):
+    """What the engine needs from a port."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    def send(self, wire: bytes, frame: Frame, note: str, urgent: bool,
+             not_before: float) -> None: ...
+
+    def disconnect(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(slots=True)
+class _Item:
+    wire: bytes
+    frame: Frame
+    note: str
+    not_before: float
+
+
+class Writer:
+    """The output thread: queue, optional delay, optional pacing, trace at write time."""
+
+    def __init__(self, write: Callable[[bytes], bool], trace: ProtocolTrace,
+                 pace_baud: int | None, name: str) -> None:
+        self._write = write
+        self._trace = trace
+        self._byte_s = 10.0 / pace_baud if pace_baud else 0.0
+        self._chunk = max(1, int(PACE_CHUNK_S / self._byte_s)) if pace_baud else 0
+        self._queue: deque[_Item] = deque()
+        self._cond = threading.Condition()
+        self._closing = False
+        self._line_free_at = 0.0
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def put(self, wire: bytes, frame: Frame, note: str, urgent: bool, not_before: float) -> None:
+        item = _Item(wire, frame, note, not_before)
+        with self._cond:
+            if len(self._queue) >= MAX_QUEUED:
+                self._drop_one()
+            if urgent:
+                self._queue.appendleft(item)
+            else:
+                self._queue.append(item)
+            self._cond.notify()
+
+    def _drop_one(self) -> None:
+        """Make room, losing an event rather than a reply when possible."""
+        for index, queued in enumerate(self._queue):
+            if queued.frame.kind == Kind.EVENT:
+                del self._queue[index]
+                break
+        else:
+            queued = self._queue.popleft()
+        self._trace.frame("tx", queued.frame, mac_valid=True if queued.frame.has_mac else None,
+                          note="not sent: output queue full")
+
+    def close(self) -> None:
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    def _wait_until(self, when: float) -> bool:
+        """Wait for ``when`` (perf_counter); False if closing."""
+        with self._cond:
+            while not self._closing:
+                left = when - time.perf_counter()
+                if left <= 0:
+                    return True
+                self._cond.wait(left)
+            return False
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closing:
+                    self._cond.wait()
+                if self._closing:
+                    return
+                item = self._queue.popleft()
+            if item.not_before > time.perf_counter() and not self._wait_until(item.not_before):
+                return
+            sent = self._send(item.wire)
+            note = item.note if sent else "not sent: port closed or not read"
+            self._trace.frame("tx", item.frame, mac_valid=True if item.frame.has_mac else None,
+                              note=note)
+
+    def _send(self, wire: bytes) -> bool:
+        if not self._byte_s:
+            return self._write(wire)
+        for start in range(0, len(wire), self._chunk):
+            piece = wire[start:start + self._chunk]
+            if self._line_free_at > time.perf_counter() and not self._wait_until(
+                    self._line_free_at):
+                return False
+            if not self._write(piece):
+                return False
+            self._line_free_at = max(self._line_free_at, time.perf_counter()) \
+                + len(piece) * self._byte_s
+        return True
+
+
+class PtyPort:
+    """A pseudo-terminal: the console opens the slave path as it would a serial adapter.
+
+    The slave stays open here too (raw mode), so the master never sees EIO while no
+    console holds the port, and the path stays valid until ``close``.
+    """
+
+    def __init__(self, on_bytes: OnBytes, trace: ProtocolTrace, pace_baud: int | None) -> None:
+        self._on_bytes = on_bytes
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)
+        os.set_blocking(self._master, False)
+        self.path = os.ttyname(self._slave)
+        self._wake_r, self._wake_w = os.pipe()
+        self._closed = False
+        self._writer = Writer(self._write, trace, pace_baud, f"emulator-writer {self.path}")
+        self._reader = threading.Thread(target=self._read_loop, daemon=True,
+                                        name=f"emulator-reader {self.path}")
+        self._writer.start()
+        self._reader.start()
+
+    @property
+    def url(self) -> str:
+        return self.path
+
+    @property
+    def connected(self) -> bool:
+        return not self._closed
+
+    def send(self, wire: bytes, frame: Frame, note: str, urgent: bool,
+             not_before: float) -> None:
+        self._writer.put(wire, frame, note, urgent, not_before)
+
+    def _read_loop(self) -> None:
+        while True:
+            readable, _, _ = select.select([self._master, self._wake_r], [], [])
+            if self._wake_r in readable:
+                return
+            try:
+                data = os.read(self._master, READ_SIZE)
+            except BlockingIOError:
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            self._on_bytes(data, time.perf_counter())
+
+    def _write(self, data: bytes) -> bool:
+        view = memoryview(data)
+        deadline = time.monotonic() + WRITE_STALL_S
+        while view:
+            try:
+                view = view[os.write(self._master, view):]
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                readable, _, _ = select.select([self._wake_r], [self._master], [], left)
+                if readable:
+                    return False
+            except OSError:
+                return False
+        return True
+
+    def disconnect(self) -> None:
+        """The cable is pulled: the port goes away."""
+        self.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        os.write(self._wake_w, b"x")
+        self._writer.close()
+        if self._reader is not threading.current_thread():
+            self._reader.join(timeout=5)
+        for fd in (self._master, self._slave, self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class TcpPort:
+    """A TCP listener (``socket://HOST:PORT``); one console connection at a time.
+
+    A new connection replaces the previous one, as plugging the cable into another
+    computer would; ``disconnect`` drops the present connection and keeps listening.
+    """
+
+    def __init__(self, host: str, port: int, on_bytes: OnBytes, on_connect: Callable[[], None],
+                 trace: ProtocolTrace, pace_baud: int | None) -> None:
+        self._on_bytes = on_bytes
+        self._on_connect = on_connect
+        self._trace = trace
+        self._listener = socket.create_server((host, port))
+        self.host, self.port = self._listener.getsockname()[:2]
+        self._conn: socket.socket | None = None
+        self._conn_lock = threading.Lock()
+        self._wake_r, self._wake_w = os.pipe()
+        self._closed = False
+        self._writer = Writer(self._write, trace, pace_baud, f"emulator-writer {self.url}")
+        self._acceptor = threading.Thread(target=self._accept_loop, daemon=True,
+                                          name=f"emulator-accept {self.url}")
+        self._writer.start()
+        self._acceptor.start()
+
+    @property
+    def url(self) -> str:
+        return f"socket://{self.host}:{self.port}"
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None
+
+    def send(self, wire: bytes, frame: Frame, note: str, urgent: bool,
+             not_before: float) -> None:
+        self._writer.put(wire, frame, note, urgent, not_before)
+
+    def _accept_loop(self) -> None:
+        while True:
+            readable, _, _ = select.select([self._listener, self._wake_r], [], [])
+            if self._wake_r in readable:
+                return
+            try:
+                conn, peer = self._listener.accept()
+            except OSError:
+                return
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn.settimeout(WRITE_STALL_S)
+            self.disconnect()
+            self._on_connect()
+            with self._conn_lock:
+                self._conn = conn
+            self._trace.note(f"console connected from {peer[0]}:{peer[1]}")
+            threading.Thread(target=self._read_loop, args=(conn,), daemon=True,
+                             name=f"emulator-reader {self.url}").start()
+
+    def _read_loop(self, conn: socket.socket) -> None:
+        while True:
+            try:
+                readable, _, _ = select.select([conn, self._wake_r], [], [])
+                if self._wake_r in readable:
+                    return
+                data = conn.recv(READ_SIZE)
+            except (OSError, ValueError):
+                data = b""
+            if not data:
+                with self._conn_lock:
+                    if self._conn is conn:
+                        self._conn = None
+                        self._trace.note("console closed the connection")
+                with contextlib.suppress(OSError):
+                    conn.close()
+                return
+            self._on_bytes(data, time.perf_counter())
+
+    def _write(self, data: bytes) -> bool:
+        conn = self._conn
+        if conn is None:
+            return False
+        try:
+            conn.sendall(data)
+        except OSError:
+            return False
+        return True
+
+    def disconnect(self) -> None:
+        with self._conn_lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        os.write(self._wake_w, b"x")
+        self.disconnect()
+        self._writer.close()
+        self._acceptor.join(timeout=5)
+        self._listener.close()
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
