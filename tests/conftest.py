@@ -16,3 +16,6 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture(scope="session")
 def vectors() -> dict:
     return json.loads((DATA / "mfl1_vectors.json").read_text())
+
+# Fixtures shared by many test modules live in their own files.
+pytest_plugins = ["tests.emulator_harness", "tests.pg_harness"]

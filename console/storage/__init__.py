@@ -1,0 +1,41 @@
+"""The clinical record: patients, devices, visits, program versions, measurements, audit.
+
+Open it with ``ClinicalRecord.open(database_url(args.db))``.
+"""
+
+from .config import database_url
+from .entities import (
+    Confirmation,
+    Device,
+    DeviceLogRecord,
+    ImpedanceMeasurement,
+    Patient,
+    PlacementTest,
+    ProgramVersion,
+    StatusChange,
+    Timeline,
+    VersionStatus,
+    Visit,
+    VisitKind,
+)
+from .errors import (
+    ConflictError,
+    DatabaseUnavailable,
+    ForeignDatabase,
+    InvalidRecord,
+    NotFound,
+    RecordError,
+    SchemaMismatch,
+)
+from .history import FieldChange, diff_programs
+from .installation_key import InstallationKey, InstallationKeyError
+from .keystore import DatabaseKeyStore
+from .record import ClinicalRecord
+
+__all__ = [
+    "ClinicalRecord", "Confirmation", "ConflictError", "DatabaseKeyStore", "DatabaseUnavailable",
+    "Device", "DeviceLogRecord", "FieldChange", "ForeignDatabase", "ImpedanceMeasurement",
+    "InstallationKey", "InstallationKeyError", "InvalidRecord", "NotFound", "Patient",
+    "PlacementTest", "ProgramVersion", "RecordError", "SchemaMismatch", "StatusChange",
+    "Timeline", "VersionStatus", "Visit", "VisitKind", "database_url", "diff_programs",
+]

@@ -1,0 +1,73 @@
+"""Device pairing keys in the record, encrypted with the installation key.
+
+A key is stored AES-GCM encrypted, bound to its device's serial (a ciphertext
+moved to another device's row does not decrypt). It is never returned by any
+listing, never written to the audit trail or an export; ``DatabaseKeyStore``
+hands it only to the MFL/1 client as a ``PairingKey`` with a redacted repr.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from device_link.keystore import KeyStoreError, PairingKey
+
+from ..accounts import Action, User
+from ..audit.events import AuditEvent
+from . import transactions
+from .errors import RecordError
+from .installation_key import InstallationKey
+from .models import DeviceRow, PairingKeyRow
+from .service import RecordService, device_row
+from .types import utc_now
+
+
+def _associated(serial: str) -> bytes:
+    return b"mfconsole pairing key\x00" + serial.encode("ascii")
+
+
+class KeysMixin(RecordService):
+    def store_pairing_key(self, actor: User, device_serial: str, key: PairingKey) -> None:
+        """Store (or replace) a device's pairing key; the audit entry never contains it."""
+        installation = self.installation_key()
+        nonce, ciphertext = installation.encrypt(key.reveal(), _associated(device_serial))
+        with transactions.write(self.engine) as tx:
+            acting = self._acting(tx.session, actor, Action.MANAGE_PAIRING_KEYS)
+            device = device_row(tx.session, device_serial)
+            row = tx.session.get(PairingKeyRow, device.id)
+            replaced = row is not None
+            if row is None:
+                row = PairingKeyRow(device_id=device.id)
+                tx.session.add(row)
+            row.key_id, row.nonce, row.ciphertext = installation.key_id, nonce, ciphertext
+            row.stored_at, row.stored_by = utc_now(), acting.id
+            tx.audit(AuditEvent.PAIRING_KEY_STORED, actor,
+                     {"device": device_serial, "replaced": replaced})
+
+    def key_store(self) -> DatabaseKeyStore:
+        """A KeyStore for the MFL/1 client, reading keys from this record."""
+        return DatabaseKeyStore(self.engine, self.installation_key())
+
+
+class DatabaseKeyStore:
+    """``device_link.keystore.KeyStore`` backed by the clinical record."""
+
+    def __init__(self, engine: Engine, installation_key: InstallationKey) -> None:
+        self._engine = engine
+        self._installation_key = installation_key
+
+    def key_for(self, serial: str) -> PairingKey:
+        try:
+            with transactions.read(self._engine) as session:
+                row = session.execute(select(PairingKeyRow).join(
+                    DeviceRow, PairingKeyRow.device_id == DeviceRow.id).where(
+                    DeviceRow.serial == serial)).scalar()
+                if row is None:
+                    raise KeyStoreError(f"no pairing key for device {serial} in the record")
+                secret = self._installation_key.decrypt(
+                    bytes(row.key_id), bytes(row.nonce), bytes(row.ciphertext),
+                    _associated(serial))
+        except RecordError as exc:
+            raise KeyStoreError(f"pairing key of device {serial}: {exc}") from None
+        return PairingKey(secret)
