@@ -1,0 +1,182 @@
+"""Program files for the command line: JSON or TOML, chosen by the file's extension.
+
+The shape is fixed and checked strictly — exactly two leads, every field present, no
+unknown fields, numbers of the right kind — because a typo in a therapy file must be an
+error, never a default. Numbers are read as exact decimals (no binary floats), so
+"8.05" reaches the safety engine as 8.05 and is judged there, not rounded here.
+
+    {"leads": [{"enabled": true, "anode": 1, "cathode": 2, "amplitude_ma": 8.0,
+                "pulse_width_us": 214}, {...}],
+     "frequency_hz": 20, "ramp_up_s": 1.0, "ramp_down_s": 1.0, "on_s": 10.0,
+     "off_s": 20.0, "session_min": 30}
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from console.program import LeadProgram, Program, tidy
+
+# Field → kind, in file order.
+LEAD_KEYS = {"enabled": "bool", "anode": "int", "cathode": "int", "amplitude_ma": "decimal",
+             "pulse_width_us": "int"}
+PROGRAM_KEYS = {"leads": "leads", "frequency_hz": "int", "ramp_up_s": "decimal",
+                "ramp_down_s": "decimal", "on_s": "decimal", "off_s": "decimal",
+                "session_min": "int"}
+FORMATS = (".json", ".toml")
+
+
+class ProgramFileError(ValueError):
+    """A program file that cannot be read: names the file, the field and the problem."""
+
+    def __init__(self, path: str | Path, field: str | None, problem: str) -> None:
+        where = f"{path}: {field}: " if field else f"{path}: "
+        super().__init__(where + problem)
+        self.path = str(path)
+        self.field = field
+        self.problem = problem
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ProgramFileError(path, None, f"unknown file type {suffix or '(none)'!r}: "
+                                           f"use .json or .toml")
+    return suffix
+
+
+def load_program(path: str | Path) -> Program:
+    """Read and check a program file; raises ``ProgramFileError``."""
+    path = Path(path)
+    kind = _format_of(path)
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProgramFileError(path, None, f"cannot read the file ({exc})") from exc
+    data = _parse_json(text, path) if kind == ".json" else _parse_toml(text, path)
+    return program_from_data(data, path)
+
+
+def _no_duplicates(path: Path):
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise ProgramFileError(path, key, "appears twice")
+            result[key] = value
+        return result
+    return hook
+
+
+def _parse_json(text: str, path: Path) -> object:
+    def refuse_constant(name: str) -> None:
+        raise ProgramFileError(path, None, f"{name} is not a number a program can hold")
+
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=refuse_constant,
+                          object_pairs_hook=_no_duplicates(path))
+    except json.JSONDecodeError as exc:
+        raise ProgramFileError(path, None, f"not valid JSON (line {exc.lineno} column "
+                                           f"{exc.colno}: {exc.msg})") from exc
+
+
+def _parse_toml(text: str, path: Path) -> object:
+    try:
+        return tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProgramFileError(path, None, f"not valid TOML ({exc})") from exc
+
+
+def _shown(value: object) -> str:
+    """A value as the file wrote it: 214.5, "8.0", true, null."""
+    if isinstance(value, Decimal | int):  # bool included
+        return json.dumps(value) if isinstance(value, bool) else str(value)
+    return json.dumps(value, default=str)
+
+
+def _value(value: object, kind: str, path: Path, field: str) -> object:
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ProgramFileError(path, field, f"expected true or false, got {_shown(value)}")
+        return value
+    if isinstance(value, bool):
+        raise ProgramFileError(path, field, f"expected a number, got {_shown(value)}")
+    if kind == "int":
+        if not isinstance(value, int):
+            raise ProgramFileError(path, field, f"expected a whole number, got {_shown(value)}")
+        return value
+    if not isinstance(value, int | Decimal):
+        raise ProgramFileError(path, field, f"expected a number, got {_shown(value)}")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ProgramFileError(path, field, f"expected a finite number, got {value}")
+    return number
+
+
+def _fields(data: object, keys: dict[str, str], path: Path, where: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ProgramFileError(path, where or None,
+                               f"expected an object with {', '.join(keys)}")
+    prefix = f"{where}." if where else ""
+    for key in data:
+        if key not in keys:
+            raise ProgramFileError(path, prefix + key, "unknown field")
+    for key in keys:
+        if key not in data:
+            raise ProgramFileError(path, prefix + key, "missing")
+    return {key: data[key] if kind == "leads" else _value(data[key], kind, path, prefix + key)
+            for key, kind in keys.items()}
+
+
+def program_from_data(data: object, path: str | Path) -> Program:
+    """A program from already-parsed file content; ``path`` names it in errors."""
+    path = Path(path)
+    values = _fields(data, PROGRAM_KEYS, path, "")
+    leads = values.pop("leads")
+    if not isinstance(leads, list) or len(leads) != 2:
+        count = len(leads) if isinstance(leads, list) else type(leads).__name__
+        raise ProgramFileError(path, "leads", f"expected exactly two leads (left, right), "
+                                              f"got {count}")
+    programs = tuple(LeadProgram(**_fields(lead, LEAD_KEYS, path, f"leads[{index}]"))
+                     for index, lead in enumerate(leads))
+    return Program(leads=programs, **values)  # type: ignore[arg-type]
+
+
+def _number_text(value: Decimal | int | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(tidy(value), "f")
+    return str(value)
+
+
+def program_text(program: Program, kind: str) -> str:
+    """The file content for ``kind`` ".json" or ".toml"."""
+    top = {key: getattr(program, key) for key in PROGRAM_KEYS if key != "leads"}
+    leads = [{key: getattr(lead, key) for key in LEAD_KEYS} for lead in program.leads]
+    if kind == ".toml":
+        lines = [f"{key} = {_number_text(value)}" for key, value in top.items()]
+        for lead in leads:
+            lines += ["", "[[leads]]"]
+            lines += [f"{key} = {_number_text(value)}" for key, value in lead.items()]
+        return "\n".join(lines) + "\n"
+
+    def members(mapping: dict[str, Any]) -> str:
+        return ", ".join(f'"{key}": {_number_text(value)}' for key, value in mapping.items())
+
+    lead_lines = ",\n".join(f"    {{{members(lead)}}}" for lead in leads)
+    return f'{{\n  "leads": [\n{lead_lines}\n  ],\n  {members(top)}\n}}\n'
+
+
+def save_program(program: Program, path: str | Path) -> None:
+    """Write ``program`` to ``path`` in the format its extension names."""
+    path = Path(path)
+    text = program_text(program, _format_of(path))
+    try:
+        path.write_text(text, "utf-8")
+    except OSError as exc:
+        raise ProgramFileError(path, None, f"cannot write the file ({exc})") from exc
