@@ -11,6 +11,7 @@ from .errors import CliError
 
 # Each module defines ``register(subparsers)``; the parser it adds sets ``handler``.
 COMMAND_MODULES = (
+    "program_command",
     "emulator_command",
 )
 
