@@ -17,10 +17,6 @@ from console.program import tidy
 _PRECISION = 50
 
 
-def exact(value: Decimal | int) -> Fraction:
-    return Fraction(value)
-
-
 def to_decimal(value: Fraction) -> Decimal:
     with localcontext() as context:
         context.prec = _PRECISION
