@@ -648,10 +648,14 @@ class DeviceCore:
         """Drain the battery for the stimulation delivered since the last call."""
         seconds = now - self._last_account
         self._last_account = now
-        if seconds <= 0:
-            return
-        for drive in self._drives(now):
-            self.battery.drain(seconds, drive.set_ua, drive.pw_us, drive.freq_hz)
+        if seconds > 0 and self._test is not None:
+            t = self._test
+            self.battery.drain(seconds, t.amp_ua, t.pw_us, t.freq_hz)
+        elif seconds > 0 and self._therapy is not None:
+            therapy = self._therapy
+            for lead in therapy.program.leads:
+                self.battery.drain(seconds * therapy.time_scale * therapy.duty, lead.amp_ua,
+                                   lead.pw_us, therapy.program.freq_hz)
         if self.battery.low and not self._battery_low_logged:
             self._battery_low_logged = True
             self._log(now, LogCode.BATTERY_LOW, self.battery.pct)

@@ -134,6 +134,13 @@ class Therapy:
             return StimPhase.RAMP_DOWN, (on - t) / down
         return StimPhase.OFF, 0.0
 
+    @property
+    def duty(self) -> float:
+        """Mean fraction of the programmed amplitude over a cycle (ramps count half)."""
+        p = self.program
+        hold = p.on_ds - p.ramp_up_ds - p.ramp_down_ds
+        return (hold + (p.ramp_up_ds + p.ramp_down_ds) / 2) / (p.on_ds + p.off_ds)
+
     def lead_amp_ua(self, lead: int, fraction: float, amp_step_ua: int) -> int:
         """The ramped amplitude, on the device's amplitude resolution."""
         target = self.program.leads[lead].amp_ua
