@@ -386,3 +386,17 @@ def test_verdict_json_keeps_numbers_exact():
         "value": "8.05", "limit": "0.1", "unit": "mA",
         "message": "Left amplitude 8.05 mA is not a multiple of the device step 0.1 mA: "
                    "use 8.0 or 8.1 mA."}
+
+
+def test_the_highest_amplitude_named_never_exceeds_the_device_maximum():
+    # Shannon's limit at 214 µs is 13.76 mA, but this device stops at 10.0 mA.
+    verdict = verdict_of(program(lead("14.0"), LeadProgram.off()), Limits(amp_max_ua=10000),
+                         ohms={0: 650})
+    assert [f.rule for f in verdict.blocks] == ["amplitude_range", "shannon_k"]
+    assert verdict.blocks[1].message.endswith("at 214 µs use at most 10.0 mA.")
+    # on a 1 mm² contact at 50 µs Shannon binds first, at 16.8 mA
+    limit_ma = math.sqrt(10**1.85 * 0.01) / 50 * 1000
+    tiny = verdict_of(program(lead("17.0", 50), LeadProgram.off()),
+                      Limits(electrode_area_mm2_x100=100), ohms={0: 650})
+    assert tiny.blocks[0].message.endswith(
+        f"at 50 µs use at most {math.floor(limit_ma * 10) / 10:.1f} mA.")

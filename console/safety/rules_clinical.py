@@ -44,7 +44,8 @@ def _k_of(ctx: RuleContext, amplitude_ua: Fraction, width_us: int) -> Decimal:
 
 
 def highest_amplitude_below_k(ctx: RuleContext, width_us: int) -> int:
-    """The largest on-step amplitude (µA) whose k stays below the profile's threshold."""
+    """The largest on-step amplitude (µA) within the device's range whose k stays below the
+    profile's threshold."""
     threshold = ctx.profile.shannon_k_block
     area = contact_area_cm2(ctx.limits.electrode_area_mm2_x100)
     step = ctx.limits.amp_step_ua
@@ -52,7 +53,7 @@ def highest_amplitude_below_k(ctx: RuleContext, width_us: int) -> int:
     highest = math.floor(estimate / step) * step
     while highest > 0 and _k_of(ctx, Fraction(highest), width_us) >= threshold:
         highest -= step
-    return max(highest, 0)
+    return min(max(highest, 0), ctx.limits.amp_max_ua - ctx.limits.amp_max_ua % step)
 
 
 def charge_density_rules(ctx: RuleContext, lead: LeadSetting) -> list[Finding]:
