@@ -13,6 +13,11 @@ from .errors import CliError
 COMMAND_MODULES = (
     "program_command",
     "emulator_command",
+    "users_command",
+    "patients_command",
+    "history_command",
+    "audit_command",
+    "export_command",
 )
 
 

@@ -1,0 +1,215 @@
+"""Users: roles, argon2id passwords, audited logins, disabling, and what each role may do."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import text
+
+from console.accounts import (
+    PERMISSIONS,
+    Action,
+    AuthenticationFailed,
+    PermissionDenied,
+    Role,
+    User,
+    allowed,
+    require,
+)
+from console.cli.main import main
+from console.storage import ClinicalRecord, ConflictError, InstallationKey, InvalidRecord
+
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture()
+def record(backend_url):
+    rec = ClinicalRecord.open(backend_url, password_hasher=FAST_HASHER,
+                              installation_key=InstallationKey(bytes(32)))
+    yield rec
+    rec.close()
+
+
+@pytest.fixture()
+def admin(record):
+    return record.add_user(None, "admin", "admin", "admin password 1")
+
+
+def _audit(record) -> list[tuple]:
+    with record.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(
+            "SELECT event, actor, details FROM audit_entries ORDER BY seq"))]
+
+
+def test_the_first_user_is_an_admin_added_without_login(record):
+    assert not record.has_users()
+    with pytest.raises(InvalidRecord, match="first user must be an admin"):
+        record.add_user(None, "doc", "clinician", "doctor password 1")
+    admin = record.add_user(None, "admin", "admin", "admin password 1")
+    assert admin.role is Role.ADMIN and record.has_users()
+    with pytest.raises(PermissionDenied, match="only the first user"):
+        record.add_user(None, "second", "admin", "second password 1")
+    assert _audit(record) == [("user_added", None,
+                               '{"bootstrap":true,"role":"admin","username":"admin"}')]
+
+
+def test_passwords_are_stored_as_argon2id_hashes_only(record, admin):
+    record.add_user(admin, "doc", "clinician", "doctor password 1")
+    with record.engine.connect() as connection:
+        hashes = [row[0] for row in connection.execute(text("SELECT password_hash FROM users"))]
+    assert all(h.startswith("$argon2id$") for h in hashes)
+    assert not any("password 1" in h for h in hashes)
+
+
+def test_logins_and_failed_logins_are_audited(record, admin):
+    record.add_user(admin, "doc", "clinician", "doctor password 1")
+    assert record.authenticate("doc", "doctor password 1").username == "doc"
+    for username, password in (("doc", "wrong password"), ("nobody", "whatever it is")):
+        with pytest.raises(AuthenticationFailed, match="unknown user, wrong password"):
+            record.authenticate(username, password)
+    events = [(e, a, d) for e, a, d in _audit(record) if e.startswith("login")]
+    assert events == [
+        ("login", "doc", '{"username":"doc"}'),
+        ("login_failed", None, '{"reason":"wrong password","username":"doc"}'),
+        ("login_failed", None, '{"reason":"unknown user","username":"nobody"}')]
+
+
+def test_a_disabled_user_can_neither_log_in_nor_act(record, admin):
+    doc = record.add_user(admin, "doc", "clinician", "doctor password 1")
+    record.disable_user(admin, "doc")
+    with pytest.raises(AuthenticationFailed):
+        record.authenticate("doc", "doctor password 1")
+    # A session opened before the account was disabled cannot act any more either.
+    with pytest.raises(PermissionDenied, match="disabled"):
+        record.add_patient(doc, "P1")
+    assert [u.disabled for u in record.list_users(admin) if u.username == "doc"] == [True]
+
+
+def test_the_last_enabled_admin_cannot_be_disabled(record, admin):
+    with pytest.raises(ConflictError, match="last enabled admin"):
+        record.disable_user(admin, "admin")
+    record.add_user(admin, "admin2", "admin", "admin password 2")
+    record.disable_user(admin, "admin2")
+    with pytest.raises(ConflictError, match="disabled already"):
+        record.disable_user(admin, "admin2")
+
+
+def test_users_change_their_own_password_and_admins_anyones(record, admin):
+    doc = record.add_user(admin, "doc", "clinician", "doctor password 1")
+    nurse = record.add_user(admin, "nurse", "theatre", "nurse password 1")
+    record.change_password(doc, "doc", "doctor password 2")
+    record.authenticate("doc", "doctor password 2")
+    with pytest.raises(PermissionDenied):
+        record.change_password(nurse, "doc", "nurse chose this")
+    record.change_password(admin, "nurse", "reset by admin 1")
+    record.authenticate("nurse", "reset by admin 1")
+    with pytest.raises(InvalidRecord, match="at least 10 characters"):
+        record.change_password(doc, "doc", "short")
+
+
+def test_usernames_and_roles_are_checked(record, admin):
+    with pytest.raises(InvalidRecord, match="username 'Bad Name'"):
+        record.add_user(admin, "Bad Name", "clinician", "doctor password 1")
+    with pytest.raises(InvalidRecord, match="role 'surgeon'"):
+        record.add_user(admin, "doc", "surgeon", "doctor password 1")
+    record.add_user(admin, "doc", "clinician", "doctor password 1")
+    with pytest.raises(ConflictError, match="exists already"):
+        record.add_user(admin, "doc", "engineer", "doctor password 1")
+
+
+def test_only_admins_manage_users(record, admin):
+    doc = record.add_user(admin, "doc", "clinician", "doctor password 1")
+    with pytest.raises(PermissionDenied, match="may not manage users"):
+        record.add_user(doc, "eve", "admin", "eve password 12")
+    with pytest.raises(PermissionDenied):
+        record.list_users(doc)
+
+
+def test_a_user_unknown_to_this_record_cannot_act(record, admin):
+    impostor = User(admin.id, "someone", Role.ADMIN)
+    with pytest.raises(PermissionDenied, match="not a user of this record"):
+        record.list_users(impostor)
+
+
+@pytest.mark.parametrize(("role", "action", "expected"), [
+    (Role.CLINICIAN, Action.PROGRAM_DEVICE, True),
+    (Role.THEATRE, Action.PROGRAM_DEVICE, False),
+    (Role.THEATRE, Action.TEST_STIMULATION, True),
+    (Role.ENGINEER, Action.TEST_STIMULATION, False),
+    (Role.ENGINEER, Action.MANAGE_PAIRING_KEYS, True),
+    (Role.ADMIN, Action.MANAGE_USERS, True),
+    (Role.ADMIN, Action.PROGRAM_DEVICE, False),
+    (Role.CLINICIAN, Action.MANAGE_USERS, False),
+])
+def test_the_permission_table(role, action, expected):
+    user = User(1, "u", role)
+    assert allowed(user, action) is expected
+    if expected:
+        require(user, action)
+    else:
+        with pytest.raises(PermissionDenied, match=action.value):
+            require(user, action)
+
+
+def test_every_action_has_a_rule_and_every_role_may_view():
+    assert set(PERMISSIONS) == set(Action)
+    assert PERMISSIONS[Action.VIEW_RECORD] == frozenset(Role)
+    assert not allowed(User(1, "u", Role.ADMIN, disabled=True), Action.VIEW_RECORD)
+
+
+# The command line: bootstrap, acting user, errors as one line.
+
+def _cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture()
+def cli_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("MFCONSOLE_DB", str(tmp_path / "record.sqlite3"))
+    monkeypatch.setenv("MFCONSOLE_INSTALLATION_KEY", str(tmp_path / "installation.key"))
+    monkeypatch.delenv("MFCONSOLE_USER", raising=False)
+    monkeypatch.delenv("MFCONSOLE_PASSWORD", raising=False)
+    return monkeypatch
+
+
+def test_cli_users_bootstrap_add_list_disable_passwd(cli_env, capsys):
+    cli_env.setenv("MFCONSOLE_NEW_PASSWORD", "admin password 1")
+    code, out, _ = _cli(capsys, "users", "add", "admin", "--role", "admin")
+    assert code == 0 and "first admin" in out
+    cli_env.setenv("MFCONSOLE_USER", "admin")
+    cli_env.setenv("MFCONSOLE_PASSWORD", "admin password 1")
+    cli_env.setenv("MFCONSOLE_NEW_PASSWORD", "doctor password 1")
+    assert _cli(capsys, "users", "add", "doc", "--role", "clinician", "--json")[0] == 0
+    code, out, _ = _cli(capsys, "users", "list", "--json")
+    assert '"username": "doc"' in out and '"disabled": false' in out
+    cli_env.setenv("MFCONSOLE_NEW_PASSWORD", "doctor password 2")
+    assert _cli(capsys, "users", "passwd", "doc")[0] == 0
+    assert _cli(capsys, "users", "disable", "doc")[0] == 0
+    code, out, _ = _cli(capsys, "users", "list")
+    assert "doc    clinician  disabled" in out
+
+
+def test_cli_refusals_are_one_line_errors(cli_env, capsys):
+    cli_env.setenv("MFCONSOLE_NEW_PASSWORD", "admin password 1")
+    _cli(capsys, "users", "add", "admin", "--role", "admin")
+    code, _, err = _cli(capsys, "users", "list")
+    assert (code, err) == (1, "mfconsole: who is acting? give --user NAME or set "
+                              "MFCONSOLE_USER\n")
+    cli_env.setenv("MFCONSOLE_PASSWORD", "not the password")
+    code, _, err = _cli(capsys, "users", "list", "--user", "admin")
+    assert code == 1 and err.count("\n") == 1 and "wrong password" in err
+    cli_env.setenv("MFCONSOLE_PASSWORD", "admin password 1")
+    code, _, err = _cli(capsys, "users", "add", "admin", "--role", "clinician", "--user",
+                        "admin")
+    assert (code, err) == (1, "mfconsole: user admin exists already\n")
+
+
+def test_cli_without_a_password_and_no_terminal_says_how_to_give_one(cli_env, capsys,
+                                                                     monkeypatch):
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, _, err = _cli(capsys, "users", "add", "admin", "--role", "admin")
+    assert (code, err) == (1, "mfconsole: no password: set MFCONSOLE_NEW_PASSWORD or run in "
+                              "a terminal\n")
