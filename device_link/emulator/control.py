@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
-DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_TIMEOUT_S = 40.0  # above the longest trace wait
 
 
 class ControlError(RuntimeError):
@@ -116,9 +118,29 @@ class ControlClient:
     def reboot(self) -> dict[str, Any]:
         return self.call("reboot")
 
-    def trace(self, since: int = 0, limit: int | None = None) -> dict[str, Any]:
-        """``{"entries": [...], "next": n}``; pass ``next`` as ``since`` to continue."""
-        return self.call("trace", since=since, limit=limit)
+    def trace(self, since: int = 0, limit: int | None = None,
+              wait_s: float = 0.0) -> dict[str, Any]:
+        """``{"entries": [...], "next": n}``; pass ``next`` as ``since`` to continue.
+
+        ``wait_s`` blocks (in the emulator) until an entry numbered ``since`` or later
+        exists, or that many seconds pass.
+        """
+        return self.call("trace", since=since, limit=limit, wait_s=wait_s)
+
+    def await_trace(self, predicate: Callable[[dict[str, Any]], bool], since: int = 0,
+                    timeout: float = 5.0) -> dict[str, Any]:
+        """The first trace entry from ``since`` on that satisfies ``predicate``.
+
+        Raises TimeoutError when none is recorded within ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            page = self.trace(since=since, wait_s=left)
+            for entry in page["entries"]:
+                if predicate(entry):
+                    return entry
+            since = page["next"]
+        raise TimeoutError(f"no matching trace entry within {timeout} s")
 
     def clear_trace(self) -> dict[str, Any]:
         return self.call("clear_trace")

@@ -121,10 +121,13 @@ class Writer:
                 item = self._queue.popleft()
             if item.not_before > time.perf_counter() and not self._wait_until(item.not_before):
                 return
-            sent = self._send(item.wire)
-            note = item.note if sent else "not sent: port closed or not read"
+            # Traced as the frame starts onto the line, so the entry precedes anything the
+            # console sends in answer to it.
             self._trace.frame("tx", item.frame, mac_valid=True if item.frame.has_mac else None,
-                              note=note)
+                              note=item.note)
+            if not self._send(item.wire):
+                self._trace.note(f"output stalled: {item.frame.kind.name} seq {item.frame.seq} "
+                                 f"not delivered (port closed or not read)")
 
     def _send(self, wire: bytes) -> bool:
         if not self._byte_s:

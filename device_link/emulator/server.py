@@ -200,10 +200,14 @@ class EmulatorServer:
         self._trace.note("device rebooted")
         return {"rebooted": True}
 
-    def trace(self, since: int = 0, limit: int | None = None) -> dict[str, Any]:
-        """Trace entries numbered ``since`` or later; ``next`` is where to continue."""
+    def trace(self, since: int = 0, limit: int | None = None,
+              wait_s: float = 0.0) -> dict[str, Any]:
+        """Trace entries numbered ``since`` or later; ``next`` is where to continue.
+
+        ``wait_s`` (at most 30 s) waits for an entry when there is none yet.
+        """
         entries, following = self._trace.entries(int(since), None if limit is None
-                                                 else int(limit))
+                                                 else int(limit), min(30.0, float(wait_s)))
         return {"entries": entries, "next": following}
 
     def clear_trace(self) -> dict[str, Any]:

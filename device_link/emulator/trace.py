@@ -44,6 +44,7 @@ class ProtocolTrace:
     def __init__(self, capacity: int = 50_000) -> None:
         self._entries: deque[dict[str, object]] = deque(maxlen=max(1, capacity))
         self._lock = threading.Lock()
+        self._news = threading.Condition(self._lock)
         self._next = 0
 
     def frame(self, direction: str, frame: Frame, *, mac_valid: bool | None, note: str = "",
@@ -74,10 +75,17 @@ class ProtocolTrace:
             entry["n"] = self._next
             self._next += 1
             self._entries.append(entry)
+            self._news.notify_all()
 
-    def entries(self, since: int = 0, limit: int | None = None) -> tuple[list[dict], int]:
-        """Entries numbered ``since`` or later (oldest first), and the next number."""
+    def entries(self, since: int = 0, limit: int | None = None,
+                wait_s: float = 0.0) -> tuple[list[dict], int]:
+        """Entries numbered ``since`` or later (oldest first), and the next number.
+
+        With ``wait_s``, waits up to that long for such an entry to be recorded.
+        """
         with self._lock:
+            if wait_s > 0:
+                self._news.wait_for(lambda: self._next > since, timeout=wait_s)
             first = self._next - len(self._entries)
             skip = max(0, since - first)
             stop = None if limit is None else skip + max(0, limit)
