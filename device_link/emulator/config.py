@@ -44,7 +44,7 @@ class EmulatorConfig:
     pace_baud: int | None = None
     control: str | None = None  # JSON control channel on TCP "HOST:PORT"
     control_unix: str | None = None  # ... and/or on a Unix socket path
-    trace_capacity: int = 50_000
+    trace_capacity: int = 20_000
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..frame import encode_wire
+from ..protocol import Kind, Opcode
 from .clock import Clock
 from .core import DeviceCore, Outgoing
 from .deframer import Deframer, Discarded
@@ -85,6 +86,10 @@ class DeviceEngine:
                     self._trace.frame("rx", item, mac_valid=None,
                                       note="lost on the line (link fault)", t=t)
                 else:
+                    if item.kind == Kind.REQUEST and item.opcode == Opcode.HELLO \
+                            and self._port is not None:
+                        # A console (re)starts: output it never read is stale, drop it.
+                        self._port.discard_unread()
                     received = self.core.receive(item)
                     self._trace.frame("rx", item, mac_valid=received.mac_valid,
                                       note=received.note, t=t)

@@ -12,6 +12,7 @@ import contextlib
 import os
 import select
 import socket
+import termios
 import threading
 import time
 import tty
@@ -40,6 +41,8 @@ class Port(Protocol):
 
     def send(self, wire: bytes, frame: Frame, note: str, urgent: bool,
              not_before: float) -> None: ...
+
+    def discard_unread(self) -> None: ...
 
     def disconnect(self) -> None: ...
 
@@ -209,6 +212,15 @@ class PtyPort:
                 return False
         return True
 
+    def discard_unread(self) -> None:
+        """Forget output the console never read, as a line forgets bytes nobody received.
+
+        The slave end is held open here, so what the device sent while no console had
+        the port would otherwise wait in the terminal and greet the next console.
+        """
+        with contextlib.suppress(OSError, termios.error):
+            termios.tcflush(self._slave, termios.TCIFLUSH)
+
     def disconnect(self) -> None:
         """The cable is pulled: the port goes away."""
         self.close()
@@ -309,6 +321,9 @@ class TcpPort:
         except OSError:
             return False
         return True
+
+    def discard_unread(self) -> None:
+        """Nothing to do: a new TCP connection starts with nothing unread."""
 
     def disconnect(self) -> None:
         with self._conn_lock:

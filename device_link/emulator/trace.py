@@ -41,7 +41,7 @@ def _error_name(frame: Frame) -> str | None:
 class ProtocolTrace:
     """A bounded, thread-safe record; entries are numbered so readers can poll for news."""
 
-    def __init__(self, capacity: int = 50_000) -> None:
+    def __init__(self, capacity: int = 20_000) -> None:
         self._entries: deque[dict[str, object]] = deque(maxlen=max(1, capacity))
         self._lock = threading.Lock()
         self._news = threading.Condition(self._lock)
