@@ -148,8 +148,7 @@ class _LeadDrive:
 class DeviceCore:
     """One implantable pulse generator as seen through its MFL/1 port."""
 
-    def __init__(self, config: EmulatorConfig, clock: Clock,
-                 wall_time: Callable[[], float] | None = None) -> None:
+    def __init__(self, config: EmulatorConfig, clock: Clock) -> None:
         self.config = config
         self.clock = clock
         self.limits = config.limits
@@ -166,8 +165,7 @@ class DeviceCore:
         self.log = UsageLog(max(config.log_capacity, config.log_entries))
         self.programs: dict[int, bytes] = {}
         # Wall time only dates the usage history; the device's clock starts unset.
-        end = config.history_end if config.history_end is not None \
-            else int((wall_time or time.time)())
+        end = config.history_end if config.history_end is not None else int(time.time())
         self._load_history(end)
         self._time_base = 0
         self._time_set_at: float | None = None
@@ -349,8 +347,11 @@ class DeviceCore:
         return Outgoing(Frame(kind, seq, opcode, payload, mac, body[:end]), body, urgent)
 
     def _error(self, frame: Frame, ks: bytes | None, refusal: Refusal) -> Outgoing:
+        return self._error_for(frame.seq, frame.opcode, ks, refusal)
+
+    def _error_for(self, seq: int, opcode: int, ks: bytes | None, refusal: Refusal) -> Outgoing:
         payload = ErrorPayload(refusal.code, refusal.detail, refusal.extra).encode()
-        return self._frame(Kind.ERROR, frame.seq, frame.opcode, payload, ks)
+        return self._frame(Kind.ERROR, seq, opcode, payload, ks)
 
     def _event(self, code: EventCode, payload: bytes) -> None:
         self._event_seq = (self._event_seq + 1) & 0xFFFF
@@ -391,8 +392,8 @@ class DeviceCore:
         if measurement is None:
             return
         self._measurement = None
-        fake = Frame(Kind.REQUEST, measurement.seq, Opcode.MEASURE_IMPEDANCE)
-        reply = self._error(fake, self._ks, Refusal(ErrorCode.ABORTED))
+        reply = self._error_for(measurement.seq, Opcode.MEASURE_IMPEDANCE, self._ks,
+                                Refusal(ErrorCode.ABORTED))
         self._remembered = _Remembered(measurement.seq, Opcode.MEASURE_IMPEDANCE, reply, b"")
         self._events.append(reply)
 
@@ -611,8 +612,7 @@ class DeviceCore:
                 self._log(now, LogCode.IMPEDANCE_ALERT, lead * 16 + a, ohms)
         records = tuple(ImpedanceRecord(lead, a, b, None if ohms == OHMS_OPEN else ohms)
                         for lead, a, b, ohms in measurement.results)
-        fake = Frame(Kind.REQUEST, measurement.seq, Opcode.MEASURE_IMPEDANCE)
-        reply = self._frame(Kind.RESPONSE, fake.seq, fake.opcode,
+        reply = self._frame(Kind.RESPONSE, measurement.seq, Opcode.MEASURE_IMPEDANCE,
                             ImpedanceResult(records).encode(), self._ks)
         self._remembered = _Remembered(measurement.seq, Opcode.MEASURE_IMPEDANCE, reply, b"")
         self._events.append(reply)
