@@ -71,7 +71,7 @@ class ControlServer:
         try:
             if tcp:
                 host, port = parse_host_port(tcp)
-                if host not in ("127.0.0.1", "localhost", "::1"):
+                if host not in ("127.0.0.1", "localhost"):
                     raise ValueError(f"the control channel listens on localhost only, not {host}")
                 tcp_server = _TcpServer((host, port), handler)
                 bound_host, bound_port = tcp_server.server_address[:2]
