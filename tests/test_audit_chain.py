@@ -108,6 +108,11 @@ def test_a_changed_entry_is_named(filled):
     assert (result.ok, result.broken_at, result.problem) == (False, 7, "entry 7 was changed")
 
 
+def test_a_non_ascii_edit_is_named_not_a_crash(filled):
+    _tamper(filled, "UPDATE audit_entries SET details = '{\"text\":\"édité\"}' WHERE seq = 6")
+    assert verify_chain(filled.engine).problem == "entry 6 was changed"
+
+
 def test_a_changed_actor_is_named(filled):
     _tamper(filled, "UPDATE audit_entries SET actor = 'someone' WHERE seq = 2")
     assert verify_chain(filled.engine).broken_at == 2

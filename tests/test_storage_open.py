@@ -100,6 +100,15 @@ def test_a_record_from_a_newer_console_is_refused(backend_url):
         open_database(backend_url)
 
 
+def test_a_record_missing_its_schema_revision_is_refused(backend_url):
+    engine = open_database(backend_url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM alembic_version"))
+    engine.dispose()
+    with pytest.raises(SchemaMismatch, match="without a schema revision"):
+        open_database(backend_url)
+
+
 def test_a_foreign_postgresql_database_is_refused_and_left_untouched(
         postgres_cluster: PostgresCluster, fresh_postgres_url):
     database = fresh_postgres_url.rsplit("/", 1)[1]

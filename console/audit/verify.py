@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _quote  # type: ignore[attr-defined]
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -21,10 +22,12 @@ from .chain import GENESIS_HASH
 
 BATCH_SIZE = 20_000
 
-_BATCH = text("SELECT seq, at, event, actor, details, prev_hash, hash FROM audit_entries "
-              "WHERE seq > :after AND seq <= :last ORDER BY seq LIMIT :limit")
+# Read through the driver's own cursor: building SQLAlchemy rows would double the cost.
+_BATCH = ("SELECT seq, at, event, actor, details, prev_hash, hash FROM audit_entries "
+          "WHERE seq > {p} AND seq <= {p} ORDER BY seq LIMIT {p}")
 _BEYOND = text("SELECT min(seq) FROM audit_entries WHERE seq > :last")
 _HEAD = text("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +45,36 @@ class VerifyResult:
 
 
 def _walk(connection: Connection, progress: Callable[[int], None] | None) -> VerifyResult:
-    sha256 = hashlib.sha256
     last_seq, last_hash = connection.execute(_HEAD).one()
+    batch_sql = _BATCH.format(p=_PLACEHOLDER[connection.dialect.paramstyle])
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        result = _walk_entries(cursor, batch_sql, last_seq, progress)
+    finally:
+        cursor.close()
+    if not result.ok:
+        return result
+    count, prev = result.entries, result.head_hash
+    if count < last_seq:
+        return VerifyResult(count, prev, count + 1,
+                            f"entries {count + 1} to {last_seq} were removed")
+    if bytes(last_hash) != prev:
+        return VerifyResult(count, prev, count, f"the chain head does not match entry {count}")
+    extra = connection.execute(_BEYOND, {"last": last_seq}).scalar()
+    if extra is not None:
+        return VerifyResult(count, prev, extra,
+                            f"entry {extra} lies outside the chain (after its head)")
+    return VerifyResult(count, prev)
+
+
+def _walk_entries(cursor: Any, batch_sql: str, last_seq: int,
+                  progress: Callable[[int], None] | None) -> VerifyResult:
+    """Check entries 1..last_seq in order; ``entries`` is how many were checked."""
+    sha256 = hashlib.sha256
     expected_seq, prev = 1, GENESIS_HASH
     while True:
-        rows = connection.execute(_BATCH, {"after": expected_seq - 1, "last": last_seq,
-                                           "limit": BATCH_SIZE}).fetchall()
+        cursor.execute(batch_sql, (expected_seq - 1, last_seq, BATCH_SIZE))
+        rows = cursor.fetchall()
         if not rows:
             break
         for seq, at, event, actor, details, prev_hash, stored in rows:
@@ -59,8 +86,11 @@ def _walk(connection: Connection, progress: Callable[[int], None] | None) -> Ver
                                     f"entry {seq} does not follow entry {seq - 1}: "
                                     "entries were changed, removed or reordered")
             actor_json = "null" if actor is None else _quote(actor)
-            content = (f'{{"actor":{actor_json},"at":{_quote(at)},"details":{details},'
-                       f'"event":{_quote(event)},"seq":{seq}}}').encode("ascii")
+            try:
+                content = (f'{{"actor":{actor_json},"at":{_quote(at)},"details":{details},'
+                           f'"event":{_quote(event)},"seq":{seq}}}').encode("ascii")
+            except UnicodeEncodeError:  # canonical details are ASCII: these were edited
+                content = b""
             digest = sha256(prev + content).digest()
             if digest != bytes(stored):
                 return VerifyResult(expected_seq - 1, prev, seq, f"entry {seq} was changed")
@@ -68,17 +98,7 @@ def _walk(connection: Connection, progress: Callable[[int], None] | None) -> Ver
             expected_seq += 1
         if progress is not None:
             progress(expected_seq - 1)
-    count = expected_seq - 1
-    if count < last_seq:
-        return VerifyResult(count, prev, count + 1,
-                            f"entries {count + 1} to {last_seq} were removed")
-    if bytes(last_hash) != prev:
-        return VerifyResult(count, prev, count, f"the chain head does not match entry {count}")
-    extra = connection.execute(_BEYOND, {"last": last_seq}).scalar()
-    if extra is not None:
-        return VerifyResult(count, prev, extra,
-                            f"entry {extra} lies outside the chain (after its head)")
-    return VerifyResult(count, prev)
+    return VerifyResult(expected_seq - 1, prev)
 
 
 def verify_chain(engine: Engine,

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "history_command",
     "audit_command",
     "export_command",
+    "bench_records_command",
 )
 
 

@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 from .errors import SchemaMismatch
@@ -52,6 +52,10 @@ def upgrade_to_head(engine: Engine, where: str) -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                {"key": _MIGRATION_LOCK})
         current = current_revision(connection)
+        if current is None and inspect(connection).has_table("record_meta"):
+            raise SchemaMismatch(f"{where} is a clinical record without a schema revision "
+                                 "(its alembic_version row is missing): restore it from a "
+                                 "backup; it was left untouched")
         if current is not None:
             try:
                 scripts.get_revision(current)
