@@ -36,6 +36,28 @@ def test_migrations_create_exactly_the_models_schema(backend_url):
     engine.dispose()
 
 
+def test_a_record_at_an_older_revision_is_upgraded_keeping_its_data(backend_url):
+    from alembic import command
+
+    from console.storage.database import WRITE_OPTION, create_record_engine
+    from console.storage.migrate import _config
+
+    engine = create_record_engine(backend_url).execution_options(**{WRITE_OPTION: True})
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "0001")
+        connection.execute(text("INSERT INTO patients (clinic_id, created_at, revision) "
+                                "VALUES ('P-old', CURRENT_TIMESTAMP, 1)"))
+    engine.dispose()
+    engine = open_database(backend_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() \
+            == head_revision()
+        assert connection.execute(text("SELECT clinic_id FROM patients")).scalar() == "P-old"
+    with pytest.raises(Exception, match="kept for the record"), engine.begin() as connection:
+        connection.execute(text("DELETE FROM patients"))
+    engine.dispose()
+
+
 def test_reopening_an_up_to_date_record_changes_nothing(backend_url):
     open_database(backend_url).dispose()
     engine = open_database(backend_url)

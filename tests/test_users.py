@@ -85,6 +85,20 @@ def test_a_disabled_user_can_neither_log_in_nor_act(record, admin):
     assert [u.disabled for u in record.list_users(admin) if u.username == "doc"] == [True]
 
 
+def test_users_are_never_deleted_from_the_database(record, admin):
+    with pytest.raises(Exception, match="kept for the record"), record.engine.begin() as conn:
+        conn.execute(text("DELETE FROM users"))
+    assert [u.username for u in record.list_users(admin)] == ["admin"]
+
+
+def test_generic_audit_entries_need_an_enabled_user_or_none(record, admin):
+    doc = record.add_user(admin, "doc", "clinician", "doctor password 1")
+    record.audit("console_started", None, {})
+    record.disable_user(admin, "doc")
+    with pytest.raises(PermissionDenied, match="disabled"):
+        record.audit("note", doc, {"text": "after being disabled"})
+
+
 def test_the_last_enabled_admin_cannot_be_disabled(record, admin):
     with pytest.raises(ConflictError, match="last enabled admin"):
         record.disable_user(admin, "admin")

@@ -144,10 +144,15 @@ class MeasurementsMixin(RecordService):
             tx.audit(AuditEvent.STOP, actor, {"device": device_serial, "reason": reason})
 
     def audit(self, event: str, actor: User | None, details: Mapping[str, Any]) -> int:
-        """Append one audit entry on its own; returns its sequence number."""
+        """Append one audit entry on its own; returns its sequence number.
+
+        ``actor`` must be an enabled user of this record (None for the console itself).
+        """
         try:
             canonical_details(details)
         except (TypeError, ValueError) as exc:
             raise InvalidRecord(f"audit details are not canonical JSON: {exc}") from None
         with transactions.write(self.engine) as tx:
+            if actor is not None:
+                self._acting(tx.session, actor, Action.VIEW_RECORD)
             return tx.audit(event, actor, details).seq
