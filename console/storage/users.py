@@ -124,10 +124,12 @@ class UsersMixin(RecordService):
         rehash = self._hasher.hash(password) if ok and self._hasher.check_needs_rehash(
             stored or "") else None
         with transactions.write(self.engine) as tx:
-            if not ok:
+            current = self._user_row(tx.session, username) if ok else None
+            if current is not None and current.disabled:  # disabled since the check above
+                ok, reason = False, "disabled"
+            if current is None or not ok:
                 tx.audit(AuditEvent.LOGIN_FAILED, None, {"username": username, "reason": reason})
             else:
-                current = self._user_row(tx.session, username)
                 if rehash is not None:
                     current.password_hash = rehash
                 user = user_from_row(current)
