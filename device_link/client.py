@@ -75,6 +75,9 @@ from .trace import TraceRecord
 from .transport import SerialTransport
 
 DEFAULT_BAUD = 115200
+# Re-authenticate while this many sequence numbers remain, so a STOP sent meanwhile
+# from another thread can never push a request past 65535.
+SEQ_HEADROOM = 16
 _log = logging.getLogger(__name__)
 FLUSH = b"\x00"
 
@@ -186,6 +189,11 @@ class DeviceClient:
     @property
     def connected(self) -> bool:
         return not self._closed and self._lost is None and self._ks is not None
+
+    @property
+    def wire_bytes(self) -> tuple[int, int]:
+        """Bytes received and sent on the port so far, for throughput figures."""
+        return self._transport.rx_bytes, self._transport.tx_bytes
 
     @property
     def link_errors(self) -> int:
@@ -311,7 +319,8 @@ class DeviceClient:
         Returns the device's previous state. Raises LinkLost if no device confirms.
         """
         self._keepalive.cancel()
-        payload = self._exchange(self._take_seq(), Opcode.STOP, b"", self.timeouts.ordinary_s)
+        payload = self._exchange(self._take_seq(), Opcode.STOP, b"", self.timeouts.ordinary_s,
+                                 flush_first=True)
         return StopResponse.decode(payload).previous_state
 
     def start_therapy(self, slot: int) -> int:
@@ -343,7 +352,7 @@ class DeviceClient:
     def _request(self, opcode: Opcode, payload: bytes = b"",
                  timeout: float | None = None) -> bytes:
         with self._request_lock:
-            if self._seq >= SEQ_MAX - 1:
+            if self._seq >= SEQ_MAX - SEQ_HEADROOM:
                 self._handshake()  # a fresh session before seq would wrap (ends test stim)
             return self._exchange_locked(opcode, payload, timeout)
 
@@ -357,13 +366,20 @@ class DeviceClient:
             self._seq = self._seq % SEQ_MAX + 1
             return self._seq
 
-    def _exchange(self, seq: int, opcode: Opcode, payload: bytes, timeout: float) -> bytes:
-        """Send one request and wait for its reply, retransmitting the same bytes."""
+    def _exchange(self, seq: int, opcode: Opcode, payload: bytes, timeout: float,
+                  flush_first: bool = False) -> bytes:
+        """Send one request and wait for its reply, retransmitting the same bytes.
+
+        ``flush_first`` puts a delimiter before the frame, so that a frame another
+        thread was interrupted in the middle of cannot swallow this one (STOP).
+        """
         self._raise_if_down()
         with self._state_lock:
             ks = self._ks
             pending = self._pending[seq] = _Pending(opcode)
         wire = build_wire(Kind.REQUEST, seq, opcode, payload, ks)
+        if flush_first:
+            wire = FLUSH + wire
         try:
             for _attempt in range(1 + self.timeouts.retransmissions):
                 self._send(wire, seq, opcode, payload, ks is not None)

@@ -35,6 +35,8 @@ class SerialTransport:
         self._closing = threading.Event()
         self._port: serial.SerialBase | None = None
         self._reader: threading.Thread | None = None
+        self.rx_bytes = 0
+        self.tx_bytes = 0
 
     def open(self) -> None:
         try:
@@ -42,6 +44,8 @@ class SerialTransport:
                                          write_timeout=2.0, exclusive=True)
         except (serial.SerialException, ValueError, OSError) as exc:
             raise PortError(f"cannot open port {self.url}: {_reason(exc)}") from None
+        with contextlib.suppress(serial.SerialException, OSError):
+            port.reset_input_buffer()  # bytes a device sent before we opened are stale
         self._port = port
         self._reader = threading.Thread(target=self._read_loop, name=f"mfl1-reader {self.url}",
                                         daemon=True)
@@ -58,6 +62,7 @@ class SerialTransport:
         try:
             with self._write_lock:
                 port.write(data)
+                self.tx_bytes += len(data)
         except (serial.SerialException, OSError) as exc:
             raise PortError(f"write to {self.url} failed: {_reason(exc)}") from None
 
@@ -88,6 +93,7 @@ class SerialTransport:
                     self._on_closed(PortError(f"port {self.url} lost: {_reason(exc)}"))
                 return
             if data:
+                self.rx_bytes += len(data)
                 self._on_bytes(data)
 
 

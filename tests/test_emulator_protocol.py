@@ -535,20 +535,3 @@ def test_therapy_completes_with_a_time_scale():
         stopped = _feed_until_stopped(raw)
         assert StimStopped.decode(stopped.payload).reason == StopReason.SESSION_COMPLETE
         assert Status.decode(raw.request(Opcode.GET_STATUS).payload).state == DeviceState.IDLE
-
-
-def test_output_nobody_read_does_not_greet_the_next_console(server):
-    with RawLink(server.port, KEY) as raw:
-        raw.authenticate()
-        _start_test(raw)
-    since = 0
-    while True:  # the port is closed: the watchdog stops stimulation, its events go unread
-        page = server.trace(since=since, wait_s=5)
-        assert page["entries"], "no STIM_STOPPED within 5 s"
-        if any(e["dir"] == "tx" and e["opcode"] == "STIM_STOPPED" for e in page["entries"]):
-            break
-        since = page["next"]
-    with RawLink(server.port, KEY) as raw:
-        raw.hello()
-        assert raw.events == []
-        assert raw.request(Opcode.PING).kind == Kind.RESPONSE

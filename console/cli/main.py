@@ -11,6 +11,7 @@ from .errors import CliError
 
 # Each module defines ``register(subparsers)``; the parser it adds sets ``handler``.
 COMMAND_MODULES = (
+    "device_commands",
     "program_command",
     "emulator_command",
     "users_command",
@@ -44,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"mfconsole: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # output piped into a reader that closed early (head, less)
+        sys.stderr.close()
+        return 141
     except KeyboardInterrupt:
         print("mfconsole: interrupted", file=sys.stderr)
         return 130

@@ -1,0 +1,95 @@
+"""``mfconsole device program read|write``: programs on the device, verified byte for byte."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from console.program import NotRepresentable, Program
+from console.program_file import program_text
+from console.safety import SafetyEngine
+from device_link.client import DeviceClient
+from device_link.errors import DeviceLinkError
+from device_link.program_record import ProgramRecord
+
+from .device_access import open_device
+from .errors import CliError
+from .output import print_json
+from .program_command import EXIT_BLOCKED, EXIT_CONFIRM, _load, _profile
+
+
+def register_program(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("program", help="read or write a therapy program slot")
+    actions = parser.add_subparsers(dest="program_action", metavar="ACTION", required=True)
+    read = actions.add_parser("read", help="print the program a slot holds")
+    read.add_argument("slot", type=int)
+    read.set_defaults(handler=read_program)
+    write = actions.add_parser(
+        "write", help="check, write and verify a program file",
+        description="Check the program against the device's limits and the clinic profile, "
+                    "write it, read it back and compare every byte. Exit 4 when blocked, 3 "
+                    "when it needs --confirm.")
+    write.add_argument("slot", type=int)
+    write.add_argument("file", help="program file, .json or .toml")
+    write.add_argument("--confirm", metavar="REASON",
+                       help="acknowledge every confirmation finding, giving the reason")
+    write.add_argument("--profile", help="clinic safety profile (default: the one shipped)")
+    write.set_defaults(handler=write_program)
+
+
+def read_program(args: argparse.Namespace) -> int:
+    with open_device(args.port, args.key_file, args.baud) as client:
+        stored = client.read_program(args.slot)
+    try:
+        program = Program.from_record(ProgramRecord.decode(stored.program))
+    except NotRepresentable as exc:
+        raise CliError(f"slot {args.slot} holds a record this console cannot show: {exc}") \
+            from None
+    if args.json:
+        print_json({"slot": stored.slot, "crc": f"{stored.crc:04x}",
+                    "program": _program_json(program)})
+    else:
+        print(f"slot {stored.slot}, CRC {stored.crc:#06x}")
+        sys.stdout.write(program_text(program, ".json"))
+    return 0
+
+
+def _program_json(program: Program) -> object:
+    """The program file's JSON object, so `read` output can be fed back to `write`."""
+    return json.loads(program_text(program, ".json"))
+
+
+def write_program(args: argparse.Namespace) -> int:
+    program = _load(args.file)
+    profile = _profile(args.profile)
+    with open_device(args.port, args.key_file, args.baud) as client:
+        record = _approved_record(client, program, profile, args.confirm)
+        try:
+            applied = client.apply_program(args.slot, record)
+        except DeviceLinkError as exc:
+            raise CliError(f"program NOT applied to slot {args.slot}: {exc}") from None
+    if args.json:
+        print_json({"slot": applied.slot, "crc": f"{applied.crc:04x}", "verified": True})
+    else:
+        print(f"written and verified: slot {applied.slot}, CRC {applied.crc:#06x} "
+              "(read-back matches byte for byte)")
+    return 0
+
+
+def _approved_record(client: DeviceClient, program: Program, profile, reason: str | None
+                     ) -> bytes:
+    """The record the engine approves against this device's limits, or a CliError."""
+    assert client.limits is not None and client.identity is not None
+    engine = SafetyEngine(client.limits, profile,
+                          electrodes_per_lead=client.identity.electrodes_per_lead)
+    verdict = engine.check_program(program)
+    if verdict.blocked:
+        raise CliError("blocked, nothing written: " + " ".join(f.message for f in verdict.blocks),
+                       EXIT_BLOCKED)
+    if verdict.needs_confirmation and not (reason and reason.strip()):
+        raise CliError("needs confirmation, nothing written: "
+                       + " ".join(f.message for f in verdict.confirmations)
+                       + ' Re-run with --confirm "reason".', EXIT_CONFIRM)
+    acknowledged = verdict.confirmations if reason else ()
+    return engine.approve_program(program, acknowledged=acknowledged).encode()
