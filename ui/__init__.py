@@ -1,0 +1,1 @@
+"""The Qt window of the console. Only this package imports Qt widgets."""

@@ -1,0 +1,116 @@
+"""What the programming screen shows, without Qt: device facts, the draft, the verdict.
+
+The draft is what is on screen; ``device_program`` is what the device proved it
+holds (read back byte for byte). After a link loss the device facts are dropped, so
+nothing on screen can pretend to be on the device.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal
+
+from device_link.messages import Identity, ImpedanceRecord, Limits, Status
+
+from .impedance import ImpedanceMap
+from .program import LeadProgram, Program
+from .safety import SafetyEngine, SafetyProfile, Verdict, load_profile
+
+DEFAULT_PROGRAM = Program(
+    leads=(LeadProgram(True, 1, 2, Decimal("0.0"), 214),
+           LeadProgram(True, 1, 2, Decimal("0.0"), 214)),
+    frequency_hz=20, ramp_up_s=Decimal("1.0"), ramp_down_s=Decimal("1.0"),
+    on_s=Decimal("10.0"), off_s=Decimal("20.0"), session_min=30)
+"""A starting point at zero amplitude: nothing is delivered until a clinician titrates."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceFacts:
+    identity: Identity
+    limits: Limits
+    status: Status
+
+
+class ProgrammingSession:
+    """The state behind the programming screen. Every change goes through the engine."""
+
+    def __init__(self, profile: SafetyProfile | None = None) -> None:
+        self.profile = profile or load_profile()
+        self.engine = SafetyEngine(None, self.profile)
+        self.device: DeviceFacts | None = None
+        self.slot = 0
+        self.draft: Program = DEFAULT_PROGRAM
+        self.device_program: Program | None = None
+        self.impedances = ImpedanceMap.empty()
+
+    # -- the device ------------------------------------------------------------------------
+
+    def attach(self, identity: Identity, limits: Limits, status: Status) -> None:
+        self.device = DeviceFacts(identity, limits, status)
+        self.engine = SafetyEngine(limits, self.profile,
+                                   electrodes_per_lead=identity.electrodes_per_lead)
+
+    def update_status(self, status: Status) -> None:
+        if self.device is not None:
+            self.device = dataclasses.replace(self.device, status=status)
+
+    def detach(self) -> None:
+        """The link is gone: forget everything that came from the device."""
+        self.device = None
+        self.device_program = None
+        self.impedances = ImpedanceMap.empty()
+
+    @property
+    def connected(self) -> bool:
+        return self.device is not None
+
+    # -- programs --------------------------------------------------------------------------
+
+    def loaded_from_device(self, slot: int, program: Program | None) -> None:
+        """A read-back (or an empty slot): the draft becomes what the device holds."""
+        self.slot = slot
+        self.device_program = program
+        if program is not None:
+            self.draft = program
+
+    def applied(self, slot: int, program: Program) -> None:
+        """A write whose read-back matched byte for byte."""
+        self.slot = slot
+        self.device_program = program
+        self.draft = program
+
+    def set_draft(self, program: Program) -> None:
+        self.draft = program
+
+    def set_lead(self, lead: int, **changes: object) -> None:
+        """Change one lead; new electrodes set its amplitude back to zero (safety rule)."""
+        current = self.draft.leads[lead]
+        updated = dataclasses.replace(current, **changes)  # type: ignore[arg-type]
+        if (updated.anode, updated.cathode, updated.enabled) != (
+                current.anode, current.cathode, current.enabled):
+            updated = dataclasses.replace(updated, amplitude_ma=Decimal("0.0"))
+        leads = list(self.draft.leads)
+        leads[lead] = updated
+        self.draft = dataclasses.replace(self.draft, leads=tuple(leads))
+
+    def differing_fields(self) -> set[str]:
+        """Fields of the draft that the device does not hold (all of them if unknown)."""
+        draft = self.draft.as_fields()
+        if self.device_program is None:
+            return set(draft)
+        held = self.device_program.as_fields()
+        return {name for name, value in draft.items() if held.get(name) != value}
+
+    def pairs_in_use(self) -> dict[int, tuple[int, int]]:
+        return {index: (lead.anode, lead.cathode)
+                for index, lead in enumerate(self.draft.leads) if lead.enabled}
+
+    def verdict(self) -> Verdict:
+        impedances = self.impedances.engine_impedances(self.pairs_in_use())
+        return self.engine.check_program(self.draft, impedances)
+
+    # -- measurements ----------------------------------------------------------------------
+
+    def measured(self, records: list[ImpedanceRecord] | tuple[ImpedanceRecord, ...]) -> None:
+        self.impedances = self.impedances.updated(records)

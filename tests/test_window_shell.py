@@ -1,0 +1,72 @@
+"""The window's shell against the built-in emulator on a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from console.demo import DemoEnvironment
+from device_link.messages import TestStimStart
+from device_link.protocol import DeviceState
+from ui.app import application, demo_window
+
+
+@pytest.fixture
+def demo():
+    environment = DemoEnvironment.start()
+    yield environment
+    environment.close()
+
+
+@pytest.fixture
+def window(qtbot, demo):
+    application()
+    window = demo_window(demo)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
+        window.show()
+    yield window
+    window.close()
+
+
+def test_demo_window_connects_and_shows_the_device(window):
+    assert window.context.model.device.identity.serial == "EMU-000001"
+    assert "EMU-000001" in window.header._device.text()
+    assert "DEMO" in window.windowTitle()
+    assert window.header.stop_button.isVisible()
+
+
+def _start_test_stim(qtbot, window) -> None:
+    stimulus = TestStimStart(lead=0, anode=1, cathode=2, freq_hz=20, pw_us=214, amp_ua=500,
+                             duration_s=60)
+    controller = window.context.controller
+    with qtbot.waitSignal(controller.busy_changed, check_params_cb=lambda name: name == "",
+                          timeout=5000):
+        controller.run("test stimulation", lambda client: client.start_test_stim(stimulus))
+
+
+def test_escape_stops_test_stimulation_from_any_focus(qtbot, window, demo):
+    _start_test_stim(qtbot, window)
+    assert demo.emulator.state()["state"] == "TEST_STIM"
+    with qtbot.waitSignal(window.context.controller.stop_confirmed, timeout=5000) as stopped:
+        qtbot.keyClick(window.connection.port, Qt.Key.Key_Escape)
+    assert stopped.args == [DeviceState.TEST_STIM]
+    assert demo.emulator.state()["state"] == "IDLE"
+    assert demo.emulator.state()["last_stop_reason"] == 0
+
+
+def test_stop_button_stops(qtbot, window, demo):
+    _start_test_stim(qtbot, window)
+    with qtbot.waitSignal(window.context.controller.stop_confirmed, timeout=5000):
+        qtbot.mouseClick(window.header.stop_button, Qt.MouseButton.LeftButton)
+    assert demo.emulator.state()["state"] == "IDLE"
+
+
+def test_link_loss_is_shown_at_once_and_device_facts_dropped(qtbot, window, demo):
+    with qtbot.waitSignal(window.context.controller.disconnected, timeout=10000) as lost:
+        demo.emulator.disconnect()
+    assert lost.args[0], "a lost link carries its reason"
+    assert window.link_banner.isVisible()
+    assert "LINK LOST" in window.link_banner.text()
+    assert window.context.model.device is None
+    assert "No device connected" in window.header._device.text()

@@ -1,0 +1,65 @@
+"""The strip always on top: who, which device, what it is doing, and STOP."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from console.device_facts import fault_names
+
+from .context import WindowContext
+from .stop_control import StopButton
+from .theme import DEMO_PURPLE, INFO_GREY, STATE_COLOURS, STATE_TEXT
+
+
+def _badge(text: str, colour: str, tooltip: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("badge")
+    label.setStyleSheet(f"background: {colour};")
+    label.setToolTip(tooltip)
+    return label
+
+
+class DeviceHeader(QWidget):
+    def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        layout = QHBoxLayout(self)
+        if context.demo:
+            layout.addWidget(_badge("DEMO", DEMO_PURPLE, "Demonstration data: not a patient"))
+        self._emulator_badge = _badge("EMULATOR", INFO_GREY,
+                                      "Connected to the device emulator, not an implant")
+        layout.addWidget(self._emulator_badge)
+        who = QVBoxLayout()
+        self._device = QLabel()
+        self._device.setObjectName("deviceIdentity")
+        self._battery = QLabel()
+        who.addWidget(self._device)
+        who.addWidget(self._battery)
+        layout.addLayout(who, 1)
+        self._state = QLabel()
+        self._state.setObjectName("stateLabel")
+        layout.addWidget(self._state)
+        self.stop_button = StopButton(context.controller.stop)
+        layout.addWidget(self.stop_button)
+        context.model.device_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        facts = self._context.model.device
+        state = self._context.model.state_name
+        background, colour = STATE_COLOURS.get(state, STATE_COLOURS["DISCONNECTED"])
+        self._state.setText(STATE_TEXT.get(state, state))
+        self._state.setStyleSheet(f"background: {background}; color: {colour};")
+        if facts is None:
+            self._device.setText("No device connected")
+            self._battery.setText("")
+            self._emulator_badge.setVisible(self._context.emulator is not None)
+            return
+        identity, status = facts.identity, facts.status
+        self._emulator_badge.setVisible(self._context.emulator is not None
+                                        or identity.model.startswith("EMU"))
+        self._device.setText(f"<b>{identity.model}</b> serial <b>{identity.serial}</b> · "
+                             f"firmware {identity.firmware}")
+        faults = fault_names(status.fault_flags)
+        battery = f"Battery {status.battery_pct} % ({status.battery_mv / 1000:.2f} V)"
+        self._battery.setText(battery + (" · ⚠ " + "; ".join(faults) if faults else ""))

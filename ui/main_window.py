@@ -1,0 +1,162 @@
+"""The main window: header with STOP, connection, link-loss banner, the leads and the panels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.device_facts import STOP_REASON_TEXT
+from console.programming_session import DeviceFacts
+from device_link.keystore import KeyStore
+from device_link.messages import StimStopped
+from device_link.protocol import DeviceState, StopReason
+
+from .connection_panel import ConnectionPanel
+from .context import WindowContext
+from .header import DeviceHeader
+from .stop_control import StopKeyFilter
+
+PanelFactory = Callable[[WindowContext], QWidget]
+
+# Tab panels, in order. Each module defines PANEL_TITLE, create(context) and, when a
+# panel is not for everyone, shown(context).
+PANEL_MODULES: tuple[str, ...] = (
+)
+SIDE_PANEL_MODULE = "leads_view"  # defines create(context): the drawn leads
+
+
+def _panels() -> list[tuple[str, PanelFactory, Callable[[WindowContext], bool]]]:
+    panels = []
+    for name in PANEL_MODULES:
+        module = import_module(f"ui.{name}")
+        panels.append((module.PANEL_TITLE, module.create,
+                       getattr(module, "shown", lambda context: True)))
+    return panels
+
+
+def _side_panel() -> PanelFactory | None:
+    try:
+        return import_module(f"ui.{SIDE_PANEL_MODULE}").create
+    except ModuleNotFoundError:
+        return None
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: WindowContext, key_store: KeyStore) -> None:
+        super().__init__()
+        self.context = context
+        self._key_store = key_store
+        title = "Multifidus Console"
+        if context.demo:
+            title += " — DEMO (emulator, demonstration data)"
+        self.setWindowTitle(title)
+        self.resize(1280, 800)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        self.header = DeviceHeader(context)
+        layout.addWidget(self.header)
+        self.connection = ConnectionPanel(context, self.connect_to)
+        layout.addWidget(self.connection)
+        self.link_banner = QLabel()
+        self.link_banner.setObjectName("linkLost")
+        self.link_banner.setWordWrap(True)
+        self.link_banner.hide()
+        layout.addWidget(self.link_banner)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        side_panel = _side_panel()
+        if side_panel is not None:
+            splitter.addWidget(side_panel(context))
+        self.tabs = QTabWidget()
+        for title_text, factory, shown in _panels():
+            if shown(context):
+                self.tabs.addTab(factory(context), title_text)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(splitter.count() - 1, 1)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(160)
+        self.busy.hide()
+        self.statusBar().addPermanentWidget(self.busy)
+
+        controller = context.controller
+        self._stop_keys = StopKeyFilter(controller.stop, lambda: context.model.stimulating, self)
+        QApplication.instance().installEventFilter(self._stop_keys)
+        controller.connected.connect(self._on_connected)
+        controller.disconnected.connect(self._on_disconnected)
+        controller.status_changed.connect(context.model.update_status)
+        controller.notice.connect(self._on_notice)
+        controller.failed.connect(self._on_failed)
+        controller.busy_changed.connect(self._on_busy)
+        controller.stop_confirmed.connect(self._on_stop_confirmed)
+        controller.stop_failed.connect(self._on_stop_failed)
+
+    def connect_to(self, port: str, baud: int) -> None:
+        if not port:
+            self.statusBar().showMessage("Choose a port first.")
+            return
+        self.link_banner.hide()
+        self.statusBar().showMessage(f"Connecting to {port} …")
+        self.context.controller.connect_device(port, baud, self._key_store)
+
+    def _on_connected(self, facts: DeviceFacts) -> None:
+        self.link_banner.hide()
+        self.context.model.attach(facts)
+        self.statusBar().showMessage(f"Connected to {facts.identity.serial}: authenticated, "
+                                     f"limits read.", 8000)
+
+    def _on_disconnected(self, reason: str) -> None:
+        self.context.model.detach()
+        if reason:
+            self.link_banner.setText(f"LINK LOST — {reason}. Nothing shown is confirmed on the "
+                                     "device. The device stops test stimulation by itself "
+                                     "when the console falls silent. Reconnect to continue.")
+            self.link_banner.show()
+        else:
+            self.statusBar().showMessage("Disconnected.", 5000)
+
+    def _on_notice(self, notice: object) -> None:
+        if isinstance(notice, StimStopped):
+            self.context.model.set_state(DeviceState.IDLE)
+            try:
+                text = STOP_REASON_TEXT[StopReason(notice.reason)]
+            except ValueError:
+                text = f"stopped (reason {notice.reason})"
+            self.statusBar().showMessage(f"Stimulation stopped: {text}.")
+
+    def _on_failed(self, operation: str, message: str) -> None:
+        self.statusBar().showMessage(f"{operation} failed: {message}")
+
+    def _on_busy(self, operation: str) -> None:
+        self.busy.setVisible(bool(operation) and operation != "status")
+        self.busy.setToolTip(operation)
+
+    def _on_stop_confirmed(self, previous: int) -> None:
+        self.context.model.set_state(DeviceState.IDLE)
+        self.statusBar().showMessage("STOP confirmed by the device.")
+
+    def _on_stop_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"STOP NOT CONFIRMED: {message}. The device's watchdog "
+                                     "stops test stimulation when the console falls silent.")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        QApplication.instance().removeEventFilter(self._stop_keys)
+        self.context.controller.shutdown()
+        super().closeEvent(event)
