@@ -71,6 +71,10 @@ class ControlClient:
         """Device state, session, battery, fault flags, link errors, stimulation, port."""
         return self.call("state")
 
+    def programs(self) -> dict[str, Any]:
+        """``{"slots": [{"slot", "program" (28 bytes, hex), "crc"}, ...]}``, written slots only."""
+        return self.call("programs")
+
     def observe(self) -> dict[str, Any]:
         """Per lead: contraction 0–1, unwanted responses, set and delivered amplitude."""
         return self.call("observe")

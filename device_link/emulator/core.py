@@ -760,6 +760,11 @@ class DeviceCore:
             "serial": self.config.serial, "scenario": self.config.scenario,
         }
 
+    def stored_programs(self) -> dict[str, object]:
+        """Every written slot's 28 program bytes (hex) and CRC: what the device really holds."""
+        return {"slots": [{"slot": slot, "program": raw.hex(), "crc": crc16_ccitt_false(raw)}
+                          for slot, raw in sorted(self.programs.items())]}
+
     def patient_table(self, pw_us: int) -> dict[str, object]:
         if pw_us <= 0:
             raise ValueError(f"pulse width must be positive, got {pw_us}")

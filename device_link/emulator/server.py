@@ -20,9 +20,10 @@ from .trace import ProtocolTrace
 
 # The engineering controls, by the name the control channel uses.
 COMMANDS = (
-    "ping", "state", "observe", "patient", "impedances", "inject_open", "inject_short",
-    "inject_rising", "set_contact_ohms", "set_battery", "clear_faults", "set_link_faults",
-    "link_faults", "disconnect", "reconnect", "reboot", "trace", "clear_trace",
+    "ping", "state", "programs", "observe", "patient", "impedances", "inject_open",
+    "inject_short", "inject_rising", "set_contact_ohms", "set_battery", "clear_faults",
+    "set_link_faults", "link_faults", "disconnect", "reconnect", "reboot", "trace",
+    "clear_trace",
 )
 
 
@@ -110,6 +111,11 @@ class EmulatorServer:
                         connected=self._port is not None and self._port.connected,
                         link_faults=self._link.faults.as_dict())
         return snapshot
+
+    def programs(self) -> dict[str, Any]:
+        """Each written slot's program bytes and CRC, read-only (to check what was applied)."""
+        with self.engine.locked() as core:
+            return core.stored_programs()
 
     def observe(self) -> dict[str, Any]:
         """Simulated observation of the patient: contraction 0–1 and unwanted responses."""
