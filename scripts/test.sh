@@ -2,6 +2,7 @@
 # The project's test command: install the package with its test extras, lint, run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh --with-postgres
 python3 -m venv .venv
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
