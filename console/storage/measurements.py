@@ -20,7 +20,7 @@ from ..audit.chain import canonical_details
 from ..audit.events import AuditEvent
 from ..program import TestStimulus
 from . import transactions
-from .entities import DeviceLogRecord, PlacementTest
+from .entities import DeviceLogRecord, ImpedanceMeasurement, PlacementTest
 from .errors import InvalidRecord
 from .models import DeviceLogRow, ImpedanceRow, PlacementTestRow, VisitRow
 from .service import RecordService, device_row, patient_row
@@ -59,6 +59,19 @@ class MeasurementsMixin(RecordService):
                 "device": device_serial, "visit": visit_id, "count": len(measurements),
                 "open_circuits": sum(m.ohms is None for m in measurements)})
             return len(measurements)
+
+    def impedance_history(self, actor: User, device_serial: str,
+                          ) -> list[ImpedanceMeasurement]:
+        """Every stored impedance reading of one device, oldest first, to draw trends."""
+        with transactions.read(self.engine) as session:
+            self._acting(session, actor, Action.VIEW_RECORD)
+            device = device_row(session, device_serial)
+            rows = session.execute(select(ImpedanceRow).where(
+                ImpedanceRow.device_id == device.id).order_by(
+                ImpedanceRow.measured_at, ImpedanceRow.id))
+            return [ImpedanceMeasurement(device_serial, r.visit_id, r.measured_at, r.lead,
+                                         r.electrode_a, r.electrode_b, r.ohms)
+                    for r in rows.scalars()]
 
     def record_placement_test(self, actor: User, patient_clinic_id: str, *, lead: int,
                               electrode_a: int, electrode_b: int | None,
