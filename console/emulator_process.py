@@ -32,17 +32,18 @@ class PortServerProcess:
         self.port = ""
         self.control: str | None = None
         self._want_control = control
-        self._process: subprocess.Popen[str] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[str] = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives with the process
 
     def start(self) -> PortServerProcess:
         # stderr goes to a file: a pipe nobody drains could stall a chatty emulator.
         self._process = subprocess.Popen(self.command, stdout=subprocess.PIPE,
-                                         stderr=self._stderr, text=True, bufsize=1)
+                                         stderr=self._stderr)
         try:
-            self.port = self._announced("PORT")
-            if self._want_control:
-                self.control = self._announced("CONTROL")
+            words = ("PORT", "CONTROL") if self._want_control else ("PORT",)
+            announced = self._announcements(words)
+            self.port = announced["PORT"]
+            self.control = announced.get("CONTROL")
         except BaseException:
             self.stop()
             raise
@@ -53,26 +54,33 @@ class PortServerProcess:
         assert self._process is not None
         return self._process.pid
 
-    def _announced(self, keyword: str) -> str:
-        """Wait (on the pipe, with a deadline) for the line ``KEYWORD value``."""
+    def _announcements(self, words: tuple[str, ...]) -> dict[str, str]:
+        """Read ``WORD value`` lines (raw, with a deadline) until every word was seen."""
         process = self._process
         assert process is not None and process.stdout is not None
+        fd = process.stdout.fileno()
+        found: dict[str, str] = {}
+        pending = b""
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            while (left := deadline - time.monotonic()) > 0:
-                if not selector.select(left):
-                    break
-                line = process.stdout.readline()
-                if not line:
-                    process.wait(timeout=10)
-                    raise EmulatorStartError(f"emulator exited before announcing {keyword}: "
+            selector.register(fd, selectors.EVENT_READ)
+            while len(found) < len(words):
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(left):
+                    raise EmulatorStartError(f"no {' and '.join(words)} announced within "
+                                             f"{STARTUP_TIMEOUT_S:.0f} s: "
                                              f"{self.stderr_text()[-500:]}")
-                word, _, value = line.strip().partition(" ")
-                if word == keyword:
-                    return value
-        raise EmulatorStartError(f"emulator did not announce {keyword} within "
-                                 f"{STARTUP_TIMEOUT_S:.0f} s")
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    process.wait(timeout=10)
+                    raise EmulatorStartError(f"exited ({process.returncode}) before announcing "
+                                             f"its port: {self.stderr_text()[-500:]}")
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    word, _, value = line.decode(errors="replace").strip().partition(" ")
+                    if word in words:
+                        found.setdefault(word, value)
+        return found
 
     def kill(self) -> None:
         """SIGKILL: the device vanishes mid-conversation."""

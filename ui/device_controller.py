@@ -124,18 +124,19 @@ class DeviceController(QObject):
             return operation(client)
 
         future = self._worker.submit(work)
-        future.add_done_callback(lambda f: self._finished.emit(on_done, f, name))
+        # Never send None through a signal: PySide6 on Python 3.11 can over-release it.
+        callback = on_done if on_done is not None else _ignore
+        future.add_done_callback(lambda f: self._finished.emit(callback, f, name))
 
     @Slot(object, object, str)
-    def _deliver(self, on_done: Done | None, future: Future, name: str) -> None:
+    def _deliver(self, on_done: Done, future: Future, name: str) -> None:
         self._busy.remove(name)
         self.busy_changed.emit(self._busy[-1] if self._busy else "")
         if future.cancelled():
             return
         error = future.exception()
         if error is None:
-            if on_done is not None:
-                on_done(future.result())
+            on_done(future.result())
             return
         if isinstance(error, DeviceLinkError):
             self.failed.emit(name, str(error))
@@ -186,3 +187,7 @@ class DeviceController(QObject):
         if self.trace_enabled:
             self.traced.emit(record)
 
+
+
+def _ignore(_result: object) -> None:
+    """The completion callback of an operation whose result nobody needs."""

@@ -9,18 +9,23 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-WINDOW_OPTIONS = ("--demo", "--db")
+WINDOW_OPTIONS = ("--demo", "--demo-role", "--db")
+VALUE_OPTIONS = ("--demo-role", "--db")  # options whose value is the next word
 
 
 def _wants_window(argv: Sequence[str]) -> bool:
     words = [a for a in argv if a.startswith("-")]
     commands = [a for i, a in enumerate(argv)
-                if not a.startswith("-") and not (i and argv[i - 1] == "--db")]
+                if not a.startswith("-") and not (i and argv[i - 1] in VALUE_OPTIONS)]
     return not commands and all(w.split("=")[0] in WINDOW_OPTIONS for w in words)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:2] == ["bench", "window"]:  # the window's benchmark needs Qt: it lives in ui
+        from .window_bench import main as bench_window
+
+        return bench_window(args[2:])
     if _wants_window(args):
         from .app import run
 

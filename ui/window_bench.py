@@ -1,0 +1,149 @@
+"""``mfconsole bench window``: the window's own figures, measured, never asserted.
+
+* Esc to STOP: from the key press delivered to the focused widget to the STOP frame
+  decoded by an emulator process, while test stimulation streams telemetry into the
+  live plot (the emulator's trace time and ours share CLOCK_MONOTONIC).
+* Start-up: ``mfconsole --demo`` launched as a new process until its window is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtTest import QTest
+
+from console.emulator_process import EmulatorProcess
+from console.programming_session import ProgrammingSession
+from device_link.emulator.control import ControlClient
+from device_link.keystore import KeyFileStore
+from device_link.messages import StimTelemetry, TestStimStart
+
+from .app import application
+from .context import WindowContext
+from .device_controller import DeviceController
+from .main_window import MainWindow
+from .session_model import SessionModel
+from .startup_probe import PROBE_VARIABLE, SHOWN_MARK
+
+STIMULUS = TestStimStart(lead=0, anode=1, cathode=2, freq_hz=20, pw_us=214, amp_ua=500,
+                         duration_s=120)
+
+
+def _wait(condition: Callable[[], bool], timeout_s: float) -> bool:
+    """Run the event loop until ``condition`` holds (or the deadline passes)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    return True
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def measure_escape_to_stop(rounds: int, telemetry_per_round: int = 5) -> list[float]:
+    """Milliseconds from Esc to the emulator decoding STOP, one figure per round."""
+    application()
+    with tempfile.TemporaryDirectory() as folder:
+        key_file = Path(folder) / "bench.key"
+        key_file.write_text(secrets.token_hex(32))
+        with EmulatorProcess(key_file=str(key_file)) as emulator:
+            assert emulator.control is not None
+            control = ControlClient(emulator.control)
+            context = WindowContext(DeviceController(), SessionModel(ProgrammingSession()),
+                                    None, None)
+            window = MainWindow(context, KeyFileStore(key_file))
+            window.show()
+            controller = context.controller
+            try:
+                window.connect_to(emulator.port, 115200)
+                if not _wait(lambda: controller.is_connected, 15):
+                    raise RuntimeError("the window did not connect to the emulator")
+                return [_one_stop(window, controller, control, telemetry_per_round)
+                        for _ in range(rounds)]
+            finally:
+                window.close()
+                control.close()
+
+
+def _one_stop(window: MainWindow, controller: DeviceController, control: ControlClient,
+              telemetry_per_round: int) -> float:
+    seen: list[object] = []
+    controller.notice.connect(seen.append)
+    started: list[bool] = []
+    controller.run("bench stimulation", lambda client: client.start_test_stim(STIMULUS),
+                   lambda _: started.append(True))
+    enough = lambda: started and sum(isinstance(n, StimTelemetry) for n in seen) \
+        >= telemetry_per_round  # noqa: E731 - a one-line condition
+    if not _wait(enough, 10):
+        raise RuntimeError("test stimulation did not stream telemetry")
+    controller.notice.disconnect(seen.append)
+    confirmed: list[int] = []
+    controller.stop_confirmed.connect(confirmed.append)
+    target = window.focusWidget() or window
+    pressed = time.perf_counter()
+    QTest.keyClick(target, Qt.Key.Key_Escape)
+    if not _wait(lambda: bool(confirmed), 10):
+        raise RuntimeError("STOP was not confirmed")
+    controller.stop_confirmed.disconnect(confirmed.append)
+    acted = control.state()["last_stop_t"]
+    return (acted - pressed) * 1000
+
+
+def measure_startup(runs: int) -> list[float]:
+    """Seconds from launching ``mfconsole --demo`` to its window being shown."""
+    figures = []
+    env = dict(os.environ, **{PROBE_VARIABLE: "1"})
+    for _ in range(runs):
+        launched = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "ui.entry", "--demo"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith(SHOWN_MARK):
+                figures.append(time.perf_counter() - launched)
+                break
+        process.wait(timeout=60)
+        process.stdout.close()
+    return figures
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="mfconsole bench window",
+                                     description="Measure the window's STOP path and start-up.")
+    parser.add_argument("--rounds", type=int, default=100, help="Esc presses to measure")
+    parser.add_argument("--startups", type=int, default=5, help="demo start-ups to measure")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    stops = measure_escape_to_stop(args.rounds)
+    startups = measure_startup(args.startups)
+    rows = [
+        {"name": "Esc to STOP decoded, live telemetry plotting", "n": len(stops),
+         "median": statistics.median(stops), "p99": percentile(stops, 0.99), "unit": "ms",
+         "target": "p99 <= 30 ms", "met": percentile(stops, 0.99) <= 30},
+        {"name": "mfconsole --demo start to window shown", "n": len(startups),
+         "median": statistics.median(startups), "p99": max(startups), "unit": "s",
+         "target": "<= 2 s", "met": statistics.median(startups) <= 2},
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['name']:<48} n={row['n']:<4} median {row['median']:8.2f} "
+                  f"{row['unit']:<3} p99/max {row['p99']:8.2f} {row['unit']:<3} "
+                  f"target {row['target']:<14} {'met' if row['met'] else 'MISSED'}")
+    return 0
