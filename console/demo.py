@@ -32,7 +32,9 @@ class DemoEnvironment:
     _directory: tempfile.TemporaryDirectory[str]
 
     @classmethod
-    def start(cls, scenario: str = "good") -> DemoEnvironment:
+    def start(cls, scenario: str = "good", role: Role = Role.CLINICIAN) -> DemoEnvironment:
+        """The demo signed in as ``role``: the demo clinician, or ``demo.<role>``."""
+        role = Role(role)
         directory = tempfile.TemporaryDirectory(prefix="mfconsole-demo-")
         config = EmulatorConfig(scenario=scenario)
         emulator = EmulatorServer(config)
@@ -43,14 +45,16 @@ class DemoEnvironment:
                 installation_key=InstallationKey(secrets.token_bytes(32)))
             password = secrets.token_urlsafe(16)  # nobody logs in again: the demo is signed in
             admin = record.add_user(None, "demo.admin", Role.ADMIN, password)
-            user = record.add_user(admin, DEMO_CLINICIAN, Role.CLINICIAN, password)
-            record.add_patient(user, DEMO_PATIENT, name="Demo Patient")
+            clinician = record.add_user(admin, DEMO_CLINICIAN, Role.CLINICIAN, password)
+            record.add_patient(clinician, DEMO_PATIENT, name="Demo Patient")
             record.register_device(admin, config.serial, config.model, config.firmware,
                                    patient_clinic_id=DEMO_PATIENT,
                                    implant_date=date.today() - timedelta(days=14))
             record.store_pairing_key(admin, config.serial, config.key)
-            visit = record.start_visit(user, DEMO_PATIENT, VisitKind.PROGRAMMING,
-                                       device_serial=config.serial)
+            user = {Role.CLINICIAN: clinician, Role.ADMIN: admin}.get(role) or record.add_user(
+                admin, f"demo.{role.value}", role, password)
+            kind = VisitKind.PROGRAMMING if role is Role.CLINICIAN else VisitKind.ENGINEERING
+            visit = record.start_visit(user, DEMO_PATIENT, kind, device_serial=config.serial)
         except BaseException:
             emulator.stop()
             directory.cleanup()

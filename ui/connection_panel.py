@@ -1,9 +1,14 @@
-"""Choosing the port: serial ports (refreshable), any pyserial URL, baud rate, connect."""
+"""Choosing the port: serial ports (refreshable), any pyserial URL, baud rate, connect.
+
+Engineers can also start an emulator inside the window (a scenario of their choice);
+it is stopped when the window closes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -12,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from serial.tools import list_ports
+
+from device_link.emulator import SCENARIOS, EmulatorConfig, EmulatorServer
 
 from .context import WindowContext
 
@@ -48,6 +55,21 @@ class ConnectionPanel(QWidget):
         self.connect_button.clicked.connect(self._toggle)
         layout.addWidget(self.connect_button)
         layout.addStretch(1)
+        self.started_emulator: EmulatorServer | None = None
+        self.scenario = QComboBox()
+        for name, scenario in SCENARIOS.items():
+            self.scenario.addItem(name)
+            self.scenario.setItemData(self.scenario.count() - 1, scenario.description,
+                                      Qt.ItemDataRole.ToolTipRole)
+        self.scenario.setToolTip("The emulator's starting situation (see docs/emulator.md)")
+        self.emulator_button = QPushButton("Start emulator")
+        self.emulator_button.setToolTip("Start a device emulator inside the console and put "
+                                        "its port in the port box (engineering only)")
+        self.emulator_button.clicked.connect(self._toggle_emulator)
+        for widget in (self.scenario, self.emulator_button):
+            widget.setVisible(context.engineering and not context.demo)
+            layout.addWidget(widget)
+        self._watching_close = False
         context.model.device_changed.connect(self._reflect)
         context.controller.busy_changed.connect(self._reflect)
         self.refresh_ports()
@@ -72,3 +94,51 @@ class ConnectionPanel(QWidget):
         self.connect_button.setText("Disconnect" if connected else "Connect")
         self.port.setEnabled(not connected)
         self.baud.setEnabled(not connected)
+        self.scenario.setEnabled(self.started_emulator is None)
+
+    # -- an emulator inside the window (engineers) -----------------------------------------
+
+    def start_emulator(self, scenario: str) -> str:
+        """Start an in-process emulator in ``scenario``; returns its port (also in the box)."""
+        self.stop_emulator()
+        server = EmulatorServer(EmulatorConfig(scenario=scenario))
+        port = server.start()
+        self.started_emulator = server
+        self._context.emulator = server
+        self.refresh_ports()
+        self.port.setCurrentText(port)
+        self.emulator_button.setText("Stop emulator")
+        self._reflect()
+        return port
+
+    def stop_emulator(self) -> None:
+        """Stop the emulator started here (disconnecting first if it is the device)."""
+        server = self.started_emulator
+        if server is None:
+            return
+        if self._context.controller.is_connected and self.port.currentText() == server.port:
+            self._context.controller.disconnect_device()
+        self.started_emulator = None
+        if self._context.emulator is server:
+            self._context.emulator = None
+        server.stop()
+        self.emulator_button.setText("Start emulator")
+        self.refresh_ports()
+        self._reflect()
+
+    def _toggle_emulator(self) -> None:
+        if self.started_emulator is None:
+            self.start_emulator(self.scenario.currentText())
+        else:
+            self.stop_emulator()
+
+    def showEvent(self, event: QEvent) -> None:
+        if not self._watching_close:
+            self.window().installEventFilter(self)
+            self._watching_close = True
+        super().showEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window() and event.type() == QEvent.Type.Close:
+            QTimer.singleShot(0, self.stop_emulator)  # after the window has closed the port
+        return False

@@ -1,4 +1,4 @@
-"""The strip always on top: who, which device, what it is doing, and STOP."""
+"""The strip always on top: which patient and visit, which device, what it is doing, and STOP."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from console.device_facts import fault_names
 
 from .context import WindowContext
+from .device_match import DeviceMatchBar
+from .patient_dialog import patient_text, visit_text
 from .stop_control import StopButton
 from .theme import DEMO_PURPLE, INFO_GREY, STATE_COLOURS, STATE_TEXT
 
@@ -23,13 +25,20 @@ class DeviceHeader(QWidget):
     def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
-        layout = QHBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        layout = QHBoxLayout()
+        outer.addLayout(layout)
         if context.demo:
             layout.addWidget(_badge("DEMO", DEMO_PURPLE, "Demonstration data: not a patient"))
         self._emulator_badge = _badge("EMULATOR", INFO_GREY,
                                       "Connected to the device emulator, not an implant")
         layout.addWidget(self._emulator_badge)
         who = QVBoxLayout()
+        self._patient = QLabel()
+        self._patient.setObjectName("patientIdentity")
+        self._patient.setToolTip("The patient and visit everything done now is recorded for")
+        who.addWidget(self._patient)
         self._device = QLabel()
         self._device.setObjectName("deviceIdentity")
         self._battery = QLabel()
@@ -41,8 +50,23 @@ class DeviceHeader(QWidget):
         layout.addWidget(self._state)
         self.stop_button = StopButton(context.controller.stop)
         layout.addWidget(self.stop_button)
+        self.device_match = DeviceMatchBar(context)
+        self.device_match.patient_changed.connect(self.show_patient)
+        outer.addWidget(self.device_match)
         context.model.device_changed.connect(self.refresh)
+        self.show_patient()
         self.refresh()
+
+    def show_patient(self) -> None:
+        patient, visit = self._context.patient, self._context.visit
+        if patient is None:
+            self._patient.setText("No patient — engineering bench work, nothing is recorded "
+                                  "for a patient")
+            return
+        text = f"Patient <b>{patient_text(patient)}</b>"
+        if visit is not None:
+            text += f" · {visit_text(visit)}"
+        self._patient.setText(text)
 
     def refresh(self) -> None:
         facts = self._context.model.device
