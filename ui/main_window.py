@@ -34,6 +34,7 @@ PanelFactory = Callable[[WindowContext], QWidget]
 # Tab panels, in order. Each module defines PANEL_TITLE, create(context) and, when a
 # panel is not for everyone, shown(context).
 PANEL_MODULES: tuple[str, ...] = (
+    "history_panel",
 )
 SIDE_PANEL_MODULE = "leads_view"  # defines create(context): the drawn leads
 

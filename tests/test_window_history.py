@@ -1,0 +1,129 @@
+"""The History panel against the demo emulator: versions after writes, diff, restore."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+
+from console.demo import DemoEnvironment
+from console.device_recording import DeviceRecorder
+from console.program import Program
+from console.programming_session import DEFAULT_PROGRAM
+from console.storage import ProgramVersion, VersionStatus
+from ui.app import application, demo_window
+from ui.history_panel import HistoryPanel
+
+
+@pytest.fixture
+def demo():
+    environment = DemoEnvironment.start()
+    yield environment
+    environment.close()
+
+
+@pytest.fixture
+def window(qtbot, demo):
+    application()
+    window = demo_window(demo)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
+        window.show()
+    yield window
+    window.close()
+
+
+def _panel(window) -> HistoryPanel:
+    for index in range(window.tabs.count()):
+        if isinstance(window.tabs.widget(index), HistoryPanel):
+            window.tabs.setCurrentIndex(index)
+            return window.tabs.widget(index)
+    raise AssertionError("no History tab")
+
+
+def _program(left_ma: str) -> Program:
+    left = dataclasses.replace(DEFAULT_PROGRAM.leads[0], amplitude_ma=Decimal(left_ma))
+    return dataclasses.replace(DEFAULT_PROGRAM, leads=(left, DEFAULT_PROGRAM.leads[1]))
+
+
+def _write(qtbot, window, demo, program: Program, reason: str) -> ProgramVersion:
+    """Write through the recorder on the window's worker, as the Program panel does."""
+    recorder = DeviceRecorder(demo.record, demo.user, visit_id=demo.visit_id)
+    serial = window.context.model.device.identity.serial
+    written = []
+
+    def write(client):
+        latest = recorder.latest_version_id(serial, 1)
+        return recorder.write_program(client, 1, program.to_record(), reason=reason,
+                                      expected_latest=latest)
+
+    window.context.controller.run("write program", write, written.append)
+    qtbot.waitUntil(lambda: bool(written), timeout=10000)
+    window.context.model.session.applied(1, program)
+    window.context.model.notify_draft()
+    return written[0].version
+
+
+def _row_texts(table, row: int) -> list[str]:
+    return [table.item(row, column).text() for column in range(table.columnCount())]
+
+
+def test_history_lists_a_version_once_it_is_written(qtbot, window, demo):
+    panel = _panel(window)
+    qtbot.waitUntil(lambda: "0 program version" in panel.title.text(), timeout=5000)
+    version = _write(qtbot, window, demo, _program("1.0"), "first titration")
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=5000)
+    cells = _row_texts(panel.table, 0)
+    assert cells[0] == f"v{version.id}"
+    assert cells[1] == "1"
+    assert cells[3] == demo.user.username
+    assert cells[4] == "✔ verified · ON THE DEVICE NOW"
+    assert cells[5] == f"{version.record_crc:#06x}"
+    assert cells[6] == "—"
+    assert cells[7] == "first titration"
+
+
+def test_two_selected_versions_are_compared_in_clinical_units(qtbot, window, demo):
+    panel = _panel(window)
+    first = _write(qtbot, window, demo, _program("1.0"), "start low")
+    second = _write(qtbot, window, demo, _program("1.5"), "stronger contraction needed")
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=5000)
+    assert "ON THE DEVICE NOW" in _row_texts(panel.table, 0)[4]
+    assert _row_texts(panel.table, 1)[4] == "✔ verified when written"
+    panel.select_versions(first.id, second.id)
+    assert panel.diff.rowCount() == 1
+    assert _row_texts(panel.diff, 0) == ["Left amplitude", "1.0 mA", "1.5 mA"]
+    assert f"Version {first.id} → version {second.id}" in panel.diff_title.text()
+    assert "1 field(s) differ" in panel.diff_title.text()
+
+
+def test_restore_records_a_new_draft_and_loads_it_on_screen(qtbot, window, demo):
+    panel = _panel(window)
+    first = _write(qtbot, window, demo, _program("1.0"), "start low")
+    _write(qtbot, window, demo, _program("2.0"), "stronger")
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=5000)
+    panel.select_versions(first.id)
+    assert not panel.restore_button.isEnabled(), "a restore needs a reason"
+    qtbot.keyClicks(panel.reason, "patient reported discomfort at 2.0 mA")
+    assert panel.restore_button.isEnabled()
+    qtbot.mouseClick(panel.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 3, timeout=5000)
+
+    versions = demo.record.list_versions(demo.user, device_serial="EMU-000001")
+    restored = versions[-1]
+    assert restored.parent_id == first.id
+    assert restored.status is VersionStatus.DRAFT
+    assert restored.reason == "patient reported discomfort at 2.0 mA"
+    assert restored.visit_id == demo.visit_id
+    assert restored.record == first.record
+    session = window.context.model.session
+    assert session.draft == first.program
+    assert session.slot == 1
+    assert session.device_program == _program("2.0"), "the device is not changed by a restore"
+    assert "Program panel" in panel.message.text()
+    newest, previous = _row_texts(panel.table, 0), _row_texts(panel.table, 1)
+    assert newest[6] == f"v{first.id}"
+    assert "draft" in newest[4]
+    assert previous[4] == "✔ verified · ON THE DEVICE NOW"
