@@ -1,8 +1,15 @@
-"""Opening a device from the command line: port, baud, key file, and errors as one-liners."""
+"""Opening a device from the command line: port, baud, key file, and errors as one-liners.
+
+With a database configured (``--db`` or ``MFCONSOLE_DB``) the device commands also
+act as a logged-in user of the clinical record: ``recording`` logs in and checks the
+permission before the device is contacted, and the record's pairing keys are used when
+no ``--key-file`` is given. Without one, nothing is opened, created or asked for.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,7 +17,13 @@ from device_link.client import DEFAULT_BAUD, DeviceClient
 from device_link.errors import DeviceLinkError
 from device_link.keystore import KeyFileStore, KeyStore, KeyStoreError
 
+from ..accounts import Action
+from ..device_recording import DeviceRecorder
+from ..storage.config import ENV_DATABASE
 from .errors import CliError
+from .records_commands import ENV_USER, acting
+
+EXIT_USAGE = 2
 
 
 def add_port_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
@@ -20,6 +33,56 @@ def add_port_options(parser: argparse.ArgumentParser, *, required: bool = True) 
     parser.add_argument("--baud", type=int, default=DEFAULT_BAUD,
                         help=f"line rate (default {DEFAULT_BAUD})")
     parser.add_argument("--key-file", help="pairing key file: 64 hexadecimal characters")
+
+
+def add_record_options(parser: argparse.ArgumentParser) -> None:
+    """``--db``, ``--user`` and ``--visit``: what the device commands record, and as whom."""
+    parser.add_argument("--db", metavar="URL",
+                        help=f"record what is done in this clinical record (SQLite file or "
+                             f"postgresql+psycopg:// URL; default ${ENV_DATABASE}; without "
+                             "either, nothing is recorded)")
+    parser.add_argument("--user", metavar="NAME",
+                        help=f"acting user when recording (default ${ENV_USER}); password "
+                             "from $MFCONSOLE_PASSWORD or a prompt")
+    parser.add_argument("--visit", type=int, metavar="ID",
+                        help="link what is recorded to this visit of the device's patient")
+
+
+def database_configured(args: argparse.Namespace) -> bool:
+    """True when a database is named explicitly; the default local file never counts."""
+    return bool(args.db or os.environ.get(ENV_DATABASE))
+
+
+def refuse_recording_options(args: argparse.Namespace, *extra: tuple[str, object]) -> None:
+    """Options that only make sense when recording are an error without a database."""
+    given = [option for option, value in (("--user", args.user), ("--visit", args.visit),
+                                          *extra) if value is not None]
+    if given:
+        verb = "records" if len(given) == 1 else "record"
+        raise CliError(f"{' and '.join(given)} {verb} nothing without a database: give "
+                       f"--db URL or set {ENV_DATABASE}", EXIT_USAGE)
+
+
+@contextmanager
+def recording(args: argparse.Namespace, action: Action) -> Iterator[DeviceRecorder | None]:
+    """The recorder of the logged-in user, or None when no database is configured.
+
+    The login and the permission check for ``action`` happen here, before the device
+    is contacted: a refusal is one line and nothing is sent.
+    """
+    if not database_configured(args):
+        refuse_recording_options(args)
+        yield None
+        return
+    with acting(args) as (record, actor):
+        recorder = DeviceRecorder(record, actor, visit_id=args.visit)
+        recorder.require(action)
+        yield recorder
+
+
+def key_store_for(recorder: DeviceRecorder | None, key_file: str | None) -> KeyStore | None:
+    """The record's pairing keys when recording without ``--key-file``; else None."""
+    return recorder.key_store() if recorder is not None and not key_file else None
 
 
 def key_store_from(key_file: str | None) -> KeyStore:
@@ -33,9 +96,16 @@ def key_store_from(key_file: str | None) -> KeyStore:
 
 @contextmanager
 def open_device(port: str, key_file: str | None, baud: int = DEFAULT_BAUD,
-                authenticate: bool = True) -> Iterator[DeviceClient]:
-    """A connected client; every link failure inside becomes a one-line CliError."""
-    key_store = key_store_from(key_file) if authenticate else None
+                authenticate: bool = True,
+                key_store: KeyStore | None = None) -> Iterator[DeviceClient]:
+    """A connected client; every link failure inside becomes a one-line CliError.
+
+    ``key_store`` (the record's keys) replaces ``key_file`` when given.
+    """
+    if not authenticate:
+        key_store = None
+    elif key_store is None:
+        key_store = key_store_from(key_file)
     client = DeviceClient(port, key_store, baud=baud)
     try:
         client.open(authenticate=authenticate)
@@ -44,4 +114,3 @@ def open_device(port: str, key_file: str | None, baud: int = DEFAULT_BAUD,
         raise CliError(str(exc)) from None
     finally:
         client.close()
-

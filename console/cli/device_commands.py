@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from device_link.client import DeviceClient
 from device_link.protocol import DeviceState, ImpedanceMode
 
+from ..accounts import Action
 from ..device_facts import (
     identity_dict,
     impedance_dict,
     log_entry_dict,
     status_dict,
 )
-from .device_access import add_port_options, open_device
+from ..device_recording import DeviceRecorder
+from ..storage import ClinicalRecord, RecordError, database_url
+from .device_access import (
+    add_port_options,
+    add_record_options,
+    database_configured,
+    key_store_for,
+    open_device,
+    recording,
+)
 from .device_program import register_program
 from .device_test_stim import register_test_stim
 from .output import print_json, print_pairs, print_table
@@ -23,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("device", help="interrogate, measure, program and stimulate",
                                    description="Talk to a device over MFL/1.")
     add_port_options(parser)
+    add_record_options(parser)
     parser.add_argument("--json", action="store_true", help="print data as JSON")
     commands = parser.add_subparsers(dest="device_command", metavar="COMMAND", required=True)
 
@@ -43,7 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def interrogate(args: argparse.Namespace) -> int:
-    with open_device(args.port, args.key_file, args.baud) as client:
+    with recording(args, Action.VIEW_RECORD) as recorder, open_device(
+            args.port, args.key_file, args.baud,
+            key_store=key_store_for(recorder, args.key_file)) as client:
         data = interrogation(client)
     if args.json:
         print_json(data)
@@ -63,43 +77,88 @@ def interrogation(client: DeviceClient) -> dict:
 
 def measure_impedance(args: argparse.Namespace) -> int:
     mode = ImpedanceMode.BIPOLAR if args.mode == "bipolar" else ImpedanceMode.MONOPOLAR
-    with open_device(args.port, args.key_file, args.baud) as client:
-        result = client.measure_impedance(0b11, mode)
-    rows = [impedance_dict(record) for record in result.records]
-    if args.json:
-        print_json(rows)
-    else:
-        print_table(("lead", "a", "b", "ohms"),
-                    ((r["lead"], r["a"], "case" if r["b"] is None else r["b"],
-                      "open" if r["ohms"] is None else r["ohms"]) for r in rows))
+    with recording(args, Action.MEASURE_IMPEDANCE) as recorder:
+        with open_device(args.port, args.key_file, args.baud,
+                         key_store=key_store_for(recorder, args.key_file)) as client:
+            serial = _known_serial(recorder, client)
+            result = client.measure_impedance(0b11, mode)
+        rows = [impedance_dict(record) for record in result.records]
+        if args.json:
+            print_json(rows)
+        else:
+            print_table(("lead", "a", "b", "ohms"),
+                        ((r["lead"], r["a"], "case" if r["b"] is None else r["b"],
+                          "open" if r["ohms"] is None else r["ohms"]) for r in rows))
+        if recorder is not None:
+            stored = recorder.record_impedance(serial, result.records)
+            _note(args, f"recorded {stored} measurements of device {serial}")
     return 0
 
 
+def _known_serial(recorder: DeviceRecorder | None, client: DeviceClient) -> str:
+    """The connected device's serial, registered in the record first when recording."""
+    assert client.identity is not None
+    if recorder is not None:
+        recorder.known_device(client.identity)
+    return client.identity.serial
+
+
+def _note(args: argparse.Namespace, text: str) -> None:
+    """What was recorded: on stdout for people, on stderr when stdout carries JSON."""
+    print(text, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+
 def stop(args: argparse.Namespace) -> int:
+    """STOP first; only then, with a database configured, record it (no login, never refused)."""
     with open_device(args.port, args.key_file, args.baud, authenticate=False) as client:
         previous = client.stop()
+        serial = client.identity.serial if client.identity is not None else None
     state = DeviceState(previous).name if previous in DeviceState._value2member_map_ else previous
     if args.json:
         print_json({"stopped": True, "previous_state": state})
     else:
-        print(f"stopped (device was {state})")
+        print(f"stopped (device was {state})", flush=True)
+    if database_configured(args):
+        _record_stop(args, serial, f"STOP from the command line; the device was {state}")
     return 0
 
 
+def _record_stop(args: argparse.Namespace, serial: str | None, reason: str) -> None:
+    """Audit a stop already confirmed; a failure is reported, never turned into an error."""
+    try:
+        record = ClinicalRecord.open(database_url(args.db))
+        try:
+            record.record_stop(None, serial, reason=reason)
+        finally:
+            record.close()
+    except RecordError as exc:
+        print(f"mfconsole: the stop was not recorded: {exc}", file=sys.stderr)
+
+
 def download_log(args: argparse.Namespace) -> int:
-    with open_device(args.port, args.key_file, args.baud) as client:
-        entries = [log_entry_dict(entry) for entry, _total in client.iter_log(args.first)]
-    if args.json:
-        print_json(entries)
-    else:
-        print_table(("index", "time", "event", "a", "b", "c"),
-                    ((e["index"], e["time"], e["event"], e["a"], e["b"], e["c"])
-                     for e in entries))
+    with recording(args, Action.DOWNLOAD_DEVICE_LOG) as recorder:
+        with open_device(args.port, args.key_file, args.baud,
+                         key_store=key_store_for(recorder, args.key_file)) as client:
+            serial = _known_serial(recorder, client)
+            downloaded = [entry for entry, _total in client.iter_log(args.first)]
+        entries = [log_entry_dict(entry) for entry in downloaded]
+        if args.json:
+            print_json(entries)
+        else:
+            print_table(("index", "time", "event", "a", "b", "c"),
+                        ((e["index"], e["time"], e["event"], e["a"], e["b"], e["c"])
+                         for e in entries))
+        if recorder is not None:
+            new = recorder.record_log(serial, downloaded)
+            _note(args, f"recorded {new} new log entries of device {serial} "
+                        f"({len(downloaded) - new} already in the record)")
     return 0
 
 
 def set_clock(args: argparse.Namespace) -> int:
-    with open_device(args.port, args.key_file, args.baud) as client:
+    with recording(args, Action.VIEW_RECORD) as recorder, open_device(
+            args.port, args.key_file, args.baud,
+            key_store=key_store_for(recorder, args.key_file)) as client:
         now = client.set_time()
     if args.json:
         print_json({"device_time": now})

@@ -9,11 +9,22 @@ import sys
 from console.program import NotRepresentable, Program
 from console.program_file import program_text
 from console.safety import SafetyEngine
+from console.safety.verdict import Finding
 from device_link.client import DeviceClient
 from device_link.errors import DeviceLinkError
 from device_link.program_record import ProgramRecord
 
-from .device_access import open_device
+from ..accounts import Action
+from ..device_recording import DeviceRecorder, RecordBehind, RecordedWrite, WriteNotApplied
+from ..storage import Confirmation
+from .device_access import (
+    EXIT_USAGE,
+    database_configured,
+    key_store_for,
+    open_device,
+    recording,
+    refuse_recording_options,
+)
 from .errors import CliError
 from .output import print_json
 from .program_command import EXIT_BLOCKED, EXIT_CONFIRM, _load, _profile
@@ -35,11 +46,15 @@ def register_program(commands: argparse._SubParsersAction) -> None:
     write.add_argument("--confirm", metavar="REASON",
                        help="acknowledge every confirmation finding, giving the reason")
     write.add_argument("--profile", help="clinic safety profile (default: the one shipped)")
+    write.add_argument("--reason", help="why this program is written; required when recording "
+                                        "in a database, where it is kept with the version")
     write.set_defaults(handler=write_program)
 
 
 def read_program(args: argparse.Namespace) -> int:
-    with open_device(args.port, args.key_file, args.baud) as client:
+    with recording(args, Action.VIEW_RECORD) as recorder, open_device(
+            args.port, args.key_file, args.baud,
+            key_store=key_store_for(recorder, args.key_file)) as client:
         stored = client.read_program(args.slot)
     try:
         program = Program.from_record(ProgramRecord.decode(stored.program))
@@ -63,10 +78,13 @@ def _program_json(program: Program) -> object:
 def write_program(args: argparse.Namespace) -> int:
     program = _load(args.file)
     profile = _profile(args.profile)
+    if database_configured(args):
+        return _write_recorded(args, program, profile)
+    refuse_recording_options(args, ("--reason", args.reason))
     with open_device(args.port, args.key_file, args.baud) as client:
-        record = _approved_record(client, program, profile, args.confirm)
+        record, _acknowledged = _approved_record(client, program, profile, args.confirm)
         try:
-            applied = client.apply_program(args.slot, record)
+            applied = client.apply_program(args.slot, record.encode())
         except DeviceLinkError as exc:
             raise CliError(f"program NOT applied to slot {args.slot}: {exc}") from None
     if args.json:
@@ -77,9 +95,53 @@ def write_program(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_recorded(args: argparse.Namespace, program: Program, profile) -> int:
+    """The write as a version of the record: draft, written, then verified or failed."""
+    reason = (args.reason or "").strip()
+    if not reason:
+        raise CliError("a database is configured: give --reason, kept with the new program "
+                       "version", EXIT_USAGE)
+    with recording(args, Action.PROGRAM_DEVICE) as recorder:
+        assert recorder is not None
+        if args.confirm:
+            recorder.require(Action.CONFIRM_SAFETY_FINDING)
+        with open_device(args.port, args.key_file, args.baud,
+                         key_store=key_store_for(recorder, args.key_file)) as client:
+            record, acknowledged = _approved_record(client, program, profile, args.confirm)
+            written = _write_version(recorder, client, args.slot, record, reason,
+                                     [Confirmation(f.rule, f.message, args.confirm)
+                                      for f in acknowledged])
+    version, applied = written.version, written.applied
+    if args.json:
+        print_json({"slot": applied.slot, "crc": f"{applied.crc:04x}", "verified": True,
+                    "version": version.id, "status": version.status.value})
+    else:
+        print(f"written and verified: slot {applied.slot}, CRC {applied.crc:#06x} "
+              "(read-back matches byte for byte)")
+        print(f"recorded as version {version.id} of slot {applied.slot} of device "
+              f"{version.device_serial}: {version.status.value}")
+    return 0
+
+
+def _write_version(recorder: DeviceRecorder, client: DeviceClient, slot: int,
+                   record: ProgramRecord, reason: str,
+                   confirmations: list[Confirmation]) -> RecordedWrite:
+    """Register the device, create the draft from the slot's latest version, write it."""
+    assert client.identity is not None
+    device = recorder.known_device(client.identity)
+    try:
+        return recorder.write_program(
+            client, slot, record, reason=reason,
+            expected_latest=recorder.latest_version_id(device.serial, slot),
+            confirmations=confirmations)
+    except (WriteNotApplied, RecordBehind) as exc:
+        raise CliError(str(exc)) from None
+
+
 def _approved_record(client: DeviceClient, program: Program, profile, reason: str | None
-                     ) -> bytes:
-    """The record the engine approves against this device's limits, or a CliError."""
+                     ) -> tuple[ProgramRecord, tuple[Finding, ...]]:
+    """The record the engine approves against this device's limits (and the confirmation
+    findings acknowledged with ``reason``), or a CliError."""
     assert client.limits is not None and client.identity is not None
     engine = SafetyEngine(client.limits, profile,
                           electrodes_per_lead=client.identity.electrodes_per_lead)
@@ -92,4 +154,4 @@ def _approved_record(client: DeviceClient, program: Program, profile, reason: st
                        + " ".join(f.message for f in verdict.confirmations)
                        + ' Re-run with --confirm "reason".', EXIT_CONFIRM)
     acknowledged = verdict.confirmations if reason else ()
-    return engine.approve_program(program, acknowledged=acknowledged).encode()
+    return engine.approve_program(program, acknowledged=acknowledged), acknowledged

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import signal
+import sys
 import threading
 from decimal import Decimal, InvalidOperation
 from types import FrameType
@@ -18,11 +19,14 @@ from console.safety import SafetyEngine, SafetyRefusal
 from device_link.client import DeviceClient
 from device_link.errors import DeviceLinkError
 from device_link.events import LinkDown, Notice
-from device_link.messages import StimStopped
+from device_link.messages import StimStopped, TestStimStart
 from device_link.protocol import StopReason
 
+from ..accounts import Action
 from ..device_facts import STOP_REASON_TEXT
-from .device_access import open_device
+from ..device_recording import DeviceRecorder
+from ..storage import RecordError
+from .device_access import key_store_for, open_device, recording
 from .errors import CliError
 from .program_command import EXIT_BLOCKED, _profile
 
@@ -70,7 +74,9 @@ def run_test_stim(args: argparse.Namespace) -> int:
     except (TypeError, ValueError) as exc:
         raise CliError(str(exc), 2) from None
     profile = _profile(args.profile)
-    with open_device(args.port, args.key_file, args.baud) as client:
+    with recording(args, Action.TEST_STIMULATION) as recorder, open_device(
+            args.port, args.key_file, args.baud,
+            key_store=key_store_for(recorder, args.key_file)) as client:
         assert client.limits is not None and client.identity is not None
         engine = SafetyEngine(client.limits, profile,
                               electrodes_per_lead=client.identity.electrodes_per_lead)
@@ -81,7 +87,33 @@ def run_test_stim(args: argparse.Namespace) -> int:
             request = engine.approve_test_start(stimulus)
         except (SafetyRefusal, NotRepresentable) as exc:
             raise CliError(f"test stimulation refused: {exc}", EXIT_BLOCKED) from None
-        return _Session(client, engine, stimulus, args.step, args.every).run(request)
+        session = _Session(client, engine, stimulus, args.step, args.every)
+        if recorder is None:
+            return session.run(request)
+        serial = recorder.known_device(client.identity).serial
+        recorder.record_test_start(serial, stimulus)
+        return _run_recorded(session, request, recorder, serial)
+
+
+def _run_recorded(session: _Session, request: TestStimStart, recorder: DeviceRecorder,
+                  serial: str) -> int:
+    """Run the audited session; however it ends, the end is audited as a stop."""
+    try:
+        code = session.run(request)
+    except CliError as exc:
+        _record_end(recorder, serial, str(exc))
+        raise
+    _record_end(recorder, serial, session.ending)
+    return code
+
+
+def _record_end(recorder: DeviceRecorder, serial: str, how: str) -> None:
+    """Audit the end (never refused); a record that cannot be reached is reported only."""
+    try:
+        recorder.record_stop(serial, f"test stimulation ended: {how}")
+    except RecordError as exc:
+        print(f"mfconsole: the end of test stimulation was not recorded: {exc}",
+              file=sys.stderr)
 
 
 class _Session:
@@ -106,6 +138,7 @@ class _Session:
         self._stop_error: DeviceLinkError | None = None
         self._stopper = threading.Thread(target=self._stop_when_asked, daemon=True,
                                          name="test-stim-stopper")
+        self.ending = ""  # how a session that ended without an error ended, for the record
 
     def _on_notice(self, notice: Notice) -> None:
         if isinstance(notice, StimStopped | LinkDown):
@@ -168,7 +201,10 @@ class _Session:
             raise CliError(f"STOP not confirmed by the device ({self._stop_error}); its "
                            "watchdog stops stimulation when this console falls silent")
         print("STOP sent: stimulation stopped by the operator", flush=True)
-        return EXIT_SIGNAL.get(self._signal or signal.SIGINT, 130)
+        signum = self._signal or signal.SIGINT
+        self.ending = f"STOP sent: stopped by the operator ({signal.Signals(signum).name})"
+        return EXIT_SIGNAL.get(signum, 130)
+
     def _raise_one_step(self) -> None:
         assert self.step is not None
         requested = dataclasses.replace(self.current,
@@ -184,8 +220,7 @@ class _Session:
         self.current = requested
         print(f"amplitude {from_device_units(now_ua, UA_PER_MA)} mA", flush=True)
 
-    @staticmethod
-    def _report(end: Notice) -> int:
+    def _report(self, end: Notice) -> int:
         if isinstance(end, LinkDown):
             raise CliError(f"link lost during test stimulation ({end.reason}); the device's "
                            "watchdog stops stimulation")
@@ -194,5 +229,6 @@ class _Session:
             if end.reason in StopReason._value2member_map_ else f"reason {end.reason}"
         if end.reason == StopReason.DURATION_ELAPSED:
             print(f"stimulation ended: {text}", flush=True)
+            self.ending = text
             return 0
         raise CliError(f"stimulation stopped: {text}")

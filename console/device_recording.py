@@ -1,0 +1,223 @@
+"""What a device session did, kept in the clinical record as it happens.
+
+The command line and the window both talk to devices; ``DeviceRecorder`` is the one
+place that decides which facts reach the record and in which order, so both keep the
+same record. The record is told *before* the device acts where the record must allow
+the act (a program version is created, a test stimulation audited, before anything is
+sent) and *after* the device acts where the record states an outcome (written, verified,
+failed, measured, downloaded, stopped). A step the device took but the record could not
+note is reported as ``RecordBehind``, never papered over; a version is never marked
+verified unless the read-back matched byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from device_link.client import AppliedProgram, DeviceClient
+from device_link.errors import DeviceLinkError
+from device_link.keystore import KeyStore
+from device_link.messages import Identity, ImpedanceRecord, LogEntry
+from device_link.program_record import ProgramRecord
+
+from .accounts import AccessError, Action, PermissionDenied, User
+from .accounts.roles import PERMISSIONS
+from .program import TestStimulus
+from .storage import ClinicalRecord, Confirmation, Device, NotFound, ProgramVersion, RecordError
+
+
+class WriteNotApplied(Exception):
+    """The device does not hold the program: refused, link lost, or read back different.
+
+    ``version`` is the version as the record holds it afterwards (normally ``failed``;
+    the message says so when the record could not be updated).
+    """
+
+    def __init__(self, message: str, version: ProgramVersion) -> None:
+        super().__init__(message)
+        self.version = version
+
+
+class RecordBehind(Exception):
+    """The device did its part but the record could not note it; the message says both."""
+
+    def __init__(self, message: str, version: ProgramVersion) -> None:
+        super().__init__(message)
+        self.version = version
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedWrite:
+    """A program the device holds (proven by read-back) and its ``verified`` version."""
+
+    version: ProgramVersion
+    applied: AppliedProgram
+
+
+def _roles_allowed(action: Action) -> str:
+    return ", ".join(sorted(role.value for role in PERMISSIONS[action]))
+
+
+class DeviceRecorder:
+    """Records one user's device acts in one clinical record.
+
+    ``visit_id``, when given, links measurements, test stimulation and new program
+    versions to that visit (the record checks it is a visit of the device's patient).
+    """
+
+    def __init__(self, record: ClinicalRecord, actor: User, *,
+                 visit_id: int | None = None) -> None:
+        self.record = record
+        self.actor = actor
+        self.visit_id = visit_id
+
+    def require(self, action: Action) -> None:
+        """PermissionDenied unless the actor, as the record knows them now, may ``action``.
+
+        Called before the device is contacted, so a refusal sends nothing.
+        """
+        self.record.require(self.actor, action)
+
+    def key_store(self) -> KeyStore:
+        """The record's pairing keys, for the MFL/1 client."""
+        return self.record.key_store()
+
+    def known_device(self, identity: Identity) -> Device:
+        """The record's device for ``identity``, registered on first contact.
+
+        A user who may add devices registers an unknown one with its model and firmware
+        (audited; a changed model or firmware is recorded as an update). Anyone else
+        works only on devices the record knows already.
+        """
+        try:
+            self.record.require(self.actor, Action.MANAGE_PATIENTS)
+        except PermissionDenied:
+            try:
+                return self.record.device(self.actor, identity.serial)
+            except NotFound:
+                raise NotFound(
+                    f"device {identity.serial} ({identity.model}) is not in the clinical "
+                    f"record and user {self.actor.username} may not add devices: connect it "
+                    f"once as a {_roles_allowed(Action.MANAGE_PATIENTS)} user") from None
+        return self.record.register_device(self.actor, identity.serial, identity.model,
+                                           identity.firmware)
+
+    def latest_version_id(self, serial: str, slot: int) -> int | None:
+        """The slot's newest version id, to pass as ``expected_latest`` (None: empty)."""
+        latest = self.record.latest_version(self.actor, serial, slot)
+        return latest.id if latest is not None else None
+
+    def write_program(self, client: DeviceClient, slot: int, program: ProgramRecord, *,
+                      reason: str, expected_latest: int | None,
+                      confirmations: Sequence[Confirmation] = ()) -> RecordedWrite:
+        """Create the draft, write it, note ``written``, read it back, note ``verified``.
+
+        Raises the record's ConflictError (nothing sent) if the slot moved on since
+        ``expected_latest``; WriteNotApplied when the device does not hold the program
+        (the version is then ``failed``); RecordBehind when the device acted but the
+        record could not note it.
+        """
+        assert client.identity is not None, "the client is not connected"
+        version = self.record.create_program_version(
+            self.actor, client.identity.serial, slot, program, reason=reason,
+            expected_latest=expected_latest, confirmations=confirmations,
+            visit_id=self.visit_id)
+        return _ProgramWrite(self.record, self.actor, client, version).run()
+
+    def record_impedance(self, serial: str, measurements: Sequence[ImpedanceRecord]) -> int:
+        """Store one measurement run; returns the rows stored."""
+        return self.record.record_impedance(self.actor, serial, measurements,
+                                            visit_id=self.visit_id)
+
+    def record_log(self, serial: str, entries: Sequence[LogEntry]) -> int:
+        """Store downloaded log entries once each (by device index); returns how many were new."""
+        return self.record.record_log_entries(self.actor, serial, entries)
+
+    def record_test_start(self, serial: str, stimulus: TestStimulus) -> None:
+        """Audit a test stimulation about to start; refused for a role that may not."""
+        self.record.record_test_stimulation(self.actor, serial, stimulus,
+                                            visit_id=self.visit_id)
+
+    def record_stop(self, serial: str | None, reason: str) -> None:
+        """Audit a stop already sent (never refused)."""
+        self.record.record_stop(self.actor, serial, reason=reason)
+
+
+class _ProgramWrite:
+    """One write of one draft version; ``version`` always holds the latest recorded step."""
+
+    def __init__(self, record: ClinicalRecord, actor: User, client: DeviceClient,
+                 version: ProgramVersion) -> None:
+        self.record = record
+        self.actor = actor
+        self.client = client
+        self.version = version
+        self.slot = version.slot
+        self.data = version.record.encode()
+        self.crc = version.record_crc
+
+    def run(self) -> RecordedWrite:
+        try:
+            self._write()
+            applied = self._read_back()
+        except KeyboardInterrupt:
+            self._mark_failed("interrupted before the device confirmed the program: what "
+                              f"slot {self.slot} holds is unknown", None)
+            raise
+        self._note("the program was written and read back byte for byte",
+                   lambda: self.record.mark_verified(self.actor, self.version.id, applied.crc,
+                                                     expected_revision=self.version.revision))
+        return RecordedWrite(self.version, applied)
+
+    def _write(self) -> None:
+        try:
+            ack = self.client.write_program(self.slot, self.data)
+        except DeviceLinkError as exc:
+            raise self._failed(f"program NOT applied to slot {self.slot}: {exc}") from None
+        if ack.slot != self.slot or ack.crc != self.crc:
+            raise self._failed(
+                f"device acknowledged slot {ack.slot} with CRC {ack.crc:#06x}, expected slot "
+                f"{self.slot} with CRC {self.crc:#06x}; program NOT applied", ack.crc)
+        self._note(f"the device acknowledged the program in slot {self.slot} "
+                   f"(CRC {ack.crc:#06x}) but it was not read back",
+                   lambda: self.record.mark_written(self.actor, self.version.id, ack.crc,
+                                                    expected_revision=self.version.revision))
+
+    def _read_back(self) -> AppliedProgram:
+        try:
+            stored = self.client.read_program(self.slot)
+        except DeviceLinkError as exc:
+            raise self._failed(f"read-back of slot {self.slot} failed ({exc}); program NOT "
+                               "applied") from None
+        if stored.program != self.data or stored.crc != self.crc:
+            differing = [i for i, (a, b) in enumerate(zip(stored.program, self.data,
+                                                          strict=True)) if a != b]
+            raise self._failed(f"read-back of slot {self.slot} differs from what was written "
+                               f"at bytes {differing} (CRC {stored.crc:#06x}); program NOT "
+                               "applied", stored.crc)
+        return AppliedProgram(self.slot, self.data, self.crc)
+
+    def _note(self, what_happened: str, step: Callable[[], ProgramVersion]) -> None:
+        """Record the next step, or say what the device did that the record does not show."""
+        try:
+            self.version = step()
+        except (RecordError, AccessError) as exc:
+            raise RecordBehind(f"{what_happened}, but the clinical record could not note it "
+                               f"({exc}): version {self.version.id} stays "
+                               f"{self.version.status.value}", self.version) from None
+
+    def _failed(self, message: str, device_crc: int | None = None) -> WriteNotApplied:
+        return WriteNotApplied(f"{message}; {self._mark_failed(message, device_crc)}",
+                               self.version)
+
+    def _mark_failed(self, reason: str, device_crc: int | None) -> str:
+        """Mark the version failed; says what the record now holds."""
+        try:
+            self.version = self.record.mark_failed(self.actor, self.version.id, reason,
+                                                   expected_revision=self.version.revision,
+                                                   device_crc=device_crc)
+        except (RecordError, AccessError) as exc:
+            return (f"version {self.version.id} could not be marked failed ({exc}): it stays "
+                    f"{self.version.status.value}")
+        return f"version {self.version.id} recorded as failed"

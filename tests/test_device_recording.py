@@ -1,0 +1,456 @@
+"""The device commands record what they do when a database is configured.
+
+Every test runs the real ``mfconsole device`` command against an emulator process and
+a clinical record on SQLite and on PostgreSQL, then checks the record and, at the end,
+that the audit chain still verifies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from console.accounts import User
+from console.cli.main import main
+from console.program import LeadProgram, Program
+from console.program_file import save_program
+from console.storage import ClinicalRecord, DatabaseUnavailable, InstallationKey, VersionStatus
+from console.storage.models import AuditEntryRow, DeviceLogRow, ImpedanceRow
+from device_link.client import DeviceClient
+from device_link.keystore import KeyFileStore, PairingKey
+from tests.emulator_harness import ROOT, STOP_TIMEOUT_S, EmulatorProcess
+
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+SERIAL = "EMU-000001"
+PASSWORDS = {"admin": "admin password 1", "doc": "doctor password 1",
+             "th": "theatre password 1", "eng": "engineer password 1"}
+ROLES = {"admin": "admin", "doc": "clinician", "th": "theatre", "eng": "engineer"}
+
+
+def program(amplitude: str) -> Program:
+    return Program((LeadProgram(True, 0, 1, Decimal(amplitude), 100), LeadProgram.off()),
+                   20, Decimal("0.5"), Decimal("0.5"), Decimal(5), Decimal(10), 30)
+
+
+@dataclass
+class Clinic:
+    """A clinical record with one user per role, and the emulator it is used with."""
+
+    url: str
+    users: dict[str, User]
+    emulator: EmulatorProcess
+    key_file: Path
+    tmp: Path
+
+    def open(self) -> ClinicalRecord:
+        return ClinicalRecord.open(self.url, password_hasher=FAST_HASHER)
+
+    def device(self, user: str, *argv: str, key: bool = True, db: bool = True) -> list[str]:
+        """``mfconsole device`` argv acting as ``user`` (env), with the key file if ``key``."""
+        os.environ["MFCONSOLE_USER"] = user
+        os.environ["MFCONSOLE_PASSWORD"] = PASSWORDS[user]
+        options = ["--port", self.emulator.port]
+        options += ["--key-file", str(self.key_file)] if key else []
+        options += ["--db", self.url] if db else []
+        return ["device", *options, *argv]
+
+    def program_file(self, name: str, amplitude: str) -> str:
+        path = self.tmp / f"{name}.json"
+        save_program(program(amplitude), path)
+        return str(path)
+
+    def audit(self) -> list[tuple[str, str | None, dict]]:
+        record = self.open()
+        try:
+            with record.engine.connect() as connection:
+                rows = connection.execute(select(
+                    AuditEntryRow.event, AuditEntryRow.actor, AuditEntryRow.details).order_by(
+                    AuditEntryRow.seq)).all()
+        finally:
+            record.close()
+        return [(event, actor, json.loads(details)) for event, actor, details in rows]
+
+    def rx_since(self, mark: int) -> list[str]:
+        return [e["opcode"] for e in self.emulator.control.trace(since=mark)["entries"]
+                if e["dir"] == "rx" and e["opcode"]]
+
+
+@pytest.fixture
+def clinic(backend_url: str, emulator: EmulatorProcess, key_file: Path, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
+    monkeypatch.setenv("MFCONSOLE_INSTALLATION_KEY", str(tmp_path / "installation.key"))
+    monkeypatch.delenv("MFCONSOLE_DB", raising=False)
+    monkeypatch.setenv("MFCONSOLE_USER", "")
+    monkeypatch.setenv("MFCONSOLE_PASSWORD", "")
+    record = ClinicalRecord.open(backend_url, password_hasher=FAST_HASHER,
+                                 installation_key=InstallationKey.load_or_create())
+    admin = record.add_user(None, "admin", "admin", PASSWORDS["admin"])
+    users = {"admin": admin}
+    for name in ("doc", "th", "eng"):
+        users[name] = record.add_user(admin, name, ROLES[name], PASSWORDS[name])
+    record.close()
+    yield Clinic(backend_url, users, emulator, key_file, tmp_path)
+
+
+def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_chain_intact(clinic: Clinic, capsys: pytest.CaptureFixture[str]) -> None:
+    os.environ["MFCONSOLE_USER"] = "admin"
+    os.environ["MFCONSOLE_PASSWORD"] = PASSWORDS["admin"]
+    code, out, err = run(capsys, ["audit", "verify", "--db", clinic.url])
+    assert (code, err) == (0, ""), err
+    assert out.startswith("audit chain intact:")
+
+
+def versions(clinic: Clinic) -> list:
+    record = clinic.open()
+    try:
+        return record.list_versions(clinic.users["doc"], device_serial=SERIAL)
+    finally:
+        record.close()
+
+
+def statuses(version) -> list[str]:
+    return [step.status.value for step in version.history]
+
+
+def test_program_write_records_draft_written_verified_with_the_device_crc(clinic, capsys):
+    path = clinic.program_file("strong", "10.5")  # above the soft maximum: needs --confirm
+    code, out, err = run(capsys, clinic.device(
+        "doc", "--json", "program", "write", "0", path, "--reason", "stronger contraction",
+        "--confirm", "tolerated at the last visit"))
+    assert (code, err) == (0, ""), err
+    written = json.loads(out)
+    [version] = versions(clinic)
+    assert written["version"] == version.id and written["status"] == "verified"
+    crc = int(written["crc"], 16)
+    assert statuses(version) == ["draft", "written", "verified"]
+    assert [step.device_crc for step in version.history] == [None, crc, crc]
+    assert version.record_crc == crc
+    assert version.reason == "stronger contraction" and version.author == "doc"
+    assert [(c.finding, c.reason) for c in version.confirmations] == [
+        ("soft_maximum", "tolerated at the last visit")]
+
+    code, out, _ = run(capsys, clinic.device("doc", "--json", "program", "read", "0"))
+    assert code == 0 and json.loads(out)["crc"] == written["crc"]
+    events = [(event, actor) for event, actor, _ in clinic.audit()]
+    assert events[-7:] == [("login", "doc"), ("device_registered", "doc"),
+                           ("version_created", "doc"), ("safety_finding_confirmed", "doc"),
+                           ("program_written", "doc"), ("program_verified", "doc"),
+                           ("login", "doc")]
+    registered = next(d for e, _, d in clinic.audit() if e == "device_registered")
+    assert (registered["serial"], registered["model"]) == (SERIAL, "EMU-IPG")
+    assert_chain_intact(clinic, capsys)
+
+
+def test_a_write_without_a_reason_is_refused_before_anything_happens(clinic, capsys):
+    mark = clinic.emulator.control.trace()["next"]
+    code, _, err = run(capsys, clinic.device("doc", "program", "write", "0",
+                                             clinic.program_file("p", "2.5")))
+    assert (code, err) == (2, "mfconsole: a database is configured: give --reason, kept "
+                              "with the new program version\n")
+    assert "login" not in [event for event, _, _ in clinic.audit()]  # asked before logging in
+    assert_nothing_sent_since(clinic, capsys, mark)
+
+
+def assert_nothing_sent_since(clinic: Clinic, capsys, mark: int) -> None:
+    """A later STOP is the first thing the device received since ``mark``."""
+    code, _, _ = run(capsys, ["device", "--port", clinic.emulator.port, "stop"])
+    assert code == 0
+    clinic.emulator.control.await_trace(lambda e: e["opcode"] == "STOP", since=mark)
+    assert clinic.rx_since(mark) == ["HELLO", "STOP"]
+
+
+@pytest.mark.parametrize(("user", "argv", "refusal"), [
+    ("th", ["program", "write", "0", "PROGRAM", "--reason", "r"],
+     "user th (role theatre) may not create, write or restore a program"),
+    ("eng", ["test-stim", "--lead", "0", "--anode", "0", "--cathode", "1", "--amp", "0.5",
+             "--pw", "200", "--freq", "20", "--seconds", "2"],
+     "user eng (role engineer) may not deliver test stimulation"),
+    ("th", ["log"], "user th (role theatre) may not download the device log"),
+    ("admin", ["impedance"], "user admin (role admin) may not measure impedance"),
+])
+def test_a_refused_permission_is_one_line_and_nothing_is_sent(clinic, capsys, user, argv,
+                                                              refusal):
+    argv = [clinic.program_file("p", "2.5") if a == "PROGRAM" else a for a in argv]
+    mark = clinic.emulator.control.trace()["next"]
+    code, out, err = run(capsys, clinic.device(user, *argv))
+    assert (code, out, err) == (1, "", f"mfconsole: {refusal}\n")
+    assert_nothing_sent_since(clinic, capsys, mark)
+    assert clinic.audit()[-1][:2] == ("login", user)  # and nothing after the login
+    assert_chain_intact(clinic, capsys)
+
+
+def _start_therapy_on_slot_0(clinic: Clinic) -> None:
+    with DeviceClient.connect(clinic.emulator.port, KeyFileStore(clinic.key_file)) as client:
+        client.start_therapy(0)
+
+
+def test_a_write_the_device_refuses_is_failed_never_written(clinic, capsys):
+    path = clinic.program_file("p", "2.5")
+    assert run(capsys, clinic.device("doc", "program", "write", "0", path,
+                                     "--reason", "first"))[0] == 0
+    _start_therapy_on_slot_0(clinic)  # the device refuses to rewrite the slot in use (BUSY)
+    code, _, err = run(capsys, clinic.device("doc", "program", "write", "0",
+                                             clinic.program_file("q", "3.0"),
+                                             "--reason", "second"))
+    first, second = versions(clinic)
+    assert code == 1
+    assert err == (f"mfconsole: program NOT applied to slot 0: device is busy (THERAPY); "
+                   f"version {second.id} recorded as failed\n")
+    assert statuses(first) == ["draft", "written", "verified"]
+    assert statuses(second) == ["draft", "failed"]
+    assert "busy" in second.history[-1].detail
+    assert [e for e, _, _ in clinic.audit()][-1] == "program_failed"
+    assert_chain_intact(clinic, capsys)
+
+
+@pytest.mark.parametrize("fault_after", ["create_program_version", "mark_written"])
+def test_a_link_lost_mid_write_ends_failed_never_verified(clinic, capsys, monkeypatch,
+                                                          fault_after):
+    """The link goes silent right after the draft (no write) or after ``written``."""
+    original = getattr(ClinicalRecord, fault_after)
+
+    def then_silence(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        clinic.emulator.control.set_link_faults(drop_rate=1.0)
+        return result
+
+    monkeypatch.setattr(ClinicalRecord, fault_after, then_silence)
+    code, _, err = run(capsys, clinic.device("doc", "program", "write", "0",
+                                             clinic.program_file("p", "2.5"),
+                                             "--reason", "initial"))
+    [version] = versions(clinic)
+    assert code == 1 and f"version {version.id} recorded as failed" in err
+    assert "program NOT applied" in err
+    if fault_after == "mark_written":
+        assert statuses(version) == ["draft", "written", "failed"]
+        assert err.startswith("mfconsole: read-back of slot 0 failed")
+    else:
+        assert statuses(version) == ["draft", "failed"]
+    assert VersionStatus.VERIFIED not in [step.status for step in version.history]
+    clinic.emulator.control.set_link_faults()
+    assert_chain_intact(clinic, capsys)
+
+
+def test_a_device_killed_mid_write_leaves_a_failed_version(clinic, capsys, monkeypatch):
+    original = ClinicalRecord.create_program_version
+
+    def then_kill(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        clinic.emulator.kill()
+        return result
+
+    monkeypatch.setattr(ClinicalRecord, "create_program_version", then_kill)
+    code, _, err = run(capsys, clinic.device("doc", "program", "write", "0",
+                                             clinic.program_file("p", "2.5"),
+                                             "--reason", "initial"))
+    [version] = versions(clinic)
+    assert code == 1 and err.startswith("mfconsole: program NOT applied to slot 0")
+    assert statuses(version) == ["draft", "failed"]
+    assert_chain_intact(clinic, capsys)
+
+
+def test_a_record_that_cannot_note_the_write_says_what_the_device_holds(clinic, capsys,
+                                                                         monkeypatch):
+    def unreachable(self, *args, **kwargs):
+        raise DatabaseUnavailable("database server went away")
+
+    monkeypatch.setattr(ClinicalRecord, "mark_written", unreachable)
+    mark = clinic.emulator.control.trace()["next"]
+    code, _, err = run(capsys, clinic.device("doc", "program", "write", "0",
+                                             clinic.program_file("p", "2.5"),
+                                             "--reason", "initial"))
+    [version] = versions(clinic)
+    assert code == 1
+    assert err.startswith("mfconsole: the device acknowledged the program in slot 0 (CRC ")
+    assert err.endswith(f"but it was not read back, but the clinical record could not note "
+                        f"it (database server went away): version {version.id} stays draft\n")
+    assert statuses(version) == ["draft"]
+    assert "READ_PROGRAM" not in clinic.rx_since(mark)  # nothing more done after that
+
+
+def test_a_slot_changed_at_another_console_is_a_conflict_and_nothing_is_written(
+        clinic, capsys, monkeypatch):
+    path = clinic.program_file("p", "2.5")
+    assert run(capsys, clinic.device("doc", "program", "write", "0", path,
+                                     "--reason", "first"))[0] == 0
+    original = ClinicalRecord.latest_version
+
+    def another_console_writes_meanwhile(self, actor, serial, slot):
+        seen = original(self, actor, serial, slot)
+        other = clinic.open()
+        other.create_program_version(clinic.users["doc"], serial, slot, program("3.0"),
+                                     reason="at the other console", expected_latest=seen.id)
+        other.close()
+        return seen
+
+    monkeypatch.setattr(ClinicalRecord, "latest_version", another_console_writes_meanwhile)
+    mark = clinic.emulator.control.trace()["next"]
+    code, _, err = run(capsys, clinic.device("doc", "program", "write", "0", path,
+                                             "--reason", "second"))
+    assert code == 1
+    assert "now holds version 2 by doc" in err and "reload and decide again" in err
+    assert "WRITE_PROGRAM" not in clinic.rx_since(mark)
+    assert [v.reason for v in versions(clinic)] == ["first", "at the other console"]
+
+
+def test_impedance_is_stored_with_the_serial_and_the_visit(clinic, capsys):
+    record = clinic.open()
+    doc = clinic.users["doc"]
+    record.add_patient(doc, "P001")
+    record.register_device(doc, SERIAL, "EMU-IPG", "1.0.0", patient_clinic_id="P001")
+    visit = record.start_visit(doc, "P001", "follow-up", device_serial=SERIAL)
+    record.close()
+    code, out, err = run(capsys, clinic.device("th", "--json", "--visit", str(visit.id),
+                                               "impedance"))
+    assert code == 0
+    measured = json.loads(out)
+    assert err == f"recorded 8 measurements of device {SERIAL}\n"
+    record = clinic.open()
+    stored = record.timeline(doc, "P001").impedance
+    record.close()
+    assert [(m.device_serial, m.visit_id, m.lead, m.electrode_a, m.electrode_b, m.ohms)
+            for m in stored] == [(SERIAL, visit.id, r["lead"], r["a"], r["b"], r["ohms"])
+                                 for r in measured]
+    assert_chain_intact(clinic, capsys)
+
+
+def test_an_engineer_cannot_measure_a_device_the_record_does_not_know(clinic, capsys):
+    mark = clinic.emulator.control.trace()["next"]
+    code, _, err = run(capsys, clinic.device("eng", "impedance"))
+    assert code == 1
+    assert err == (f"mfconsole: device {SERIAL} (EMU-IPG) is not in the clinical record and "
+                   "user eng may not add devices: connect it once as a admin, clinician, "
+                   "theatre user\n")
+    assert "MEASURE_IMPEDANCE" not in clinic.rx_since(mark)
+    record = clinic.open()
+    with record.engine.connect() as connection:
+        assert connection.execute(select(ImpedanceRow.id)).all() == []
+    record.close()
+
+
+def test_log_entries_are_stored_once_and_the_new_ones_counted(clinic, capsys):
+    record = clinic.open()
+    record.register_device(clinic.users["admin"], SERIAL, "EMU-IPG", "1.0.0")
+    record.store_pairing_key(clinic.users["eng"], SERIAL,
+                             PairingKey.from_hex(clinic.key_file.read_text()))
+    record.close()
+    # No --key-file: the pairing key comes from the record.
+    code, out, err = run(capsys, clinic.device("eng", "--json", "log", key=False))
+    total = len(json.loads(out))
+    assert code == 0 and total > 0
+    assert err == f"recorded {total} new log entries of device {SERIAL} (0 already in the record)\n"
+    code, out, _ = run(capsys, clinic.device("eng", "log", key=False))
+    assert out.splitlines()[-1] == (f"recorded 0 new log entries of device {SERIAL} "
+                                    f"({total} already in the record)")
+    code, _, _ = run(capsys, clinic.device("doc", "program", "write", "0",
+                                           clinic.program_file("p", "2.5"), "--reason", "r",
+                                           key=False))
+    assert code == 0  # the device logs the write: one new entry
+    code, out, err = run(capsys, clinic.device("doc", "--json", "log", key=False))
+    assert err == (f"recorded 1 new log entries of device {SERIAL} "
+                   f"({total} already in the record)\n")
+    downloaded = json.loads(out)
+    record = clinic.open()
+    with record.engine.connect() as connection:
+        stored = connection.execute(select(DeviceLogRow.device_index, DeviceLogRow.code).order_by(
+            DeviceLogRow.device_index)).all()
+    record.close()
+    assert stored == [(e["index"], e["code"]) for e in downloaded]
+    assert_chain_intact(clinic, capsys)
+
+
+def test_no_pairing_key_in_the_record_is_one_line(clinic, capsys):
+    code, _, err = run(capsys, clinic.device("doc", "interrogate", key=False))
+    assert (code, err) == (1, f"mfconsole: no pairing key for device {SERIAL} in the record\n")
+
+
+def test_test_stimulation_start_and_end_are_audited(clinic, capsys):
+    code, out, _ = run(capsys, clinic.device(
+        "th", "test-stim", "--lead", "0", "--anode", "0", "--cathode", "1", "--amp", "0.5",
+        "--pw", "200", "--freq", "20", "--seconds", "1"))
+    assert code == 0 and out.splitlines()[-1] == "stimulation ended: test duration elapsed"
+    audit = clinic.audit()
+    started = next(i for i, (e, _, _) in enumerate(audit) if e == "test_stimulation")
+    assert audit[started][1] == "th"
+    assert audit[started][2]["amplitude_ma"] == "0.5" and audit[started][2]["device"] == SERIAL
+    assert audit[started + 1] == ("stop", "th", {
+        "device": SERIAL, "reason": "test stimulation ended: test duration elapsed"})
+    assert_chain_intact(clinic, capsys)
+
+
+def test_an_operator_stop_of_test_stimulation_is_audited(clinic, capsys):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MFCONSOLE_USER="doc",
+               MFCONSOLE_PASSWORD=PASSWORDS["doc"])
+    argv = clinic.device("doc", "test-stim", "--lead", "0", "--anode", "0", "--cathode", "1",
+                         "--amp", "0.5", "--pw", "200", "--freq", "20", "--seconds", "60")
+    with subprocess.Popen([sys.executable, "-m", "console.cli.main", *argv], cwd=ROOT,
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as process:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("stimulating lead 0")
+        process.send_signal(2)
+        out, err = process.communicate(timeout=STOP_TIMEOUT_S)
+    assert process.returncode == 130, err
+    assert "STOP sent" in out
+    assert clinic.audit()[-1] == ("stop", "doc", {
+        "device": SERIAL, "reason": "test stimulation ended: STOP sent: stopped by the "
+                                    "operator (SIGINT)"})
+    assert_chain_intact(clinic, capsys)
+
+
+def test_stop_is_sent_before_the_record_is_opened_and_needs_no_login(clinic, capsys,
+                                                                       monkeypatch):
+    opened_at: list[float] = []
+    original = ClinicalRecord.open.__func__
+
+    def timed_open(cls, *args, **kwargs):
+        opened_at.append(time.perf_counter())
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(ClinicalRecord, "open", classmethod(timed_open))
+    monkeypatch.delenv("MFCONSOLE_USER")
+    monkeypatch.delenv("MFCONSOLE_PASSWORD")
+    mark = clinic.emulator.control.trace()["next"]
+    code, out, err = run(capsys, ["device", "--port", clinic.emulator.port, "--db", clinic.url,
+                                  "stop"])
+    assert (code, out, err) == (0, "stopped (device was IDLE)\n", "")
+    stop = clinic.emulator.control.await_trace(
+        lambda e: e["dir"] == "rx" and e["opcode"] == "STOP", since=mark)
+    assert len(opened_at) == 1 and stop["t"] < opened_at[0]
+    assert clinic.audit()[-1] == ("stop", None, {
+        "device": SERIAL, "reason": "STOP from the command line; the device was IDLE"})
+    assert_chain_intact(clinic, capsys)
+
+
+def test_stop_works_with_the_database_unreachable(clinic, capsys, tmp_path):
+    with DeviceClient.connect(clinic.emulator.port, KeyFileStore(clinic.key_file)) as client:
+        client.apply_program(0, program("2.5").to_record().encode())
+        client.start_therapy(0)
+    if clinic.url.startswith("sqlite"):
+        blocker = tmp_path / "not-a-directory"
+        blocker.write_text("x")
+        unreachable = str(blocker / "record.sqlite3")
+    else:
+        unreachable = "postgresql+psycopg://postgres@127.0.0.1:1/record"
+    code, out, err = run(capsys, ["device", "--port", clinic.emulator.port,
+                                  "--db", unreachable, "stop"])
+    assert code == 0 and out == "stopped (device was THERAPY)\n"
+    assert err.startswith("mfconsole: the stop was not recorded: ")
+    assert clinic.emulator.control.state()["state"] == "IDLE"
