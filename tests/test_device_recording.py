@@ -23,9 +23,17 @@ from sqlalchemy import select
 
 from console.accounts import User
 from console.cli.main import main
+from console.device_recording import DeviceRecorder
 from console.program import LeadProgram, Program
 from console.program_file import save_program
-from console.storage import ClinicalRecord, DatabaseUnavailable, InstallationKey, VersionStatus
+from console.storage import (
+    ClinicalRecord,
+    ConflictError,
+    DatabaseUnavailable,
+    InstallationKey,
+    VersionStatus,
+)
+from console.storage.config import default_database_path
 from console.storage.models import AuditEntryRow, DeviceLogRow, ImpedanceRow
 from device_link.client import DeviceClient
 from device_link.keystore import KeyFileStore, PairingKey
@@ -454,3 +462,62 @@ def test_stop_works_with_the_database_unreachable(clinic, capsys, tmp_path):
     assert code == 0 and out == "stopped (device was THERAPY)\n"
     assert err.startswith("mfconsole: the stop was not recorded: ")
     assert clinic.emulator.control.state()["state"] == "IDLE"
+
+
+def test_without_a_database_nothing_is_opened_created_or_asked(emulator, key_file, tmp_path,
+                                                                capsys, monkeypatch):
+    monkeypatch.delenv("MFCONSOLE_DB", raising=False)
+    monkeypatch.delenv("MFCONSOLE_INSTALLATION_KEY", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert str(default_database_path()).startswith(str(tmp_path / "data"))
+    base = ["device", "--port", emulator.port, "--key-file", str(key_file)]
+    path = tmp_path / "p.json"
+    save_program(program("2.5"), path)
+    for argv in (["interrogate"], ["impedance"], ["log"], ["program", "read", "0"],
+                 ["program", "write", "0", str(path)], ["stop"],
+                 ["test-stim", "--lead", "0", "--anode", "0", "--cathode", "1", "--amp", "0.5",
+                  "--pw", "200", "--freq", "20", "--seconds", "1"]):
+        code, _, err = run(capsys, base + argv)
+        assert (code, err) == (0, ""), (argv, err)
+    assert not (tmp_path / "data").exists() and not (tmp_path / "config").exists()
+
+
+def test_recording_options_without_a_database_are_refused(emulator, key_file, capsys,
+                                                          monkeypatch, tmp_path):
+    monkeypatch.delenv("MFCONSOLE_DB", raising=False)
+    base = ["device", "--port", emulator.port, "--key-file", str(key_file)]
+    code, _, err = run(capsys, [*base, "--user", "doc", "--visit", "3", "impedance"])
+    assert (code, err) == (2, "mfconsole: --user and --visit record nothing without a "
+                              "database: give --db URL or set MFCONSOLE_DB\n")
+    path = tmp_path / "p.json"
+    save_program(program("2.5"), path)
+    code, _, err = run(capsys, [*base, "program", "write", "0", str(path), "--reason", "r"])
+    assert (code, err) == (2, "mfconsole: --reason records nothing without a database: give "
+                              "--db URL or set MFCONSOLE_DB\n")
+    code, out, _ = run(capsys, [*base, "--user", "doc", "stop"])  # a stop is never refused
+    assert (code, out) == (0, "stopped (device was IDLE)\n")
+
+
+def test_the_recorder_refuses_a_stale_slot_before_sending_anything(clinic):
+    """The window passes the version the clinician looked at as ``expected_latest``."""
+    record = clinic.open()
+    doc = clinic.users["doc"]
+    recorder = DeviceRecorder(record, doc)
+    try:
+        with DeviceClient.connect(clinic.emulator.port, KeyFileStore(clinic.key_file)) as client:
+            assert client.identity is not None
+            recorder.known_device(client.identity)
+            first = recorder.write_program(client, 1, program("2.5").to_record(),
+                                           reason="first", expected_latest=None)
+            assert first.version.status is VersionStatus.VERIFIED
+            assert first.applied.crc == first.version.record_crc
+            mark = clinic.emulator.control.trace()["next"]
+            with pytest.raises(ConflictError, match="now holds version"):
+                recorder.write_program(client, 1, program("3.0").to_record(),
+                                       reason="based on an empty slot", expected_latest=None)
+            assert "WRITE_PROGRAM" not in clinic.rx_since(mark)
+            assert client.read_program(1).program == program("2.5").to_record().encode()
+        assert [v.reason for v in record.list_versions(doc)] == ["first"]
+    finally:
+        record.close()
