@@ -34,6 +34,8 @@ PanelFactory = Callable[[WindowContext], QWidget]
 # Tab panels, in order. Each module defines PANEL_TITLE, create(context) and, when a
 # panel is not for everyone, shown(context).
 PANEL_MODULES: tuple[str, ...] = (
+    "test_stim_panel",
+    "impedance_panel",
     "history_panel",
 )
 SIDE_PANEL_MODULE = "leads_view"  # defines create(context): the drawn leads

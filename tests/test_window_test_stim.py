@@ -1,0 +1,203 @@
+"""The Test stimulation tab against the demo emulator on a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
+
+from console.demo import DemoEnvironment
+from console.storage.models import AuditEntryRow
+from device_link.messages import ImpedanceRecord
+from ui.app import application, demo_window
+from ui.test_stim_panel import TestStimPanel
+
+
+@pytest.fixture
+def demo():
+    environment = DemoEnvironment.start()
+    yield environment
+    environment.close()
+
+
+@pytest.fixture
+def window(qtbot, demo):
+    application()
+    window = demo_window(demo)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
+        window.show()
+    window.activateWindow()
+    yield window
+    window.close()
+
+
+def _panel(window) -> TestStimPanel:
+    for index in range(window.tabs.count()):
+        if isinstance(window.tabs.widget(index), TestStimPanel):
+            window.tabs.setCurrentIndex(index)
+            return window.tabs.widget(index)
+    raise AssertionError("no Test stimulation tab")
+
+
+def _test_stim(demo) -> dict | None:
+    return demo.emulator.state()["test_stim"]
+
+
+def _amp_ua(demo) -> int | None:
+    stim = _test_stim(demo)
+    return None if stim is None else stim["amp_ua"]
+
+
+def _start(qtbot, panel: TestStimPanel, demo) -> None:
+    qtbot.waitUntil(panel.start_button.isEnabled, timeout=5000)
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel._running is not None, timeout=5000)
+    assert demo.emulator.state()["state"] == "TEST_STIM"
+
+
+def _audit(demo, event: str) -> list[dict]:
+    with demo.record.engine.connect() as connection:
+        rows = connection.execute(select(AuditEntryRow.details).where(
+            AuditEntryRow.event == event).order_by(AuditEntryRow.seq))
+        return [json.loads(details) for (details,) in rows]
+
+
+def test_starts_at_the_start_value_and_titrates_with_button_and_keys(qtbot, window, demo):
+    panel = _panel(window)
+    assert panel.amplitude.text() == "0.5"  # the titration start value (device and clinic)
+    assert panel.step.text() == "0.5"
+
+    _start(qtbot, panel, demo)
+
+    stim = _test_stim(demo)
+    assert (stim["lead"], stim["anode"], stim["cathode"], stim["amp_ua"]) == (0, 1, 2, 500)
+    assert panel.amplitude_now.text() == "0.5 mA"
+    assert "STIMULATING" in panel.banner.text()
+    for locked in (panel.lead, panel.anode, panel.cathode, panel.frequency,
+                   panel.pulse_width, panel.duration, panel.amplitude):
+        assert not locked.isEnabled()
+    assert not panel.start_button.isEnabled()
+    started = _audit(demo, "test_stimulation")
+    assert len(started) == 1 and started[0]["amplitude_ma"] == "0.5"
+    assert started[0]["visit"] == demo.visit_id
+
+    qtbot.mouseClick(panel.raise_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _amp_ua(demo) == 1000, timeout=5000)
+    qtbot.waitUntil(lambda: panel.amplitude_now.text() == "1.0 mA", timeout=5000)
+
+    panel.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel, timeout=5000)
+    qtbot.keyClick(panel, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: _amp_ua(demo) == 1500, timeout=5000)
+    qtbot.waitUntil(lambda: panel.amplitude_now.text() == "1.5 mA", timeout=5000)
+
+    qtbot.keyClick(panel, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: _amp_ua(demo) == 1000, timeout=5000)
+
+
+def test_a_too_large_step_is_refused_with_a_message_and_not_sent(qtbot, window, demo):
+    panel = _panel(window)
+    _start(qtbot, panel, demo)
+    panel.step.setText("2.0")
+
+    qtbot.mouseClick(panel.raise_button, Qt.MouseButton.LeftButton)
+
+    assert "Not sent" in panel.message.text()
+    assert "more than one titration step of 0.5 mA" in panel.message.text()
+    assert "highest amplitude allowed now is 1.0 mA" in panel.message.text()
+    assert not panel._adjusting  # nothing went to the device
+    assert _amp_ua(demo) == 500
+    assert panel.amplitude_now.text() == "0.5 mA"
+
+
+def test_escape_stops_and_the_panel_says_why(qtbot, window, demo):
+    panel = _panel(window)
+    _start(qtbot, panel, demo)
+
+    qtbot.keyClick(panel.raise_button, Qt.Key.Key_Escape)
+
+    qtbot.waitUntil(lambda: panel._running is None, timeout=5000)
+    state = demo.emulator.state()
+    assert state["state"] == "IDLE"
+    assert state["last_stop_reason"] == 0
+    assert "stopped on request" in panel.message.text()
+    assert panel.banner.text() == "NOT STIMULATING"
+    assert panel.lead.isEnabled() and not panel.raise_button.isEnabled()
+    qtbot.waitUntil(lambda: len(_audit(demo, "stop")) == 1, timeout=5000)
+    assert "stopped on request" in _audit(demo, "stop")[0]["reason"]
+    qtbot.waitUntil(panel.start_button.isEnabled, timeout=5000)
+
+
+def test_the_device_ending_the_test_after_its_duration_is_reported(qtbot, window, demo):
+    panel = _panel(window)
+    panel.duration.setText("1")
+    _start(qtbot, panel, demo)
+
+    qtbot.waitUntil(lambda: panel._running is None, timeout=10000)
+
+    assert "test duration elapsed" in panel.message.text()
+    assert demo.emulator.state()["last_stop_reason"] == 2
+    qtbot.waitUntil(lambda: len(_audit(demo, "stop")) == 1, timeout=5000)
+    assert "test duration elapsed" in _audit(demo, "stop")[0]["reason"]
+
+
+def test_telemetry_reaches_the_plot(qtbot, window, demo):
+    panel = _panel(window)
+    _start(qtbot, panel, demo)
+
+    qtbot.waitUntil(lambda: panel.plot.received >= 5 and panel.plot.shown_samples() >= 5,
+                    timeout=5000)
+
+    set_ma, delivered_ma = panel.plot.latest()
+    assert set_ma == pytest.approx(0.5)
+    assert 0 < delivered_ma <= set_ma
+    assert "delivered" in panel.delivered.text()
+
+
+def test_other_electrodes_set_the_amplitude_back_to_the_start_value(qtbot, window):
+    panel = _panel(window)
+    panel.amplitude.setText("0.2")
+
+    panel.cathode.setCurrentIndex(3)
+
+    assert panel.amplitude.text() == "0.5"
+    assert "start amplitude is back to 0.5 mA" in panel.start_hint.text()
+
+
+def test_a_start_above_the_start_limit_is_blocked_in_words(qtbot, window):
+    panel = _panel(window)
+    qtbot.waitUntil(lambda: window.context.model.device is not None, timeout=5000)
+
+    panel.amplitude.setText("3.0")
+
+    assert not panel.start_button.isEnabled()
+    words = " ".join(panel.findings.itemAt(i).widget().text()
+                     for i in range(panel.findings.count()))
+    assert "3.0 mA is above the starting limit 0.5 mA" in words
+
+
+def test_a_finding_to_confirm_is_confirmed_with_a_reason_before_the_start(qtbot, window, demo):
+    panel = _panel(window)
+    model = window.context.model
+    # a high (not open) left pair 1-2: the engine asks for a confirmation
+    model.session.measured([ImpedanceRecord(0, 1, 2, 4000)])
+    model.notify_impedance()
+    qtbot.waitUntil(lambda: len(panel._confirm_rows) == 1, timeout=5000)
+    row = panel._confirm_rows[0]
+    assert "4000" in row.finding.message
+    assert "Compliance limit 3.8 mA" in panel.compliance.text()
+    assert not panel.start_button.isEnabled()
+
+    row.tick.setChecked(True)
+    assert not panel.start_button.isEnabled()  # a reason is needed too
+    row.reason.setText("impedance checked at the bedside")
+    _start(qtbot, panel, demo)
+
+    confirmed = _audit(demo, "safety_finding_confirmed")
+    assert len(confirmed) == 1
+    assert confirmed[0]["reason"] == "impedance checked at the bedside"
+    assert confirmed[0]["device"] == "EMU-000001"
