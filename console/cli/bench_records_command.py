@@ -15,22 +15,13 @@ from ..storage import database_url
 from ..storage.bench import RecordBenchReport, run_records_bench
 from ..storage.bench_data import Scale
 from ..storage.database import open_database
+from .bench_parser import bench_kinds
 from .errors import CliError
 from .records_commands import expected_failures, print_json, print_table
 
 
-def _bench_actions(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:
-    bench = subparsers.choices.get("bench")
-    if bench is None:
-        bench = subparsers.add_parser("bench", help="benchmarks: medians, never timed tests")
-    for action in bench._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return bench.add_subparsers(dest="bench_kind", metavar="KIND", required=True)
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
-    records = _bench_actions(subparsers).add_parser(
+    records = bench_kinds(subparsers).add_parser(
         "records", help="timeline load and audit-verify throughput of the clinical record")
     records.add_argument("--db", metavar="URL",
                          help="an EMPTY database to fill (default: a temporary SQLite file); "

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "audit_command",
     "export_command",
     "bench_records_command",
+    "bench_command",
 )
 
 
