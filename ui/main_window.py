@@ -34,6 +34,7 @@ PanelFactory = Callable[[WindowContext], QWidget]
 # Tab panels, in order. Each module defines PANEL_TITLE, create(context) and, when a
 # panel is not for everyone, shown(context).
 PANEL_MODULES: tuple[str, ...] = (
+    "program_panel",
     "test_stim_panel",
     "impedance_panel",
     "history_panel",
