@@ -56,7 +56,9 @@ class RecordedWrite:
 
 
 def _roles_allowed(action: Action) -> str:
-    return ", ".join(sorted(role.value for role in PERMISSIONS[action]))
+    """"admin, clinician or theatre": the roles that may ``action``, for a message."""
+    roles = sorted(role.value for role in PERMISSIONS[action])
+    return roles[0] if len(roles) == 1 else f"{', '.join(roles[:-1])} or {roles[-1]}"
 
 
 class DeviceRecorder:
@@ -98,8 +100,9 @@ class DeviceRecorder:
             except NotFound:
                 raise NotFound(
                     f"device {identity.serial} ({identity.model}) is not in the clinical "
-                    f"record and user {self.actor.username} may not add devices: connect it "
-                    f"once as a {_roles_allowed(Action.MANAGE_PATIENTS)} user") from None
+                    f"record and user {self.actor.username} may not add devices: a user with "
+                    f"role {_roles_allowed(Action.MANAGE_PATIENTS)} must connect it first"
+                ) from None
         return self.record.register_device(self.actor, identity.serial, identity.model,
                                            identity.firmware)
 
@@ -165,7 +168,7 @@ class _ProgramWrite:
             self._mark_failed("interrupted before the device confirmed the program: what "
                               f"slot {self.slot} holds is unknown", None)
             raise
-        self._note("the program was written and read back byte for byte",
+        self._note(f"the program was written to slot {self.slot} and read back byte for byte",
                    lambda: self.record.mark_verified(self.actor, self.version.id, applied.crc,
                                                      expected_revision=self.version.revision))
         return RecordedWrite(self.version, applied)
@@ -180,9 +183,10 @@ class _ProgramWrite:
                 f"device acknowledged slot {ack.slot} with CRC {ack.crc:#06x}, expected slot "
                 f"{self.slot} with CRC {self.crc:#06x}; program NOT applied", ack.crc)
         self._note(f"the device acknowledged the program in slot {self.slot} "
-                   f"(CRC {ack.crc:#06x}) but it was not read back",
+                   f"(CRC {ack.crc:#06x})",
                    lambda: self.record.mark_written(self.actor, self.version.id, ack.crc,
-                                                    expected_revision=self.version.revision))
+                                                    expected_revision=self.version.revision),
+                   "; it was not read back: read the slot before relying on it")
 
     def _read_back(self) -> AppliedProgram:
         try:
@@ -198,14 +202,15 @@ class _ProgramWrite:
                                "applied", stored.crc)
         return AppliedProgram(self.slot, self.data, self.crc)
 
-    def _note(self, what_happened: str, step: Callable[[], ProgramVersion]) -> None:
+    def _note(self, what_happened: str, step: Callable[[], ProgramVersion],
+              advice: str = "") -> None:
         """Record the next step, or say what the device did that the record does not show."""
         try:
             self.version = step()
         except (RecordError, AccessError) as exc:
             raise RecordBehind(f"{what_happened}, but the clinical record could not note it "
                                f"({exc}): version {self.version.id} stays "
-                               f"{self.version.status.value}", self.version) from None
+                               f"{self.version.status.value}{advice}", self.version) from None
 
     def _failed(self, message: str, device_crc: int | None = None) -> WriteNotApplied:
         return WriteNotApplied(f"{message}; {self._mark_failed(message, device_crc)}",

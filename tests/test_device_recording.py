@@ -287,8 +287,9 @@ def test_a_record_that_cannot_note_the_write_says_what_the_device_holds(clinic, 
     [version] = versions(clinic)
     assert code == 1
     assert err.startswith("mfconsole: the device acknowledged the program in slot 0 (CRC ")
-    assert err.endswith(f"but it was not read back, but the clinical record could not note "
-                        f"it (database server went away): version {version.id} stays draft\n")
+    assert err.endswith(f"), but the clinical record could not note it (database server went "
+                        f"away): version {version.id} stays draft; it was not read back: read "
+                        "the slot before relying on it\n")
     assert statuses(version) == ["draft"]
     assert "READ_PROGRAM" not in clinic.rx_since(mark)  # nothing more done after that
 
@@ -344,8 +345,8 @@ def test_an_engineer_cannot_measure_a_device_the_record_does_not_know(clinic, ca
     code, _, err = run(capsys, clinic.device("eng", "impedance"))
     assert code == 1
     assert err == (f"mfconsole: device {SERIAL} (EMU-IPG) is not in the clinical record and "
-                   "user eng may not add devices: connect it once as a admin, clinician, "
-                   "theatre user\n")
+                   "user eng may not add devices: a user with role admin, clinician or "
+                   "theatre must connect it first\n")
     assert "MEASURE_IMPEDANCE" not in clinic.rx_since(mark)
     record = clinic.open()
     with record.engine.connect() as connection:
