@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "export_command",
     "bench_records_command",
     "bench_command",
+    "placement_command",
 )
 
 

@@ -10,6 +10,7 @@ from .entities import (
     DeviceLogRecord,
     ImpedanceMeasurement,
     Patient,
+    PlacementLeadSummary,
     PlacementTest,
     ProgramVersion,
     StatusChange,
@@ -36,6 +37,7 @@ __all__ = [
     "ClinicalRecord", "Confirmation", "ConflictError", "DatabaseKeyStore", "DatabaseUnavailable",
     "Device", "DeviceLogRecord", "FieldChange", "ForeignDatabase", "ImpedanceMeasurement",
     "InstallationKey", "InstallationKeyError", "InvalidRecord", "NotFound", "Patient",
-    "PlacementTest", "ProgramVersion", "RecordError", "SchemaMismatch", "StatusChange",
-    "Timeline", "VersionStatus", "Visit", "VisitKind", "database_url", "diff_programs",
+    "PlacementLeadSummary", "PlacementTest", "ProgramVersion", "RecordError", "SchemaMismatch",
+    "StatusChange", "Timeline", "VersionStatus", "Visit", "VisitKind", "database_url",
+    "diff_programs",
 ]

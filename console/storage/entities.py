@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -137,6 +138,17 @@ class ImpedanceMeasurement:
     electrode_a: int
     electrode_b: int | None
     ohms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementLeadSummary:
+    """One lead of a whole placement test: the values kept in ``placement_tests`` columns."""
+
+    lead: int
+    electrode_a: int
+    electrode_b: int | None
+    threshold_ma: Decimal | None
+    outcome: str
 
 
 @dataclass(frozen=True, slots=True)

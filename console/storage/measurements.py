@@ -20,7 +20,7 @@ from ..audit.chain import canonical_details
 from ..audit.events import AuditEvent
 from ..program import TestStimulus
 from . import transactions
-from .entities import DeviceLogRecord, ImpedanceMeasurement, PlacementTest
+from .entities import DeviceLogRecord, ImpedanceMeasurement, PlacementLeadSummary, PlacementTest
 from .errors import InvalidRecord
 from .models import DeviceLogRow, ImpedanceRow, PlacementTestRow, VisitRow
 from .service import RecordService, device_row, patient_row
@@ -105,6 +105,69 @@ class MeasurementsMixin(RecordService):
             return PlacementTest(row.id, patient_clinic_id, visit_id, device_serial,
                                  row.tested_at, operator.username, lead, electrode_a,
                                  electrode_b, row.threshold_ma, outcome, stored)
+
+    def record_placement_result(
+            self, actor: User, patient_clinic_id: str, *,
+            leads: Sequence[PlacementLeadSummary], data: Mapping[str, Any],
+            impedance_runs: Sequence[tuple[datetime, Sequence[ImpedanceRecord]]] = (),
+            visit_id: int | None = None,
+            device_serial: str | None = None) -> tuple[PlacementTest, ...]:
+        """A whole placement test in one transaction: its impedance runs, and one row per
+        lead whose ``data`` holds the full result, so either row tells the whole story."""
+        try:
+            stored = json.loads(json.dumps(dict(data), allow_nan=False, default=_json_safe))
+        except (TypeError, ValueError) as exc:
+            raise InvalidRecord(f"placement test data is not storable as JSON: {exc}") from None
+        if not leads:
+            raise InvalidRecord("a placement test needs at least one lead")
+        if impedance_runs and device_serial is None:
+            raise InvalidRecord("impedance runs are stored against a device: give its serial")
+        with transactions.write(self.engine) as tx:
+            operator = self._acting(tx.session, actor, Action.RECORD_PLACEMENT)
+            patient = patient_row(tx.session, patient_clinic_id)
+            device = device_row(tx.session, device_serial) if device_serial else None
+            if device is not None and device.patient_id not in (None, patient.id):
+                raise InvalidRecord(f"device {device_serial} belongs to another patient, not "
+                                    f"{patient_clinic_id}")
+            _check_visit(tx.session, visit_id, patient.id)
+            for measured_at, records in impedance_runs:
+                assert device is not None
+                self._impedance_rows(tx, actor, device.id, device_serial, visit_id,
+                                     measured_at, records)
+            tested_at = utc_now()
+            rows = [PlacementTestRow(
+                patient_id=patient.id, visit_id=visit_id,
+                device_id=device.id if device else None, tested_at=tested_at,
+                operator_id=operator.id, lead=lead.lead, electrode_a=lead.electrode_a,
+                electrode_b=lead.electrode_b,
+                threshold_ma=float(lead.threshold_ma) if lead.threshold_ma is not None
+                else None, outcome=lead.outcome, data=stored) for lead in leads]
+            tx.session.add_all(rows)
+            tx.session.flush()
+            for row, lead in zip(rows, leads, strict=True):
+                tx.audit(AuditEvent.PLACEMENT_RECORDED, actor, {
+                    "placement_test": row.id, "patient": patient_clinic_id, "visit": visit_id,
+                    "lead": lead.lead, "electrode_a": lead.electrode_a,
+                    "electrode_b": lead.electrode_b,
+                    "threshold_ma": str(lead.threshold_ma) if lead.threshold_ma is not None
+                    else None, "outcome": lead.outcome})
+            return tuple(PlacementTest(row.id, patient_clinic_id, visit_id, device_serial,
+                                       row.tested_at, operator.username, row.lead,
+                                       row.electrode_a, row.electrode_b, row.threshold_ma,
+                                       row.outcome, stored) for row in rows)
+
+    @staticmethod
+    def _impedance_rows(tx: transactions.Tx, actor: User, device_id: int,
+                        device_serial: str | None, visit_id: int | None, measured_at: datetime,
+                        records: Sequence[ImpedanceRecord]) -> None:
+        """One impedance run inside another operation's transaction, with its audit entry."""
+        tx.session.add_all(ImpedanceRow(
+            device_id=device_id, visit_id=visit_id, measured_at=measured_at, lead=m.lead,
+            electrode_a=m.electrode_a, electrode_b=m.electrode_b, ohms=m.ohms)
+            for m in records)
+        tx.audit(AuditEvent.IMPEDANCE_RECORDED, actor, {
+            "device": device_serial, "visit": visit_id, "count": len(records),
+            "open_circuits": sum(m.ohms is None for m in records)})
 
     def record_log_entries(self, actor: User, device_serial: str,
                            entries: Sequence[LogEntry]) -> int:

@@ -1,0 +1,263 @@
+"""``mfconsole placement``: the whole intraoperative placement test against an emulator.
+
+The command runs the guided test without a person at the keys, so its observations come
+from the emulator's simulated patient (``--observer simulated --control ADDR``) and are
+labelled simulated everywhere; in theatre the window's wizard is used, with the team as
+observer. Exit status 0 when both leads pass, 1 when the test fails or cannot be run.
+Ctrl-C or SIGTERM sends STOP at once (from its own thread): the test ends incomplete,
+is stored as incomplete when recording, and the command exits 130 or 143.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import getpass
+import os
+import signal
+import sys
+import threading
+from decimal import Decimal
+from types import FrameType
+
+from device_link.client import DeviceClient
+from device_link.emulator.control import ControlClient, ControlError
+from device_link.errors import DeviceLinkError
+
+from ..accounts import AccessError, Action
+from ..device_recording import DeviceRecorder
+from ..placement import (
+    Outcome,
+    Phase,
+    PlacementRefused,
+    PlacementResult,
+    PlacementWorkflow,
+    SimulatedObserver,
+    lead_title,
+    load_placement_profile,
+    run_automatic,
+)
+from ..placement.recording import store_result
+from ..report import write_placement_report
+from ..safety import ProfileError
+from ..storage import RecordError
+from .device_access import (
+    add_port_options,
+    add_record_options,
+    key_store_for,
+    open_device,
+    recording,
+)
+from .errors import CliError
+from .output import print_json
+from .program_command import _profile
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "placement", help="intraoperative placement test of both leads (emulator)",
+        description="Identify the device, set its clock, measure impedance, find each lead's "
+                    "multifidus threshold and margin, and print the verdict. Exit 0 when both "
+                    "leads pass, 1 when not.")
+    add_port_options(parser)
+    add_record_options(parser)
+    parser.add_argument("--observer", choices=("simulated",), required=True,
+                        help="who observes the response: 'simulated' reads the emulator's "
+                             "patient model (engineering and tests only; in theatre use the "
+                             "window)")
+    parser.add_argument("--control", required=True, metavar="HOST:PORT",
+                        help="the emulator's control channel (its CONTROL line)")
+    parser.add_argument("--patient", metavar="CLINIC_ID",
+                        help="patient (default: the device's patient in the record)")
+    parser.add_argument("--operator", metavar="NAME",
+                        help="operator named in the result without a database (default: the "
+                             "login name); with one, the logged-in user")
+    parser.add_argument("--profile", metavar="TOML",
+                        help="placement profile (default: the one shipped)")
+    parser.add_argument("--safety-profile", metavar="TOML",
+                        help="clinic safety profile (default: the one shipped)")
+    parser.add_argument("--every", type=_seconds, metavar="S",
+                        help="seconds between automatic steps (default: the profile's)")
+    parser.add_argument("--fluoroscopy-confirmed", action="store_true",
+                        help="record that fluoroscopy confirms the leads' position")
+    parser.add_argument("--notes", default="", help="notes kept with the result")
+    parser.add_argument("--report", metavar="FILE.pdf", help="write the one-page PDF report")
+    parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    parser.set_defaults(handler=run_placement)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 s")
+    return value
+
+
+def run_placement(args: argparse.Namespace) -> int:
+    try:
+        profile = load_placement_profile(args.profile)
+    except ProfileError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    safety = _profile(args.safety_profile)
+    try:
+        control = ControlClient(args.control)
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot reach the emulator's control channel at {args.control}: "
+                       f"{exc}") from None
+    with control, recording(args, Action.RECORD_PLACEMENT) as recorder, open_device(
+            args.port, args.key_file, args.baud,
+            key_store=key_store_for(recorder, args.key_file)) as client:
+        assert client.identity is not None
+        serial, patient = _subject(args, recorder, client)
+        if args.every is not None:
+            profile = dataclasses.replace(profile, step_interval_s=Decimal(str(args.every)))
+        workflow = PlacementWorkflow(
+            profile, SimulatedObserver(control), operator=_operator(args, recorder),
+            patient=patient, safety_profile=safety,
+            before_stimulation=(lambda s: recorder.record_test_start(serial, s))
+            if recorder else None)
+        result, signum, link_error = _run(workflow, client)
+        if result.phase == Phase.VERDICT:
+            result = workflow.sign_off(fluoroscopy_confirmed=args.fluoroscopy_confirmed,
+                                       notes=args.notes)
+        recorded = _store(recorder, result, patient, args.visit, serial, signum)
+    report = write_placement_report(result, args.report) if args.report else None
+    _print(args, result, recorded, report)
+    if link_error is not None:
+        raise CliError(f"placement test incomplete: {link_error}")
+    if signum is not None:
+        return EXIT_SIGNAL[signum]
+    return EXIT_PASS if result.passed else EXIT_FAIL
+
+
+def _subject(args: argparse.Namespace, recorder: DeviceRecorder | None,
+             client: DeviceClient) -> tuple[str, str | None]:
+    """The device's serial and the patient the result belongs to."""
+    assert client.identity is not None
+    if recorder is None:
+        return client.identity.serial, args.patient
+    try:
+        recorder.require(Action.TEST_STIMULATION)
+        device = recorder.known_device(client.identity)
+    except (RecordError, AccessError) as exc:
+        raise CliError(str(exc)) from None
+    patient = args.patient or device.patient_clinic_id
+    if patient is None:
+        raise CliError(f"device {device.serial} is not linked to a patient in the record: "
+                       f"give --patient CLINIC_ID", EXIT_USAGE)
+    return device.serial, patient
+
+
+def _operator(args: argparse.Namespace, recorder: DeviceRecorder | None) -> str:
+    if recorder is not None:
+        return recorder.actor.username
+    return args.operator or os.environ.get("USER") or getpass.getuser()
+
+
+class _Stopper:
+    """Signals only set a flag; this thread sends STOP, so a signal never deadlocks it."""
+
+    def __init__(self, workflow: PlacementWorkflow, client: DeviceClient) -> None:
+        self.workflow = workflow
+        self.client = client
+        self.signum: int | None = None
+        self.requested = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._stop_when_asked, daemon=True,
+                                        name="placement-stopper")
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if self.signum is None:
+            self.signum = signum
+        self.requested.set()
+
+    def _stop_when_asked(self) -> None:
+        self.requested.wait()
+        if self.signum is not None:
+            name = signal.Signals(self.signum).name
+            self.workflow.stop(self.client, f"STOP by the operator ({name})")
+        self._done.set()
+
+    def wait(self, seconds: float) -> bool:
+        """Let ``seconds`` pass; False when STOP was asked for meanwhile."""
+        return not self.requested.wait(seconds)
+
+    def __enter__(self) -> _Stopper:
+        self._previous = {sig: signal.signal(sig, self._on_signal) for sig in EXIT_SIGNAL}
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self.requested.set()  # end the thread; it stops the device only after a signal
+        self._thread.join()
+
+
+def _run(workflow: PlacementWorkflow, client: DeviceClient
+         ) -> tuple[PlacementResult, int | None, DeviceLinkError | None]:
+    """The automatic test; the result, the signal that stopped it, a link failure."""
+    link_error: DeviceLinkError | None = None
+    with _Stopper(workflow, client) as stopper:
+        try:
+            run_automatic(workflow, client, stopper.wait)
+        except PlacementRefused as exc:
+            workflow.stop(client, f"the test could not go on: {exc}")
+        except DeviceLinkError as exc:
+            link_error = exc
+            workflow.stop(None, f"link failure: {exc}")
+        except (ControlError, OSError) as exc:
+            workflow.stop(client, f"the emulator's observation failed: {exc}")
+        signum = stopper.signum
+    return workflow.snapshot(), signum, link_error
+
+
+def _store(recorder: DeviceRecorder | None, result: PlacementResult, patient: str | None,
+           visit: int | None, serial: str, signum: int | None) -> list[int]:
+    """Store the result when recording; a record that cannot be reached is reported."""
+    if recorder is None or patient is None:
+        return []
+    try:
+        if signum is not None:
+            recorder.record_stop(serial, f"placement test stopped by the operator "
+                                         f"({signal.Signals(signum).name})")
+        stored = store_result(recorder.record, recorder.actor, result, patient=patient,
+                              visit_id=visit)
+    except (RecordError, AccessError) as exc:
+        print(f"mfconsole: the placement test was NOT recorded: {exc}", file=sys.stderr)
+        return []
+    return [row.id for row in stored]
+
+
+def _print(args: argparse.Namespace, result: PlacementResult, recorded: list[int],
+           report: object) -> None:
+    if args.json:
+        print_json({"overall": result.overall.value, "passed": result.passed,
+                    "recorded": recorded, "report": str(report) if report else None,
+                    "result": result.to_dict()})
+        return
+    if result.simulated:
+        print("SIMULATED observations (device emulator): not a patient")
+    for verdict in result.verdicts:
+        heading = verdict.outcome.value.upper()
+        if verdict.outcome == Outcome.FAIL and verdict.failure is not None:
+            heading += f" on {verdict.failure.value}"
+        print(f"{lead_title(verdict.lead)}: {heading}")
+        for reason in verdict.reasons:
+            print(f"  {reason}")
+        for suggestion in verdict.suggestions:
+            print(f"  what to do: {suggestion}")
+    if result.stop_reason:
+        print(f"test ended incomplete: {result.stop_reason}")
+    print(f"overall: {result.overall.value.upper()}"
+          + ("" if result.passed or result.overall != Outcome.PASS else " (not signed)"))
+    if recorded:
+        print(f"recorded as placement tests {', '.join(map(str, recorded))}")
+    if report:
+        print(f"report: {report}")

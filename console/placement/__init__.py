@@ -1,0 +1,63 @@
+"""The intraoperative placement test: is each lead by the medial branch, intact and selective?
+
+See docs/placement.md. The workflow has no Qt: the command line and the window drive
+the same ``PlacementWorkflow``.
+"""
+
+from .observation import (
+    UNWANTED_CHOICES,
+    Observation,
+    Observer,
+    OperatorObserver,
+    SimulatedObserver,
+    Unwanted,
+)
+from .profile import PlacementProfile, load_placement_profile, parse_placement_profile
+from .result import (
+    Failure,
+    LeadIntegrity,
+    LeadVerdict,
+    Outcome,
+    Phase,
+    PlacementResult,
+    Purpose,
+    ResultStatus,
+    Step,
+    Stepping,
+    Trial,
+    TrialEnd,
+    lead_title,
+    pair_text,
+)
+from .runner import run_automatic
+from .workflow import DevicePort, PlacementRefused, PlacementWorkflow
+
+__all__ = [
+    "UNWANTED_CHOICES",
+    "DevicePort",
+    "Failure",
+    "LeadIntegrity",
+    "LeadVerdict",
+    "Observation",
+    "Observer",
+    "OperatorObserver",
+    "Outcome",
+    "Phase",
+    "PlacementProfile",
+    "PlacementRefused",
+    "PlacementResult",
+    "PlacementWorkflow",
+    "Purpose",
+    "ResultStatus",
+    "SimulatedObserver",
+    "Step",
+    "Stepping",
+    "Trial",
+    "TrialEnd",
+    "Unwanted",
+    "lead_title",
+    "load_placement_profile",
+    "pair_text",
+    "parse_placement_profile",
+    "run_automatic",
+]

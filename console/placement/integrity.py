@@ -1,0 +1,72 @@
+"""Lead integrity from impedance: which contacts conduct, which are shorted, which pairs may
+be stimulated.
+
+The classification is the safety profile's (``console.impedance.classify``). A contact
+is open when its reading against the case is open; two contacts are shorted when their
+pair reads below the shorted threshold. A pair is usable only when both its contacts
+and the pair itself read normal, high or low — never open, shorted or unmeasured.
+"""
+
+from __future__ import annotations
+
+from device_link.protocol import BIPOLAR_PAIRS
+
+from ..impedance import ContactState, ImpedanceMap, classify
+from ..safety import SafetyProfile
+from .profile import ELECTRODES_PER_LEAD
+from .result import LeadIntegrity, Reading
+
+_UNUSABLE = (ContactState.OPEN, ContactState.SHORTED, ContactState.UNKNOWN)
+
+
+def _ohms_text(ohms: int | None) -> str:
+    return "no reading" if ohms is None else f"{ohms} Ω"
+
+
+def lead_integrity(impedances: ImpedanceMap, lead: int, profile: SafetyProfile) -> LeadIntegrity:
+    """Every contact and pair of ``lead`` classified, and its faults as sentences."""
+    if not any(key[0] == lead for key in impedances.monopolar):
+        return LeadIntegrity(lead, (), (), ())
+    contacts = tuple(
+        Reading(e, None, impedances.monopolar.get((lead, e)),
+                impedances.contact_state(lead, e, profile))
+        for e in range(ELECTRODES_PER_LEAD))
+    pairs = []
+    for a, b in BIPOLAR_PAIRS:
+        measured, ohms = impedances.pair_ohms(lead, a, b)
+        pairs.append(Reading(a, b, ohms, classify(ohms, profile) if measured
+                             else ContactState.UNKNOWN))
+    faults: list[str] = []
+    for contact in contacts:
+        if contact.state == ContactState.OPEN:
+            faults.append(f"contact {contact.electrode_a} open ({_ohms_text(contact.ohms)} "
+                          f"against the case; open above {profile.impedance_open_above_ohm} Ω)")
+        elif contact.state == ContactState.UNKNOWN:
+            faults.append(f"contact {contact.electrode_a} not measured")
+    open_contacts = {c.electrode_a for c in contacts if c.state == ContactState.OPEN}
+    for pair in pairs:
+        if pair.state == ContactState.SHORTED:
+            faults.append(f"contacts {pair.electrode_a} and {pair.electrode_b} shorted (pair "
+                          f"reads {pair.ohms} Ω, below {profile.impedance_shorted_below_ohm} Ω)")
+        elif pair.state == ContactState.OPEN and not open_contacts & {pair.electrode_a,
+                                                                      pair.electrode_b}:
+            faults.append(f"pair {pair.electrode_a}–{pair.electrode_b} open "
+                          f"({_ohms_text(pair.ohms)}) although both contacts read closed")
+        elif pair.state == ContactState.UNKNOWN:
+            faults.append(f"pair {pair.electrode_a}–{pair.electrode_b} not measured")
+    return LeadIntegrity(lead, contacts, tuple(pairs), tuple(faults))
+
+
+def pair_refusal(integrity: LeadIntegrity, anode: int, cathode: int) -> str | None:
+    """Why the pair must not be stimulated, or None when its contacts and reading allow it."""
+    if not integrity.measured:
+        return "impedance has not been measured on this lead"
+    for electrode in (anode, cathode):
+        state = integrity.contacts[electrode].state
+        if state in _UNUSABLE:
+            return f"contact {electrode} is {state.value}"
+    low, high = sorted((anode, cathode))
+    pair = next(p for p in integrity.pairs if (p.electrode_a, p.electrode_b) == (low, high))
+    if pair.state in _UNUSABLE:
+        return f"pair {low}–{high} reads {_ohms_text(pair.ohms)} ({pair.state.value})"
+    return None

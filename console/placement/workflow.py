@@ -1,0 +1,606 @@
+"""The guided placement test: identify, measure, stimulate each lead pair by pair, judge, sign.
+
+``PlacementWorkflow`` holds the test's state and talks to the device through a
+``DevicePort`` (a connected ``DeviceClient``). Each operation is one short, synchronous
+step that a driver calls: the command line calls them in a loop
+(``console.placement.runner``), the window calls them one at a time on its device
+thread. Time comes from an injected monotonic clock, so the automatic amplitude ramp is
+driven by whoever calls ``tick`` — tests advance a manual clock and never sleep.
+
+Safety, in the order it is applied:
+
+* a pair whose contacts or reading are open, shorted or unmeasured is never stimulated;
+* every start and every step is approved by the safety engine (device limits, clinic
+  profile, the pair's impedance) before it is sent; a refused step stops the trial;
+* a response, the trial's highest amplitude, or STOP ends stimulation at once;
+* ``stop`` may be called from any thread at any moment: it sends STOP straight away and
+  the test ends incomplete, never passed. ``note_stop`` only marks it (for a caller that
+  has sent STOP itself); the next operation then makes sure the device is idle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import NoReturn, Protocol, TypeVar
+
+from device_link.errors import DeviceLinkError, InvalidState, LinkLost
+from device_link.messages import (
+    Identity,
+    ImpedanceRecord,
+    ImpedanceResult,
+    Limits,
+    Status,
+    TestStimStart,
+)
+from device_link.protocol import DeviceState, ImpedanceMode, StopReason
+
+from ..device_facts import STOP_REASON_TEXT, identity_dict
+from ..impedance import ImpedanceMap
+from ..program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
+from ..safety import SafetyEngine, SafetyProfile, SafetyRefusal, load_profile
+from .integrity import lead_integrity, pair_refusal
+from .judge import judge_lead, margin_target
+from .observation import Observation, Observer, Unwanted
+from .profile import PlacementProfile
+from .result import (
+    Failure,
+    ImpedanceRun,
+    LeadVerdict,
+    Outcome,
+    Phase,
+    PlacementResult,
+    Purpose,
+    ResultStatus,
+    Step,
+    Stepping,
+    Trial,
+    TrialEnd,
+    UnwantedAt,
+    lead_title,
+    pair_text,
+)
+
+LEADS = (0, 1)
+BOTH_LEADS = 0b11
+_T = TypeVar("_T")
+
+
+class PlacementRefused(Exception):
+    """The step asked for is not allowed now; nothing was sent to the device."""
+
+
+class DevicePort(Protocol):
+    """The part of ``device_link.client.DeviceClient`` the test uses."""
+
+    identity: Identity | None
+    limits: Limits | None
+
+    def get_status(self) -> Status: ...
+
+    def set_time(self, unix_seconds: int | None = None) -> int: ...
+
+    def measure_impedance(self, lead_mask: int = ..., mode: ImpedanceMode = ...
+                          ) -> ImpedanceResult: ...
+
+    def start_test_stim(self, stimulus: TestStimStart) -> None: ...
+
+    def adjust_test_stim(self, amp_ua: int) -> int: ...
+
+    def stop(self) -> int: ...
+
+
+class _Stopped(Exception):
+    """Internal: STOP was asked for while an operation was under way."""
+
+
+@dataclass
+class _TrialState:
+    number: int
+    purpose: Purpose
+    stimulus: TestStimulus  # the amplitude in force is stimulus.amplitude_ma
+    target_ma: Decimal
+    ohms: int | None
+    threshold_ma: Decimal | None = None
+    end: TrialEnd | None = None
+    end_detail: str = ""
+    contraction_ma: Decimal | None = None
+    unwanted: list[UnwantedAt] = field(default_factory=list)
+
+    def frozen(self) -> Trial:
+        s = self.stimulus
+        return Trial(self.number, s.lead, s.anode, s.cathode, self.purpose, self.target_ma,
+                     s.amplitude_ma, self.end, self.end_detail, self.contraction_ma,
+                     tuple(self.unwanted), self.threshold_ma)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PlacementWorkflow:
+    """One placement test of one device. Operations return the new snapshot."""
+
+    def __init__(self, profile: PlacementProfile, observer: Observer, *, operator: str,
+                 patient: str | None = None, safety_profile: SafetyProfile | None = None,
+                 stepping: Stepping = Stepping.AUTOMATIC,
+                 clock: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], datetime] = _utc_now,
+                 before_stimulation: Callable[[TestStimulus], None] | None = None) -> None:
+        self.profile = profile
+        self.observer = observer
+        self.operator = operator
+        self.patient = patient
+        self.stepping = stepping
+        self._safety_profile = safety_profile or load_profile()
+        self._clock = clock
+        self._wall = wall_clock
+        self._before_stimulation = before_stimulation
+        self._lock = threading.RLock()
+        self._stop_requested = threading.Event()
+        self._stop_reason = ""
+        self._t0 = clock()
+        self._started_at = self._iso()
+        self._ended_at: str | None = None
+        self._phase = Phase.START
+        self._status = ResultStatus.IN_PROGRESS
+        self._engine: SafetyEngine | None = None
+        self._device: dict[str, object] | None = None
+        self._impedances = ImpedanceMap.empty()
+        self._runs: list[ImpedanceRun] = []
+        self._trials: list[_TrialState] = []
+        self._steps: list[Step] = []
+        self._next_step_at = 0.0
+        self._fluoroscopy: bool | None = None
+        self._notes = ""
+        self._final_reason: str | None = None
+        self._snapshot = self._build()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def snapshot(self) -> PlacementResult:
+        """The latest state; safe from any thread, never waits for the device."""
+        return self._snapshot
+
+    def seconds_to_next_step(self) -> float | None:
+        """Automatic stepping: seconds until ``tick`` should raise the amplitude."""
+        if self.stepping != Stepping.AUTOMATIC or self._running() is None:
+            return None
+        return max(0.0, self._next_step_at - self._clock())
+
+    def candidate_pairs(self, lead: int) -> list[tuple[int, int]]:
+        """Pairs that may be stimulated on ``lead``: the profile's order first, then the rest."""
+        integrity = self._snapshot.integrity[lead]
+        every = list(self.profile.pairs) + [(a, c) for a in range(4) for c in range(4)
+                                            if a != c and (a, c) not in self.profile.pairs]
+        return [pair for pair in every if pair_refusal(integrity, *pair) is None]
+
+    def suggested_pair(self, lead: int) -> tuple[int, int] | None:
+        """The next pair to try on ``lead``: the first candidate not yet stimulated."""
+        tried = {t.pair for t in self._snapshot.trials_of(lead)}
+        return next((p for p in self.candidate_pairs(lead) if p not in tried), None)
+
+    # -- operations ------------------------------------------------------------------------
+
+    def identify(self, client: DevicePort) -> PlacementResult:
+        """Step 1: the authenticated device, its clock set, the operator and patient noted."""
+        return self._run(client, lambda: self._identify(client))
+
+    def _identify(self, client: DevicePort) -> None:
+        self._require(Phase.START)
+        identity, limits = client.identity, client.limits
+        if identity is None or limits is None:
+            raise PlacementRefused("no authenticated device: connect first")
+        self._engine = SafetyEngine(limits, self._safety_profile,
+                                    electrodes_per_lead=identity.electrodes_per_lead)
+        self._check_profile(self._engine)
+        self._device = {key: value for key, value in identity_dict(identity).items()
+                        if key in ("model", "serial", "firmware")}
+        self._step("device identified", detail=f"{identity.model} serial "
+                   f"{identity.serial}, firmware {identity.firmware}; authenticated")
+        status = self._io(client.get_status)
+        if status.state != DeviceState.IDLE:
+            self._io(client.stop)
+            self._step("device was not idle: STOP sent",
+                       detail=_state_name(status.state))
+        now = int(self._wall().timestamp())
+        self._io(lambda: client.set_time(now))
+        self._step("device clock set", detail=datetime.fromtimestamp(now, UTC).isoformat())
+        who = "simulated by the emulator (not a patient)" if self.observer.simulated \
+            else "observed by the team in theatre"
+        self._step("test begun", detail=f"operator {self.operator}; patient "
+                   f"{self.patient or 'not recorded'}; observations {who}")
+        self._phase = Phase.IMPEDANCE
+
+    def measure_impedance(self, client: DevicePort) -> PlacementResult:
+        """Step 2 (may be repeated between trials): monopolar and bipolar, both leads."""
+        return self._run(client, lambda: self._measure_impedance(client))
+
+    def _measure_impedance(self, client: DevicePort) -> None:
+        if self._phase not in (Phase.IMPEDANCE, Phase.STIMULATION):
+            raise PlacementRefused(f"impedance is measured after identification and "
+                                   f"before the verdict, not in phase {self._phase}")
+        self._require_idle()
+        at = self._iso()
+        records: list[ImpedanceRecord] = []
+        for mode in (ImpedanceMode.MONOPOLAR, ImpedanceMode.BIPOLAR):
+            self._step(f"impedance: {mode.name.lower()} measurement")
+            result = self._io(lambda m=mode: client.measure_impedance(BOTH_LEADS, m))
+            records += result.records
+        self._runs.append(ImpedanceRun(at, tuple(records)))
+        self._impedances = ImpedanceMap.empty().updated(records)
+        for lead in LEADS:
+            integrity = lead_integrity(self._impedances, lead, self._safety_profile)
+            self._step("impedance classified", lead=lead,
+                       detail="; ".join(integrity.faults) or
+                       "every contact conducts and none is shorted")
+        self._phase = Phase.STIMULATION
+
+    def start_trial(self, client: DevicePort, lead: int, anode: int, cathode: int,
+                    purpose: Purpose = Purpose.THRESHOLD) -> PlacementResult:
+        """Step 3: stimulate one pair from the start amplitude, for a threshold or a margin.
+
+        Raises ``PlacementRefused`` (nothing sent) for a pair with an open or shorted
+        contact, a margin check without a threshold, or what the safety engine refuses.
+        """
+        return self._run(client, lambda: self._start_trial(client, lead, anode, cathode,
+                                                           purpose))
+
+    def _start_trial(self, client: DevicePort, lead: int, anode: int, cathode: int,
+                     purpose: Purpose) -> None:
+        self._require(Phase.STIMULATION)
+        self._require_idle()
+        assert self._engine is not None
+        where = f"{lead_title(lead)} {pair_text(anode, cathode)}"
+        integrity = lead_integrity(self._impedances, lead, self._safety_profile)
+        refusal = pair_refusal(integrity, anode, cathode)
+        if refusal is not None:
+            self._refuse(f"{where} not stimulated: {refusal}", lead, anode, cathode)
+        threshold = None
+        target = self.profile.max_ma
+        if purpose == Purpose.MARGIN:
+            threshold = self._threshold_of(lead, anode, cathode)
+            if threshold is None:
+                self._refuse(f"{where}: no multifidus contraction recorded yet, so there "
+                             f"is no margin to check", lead, anode, cathode)
+            target = margin_target(threshold, self.profile)
+        stimulus = TestStimulus(lead, anode, cathode, self.profile.frequency_hz,
+                                self.profile.pulse_width_us, self.profile.start_ma,
+                                self.profile.duration_s)
+        ohms = self._impedances.pair_ohms(lead, anode, cathode)[1]
+        try:
+            request = self._engine.approve_test_start(stimulus, impedances={lead: ohms})
+        except (SafetyRefusal, NotRepresentable) as exc:
+            self._refuse(f"{where} not stimulated: {exc}", lead, anode, cathode)
+        if self._before_stimulation is not None:
+            self._before_stimulation(stimulus)
+        self.observer.reset()
+        try:
+            self._io(lambda: client.start_test_stim(request))
+        except LinkLost:
+            raise
+        except DeviceLinkError as exc:
+            self._refuse(f"{where}: the device refused test stimulation ({exc})", lead,
+                         anode, cathode)
+        trial = _TrialState(len(self._trials) + 1, purpose, stimulus, target, ohms,
+                            threshold)
+        self._trials.append(trial)
+        self._step(f"stimulation started ({purpose.value})", lead, anode, cathode,
+                   stimulus.amplitude_ma, detail=f"up to {target} mA in steps of "
+                   f"{self.profile.step_ma} mA, {self.profile.pulse_width_us} µs, "
+                   f"{self.profile.frequency_hz} Hz")
+        self._next_step_at = self._clock() + float(self.profile.step_interval_s)
+
+    def tick(self, client: DevicePort) -> PlacementResult:
+        """Look, and raise the amplitude when the automatic step is due."""
+        return self._advance(client, force=False)
+
+    def step_up(self, client: DevicePort) -> PlacementResult:
+        """The operator's command: nothing seen at this amplitude, one step up now."""
+        return self._advance(client, force=True)
+
+    def name_unwanted(self, kind: Unwanted) -> PlacementResult:
+        """Name the unwanted response the operator recorded with a single key."""
+        with self._lock:
+            for trial in reversed(self._trials):
+                for index, seen in enumerate(trial.unwanted):
+                    if seen.kind == Unwanted.UNSPECIFIED:
+                        trial.unwanted[index] = UnwantedAt(kind, seen.amplitude_ma)
+                        s = trial.stimulus
+                        self._step(f"unwanted response named: {kind.value}", s.lead, s.anode,
+                                   s.cathode, seen.amplitude_ma)
+                        return self._publish()
+            raise PlacementRefused("no unwanted response is waiting to be named")
+
+    def device_stopped(self, reason: int) -> PlacementResult:
+        """The device ended stimulation by itself (STIM_STOPPED not asked for by the test)."""
+        with self._lock:
+            trial = self._running()
+            if trial is not None and not self._stop_requested.is_set():
+                self._end(trial, TrialEnd.DEVICE_STOPPED, _stop_text(reason))
+            return self._publish()
+
+    def finish(self) -> PlacementResult:
+        """Testing is over: every lead is judged finally; sign-off comes next."""
+        with self._lock:
+            if self._phase not in (Phase.IMPEDANCE, Phase.STIMULATION) or self._running():
+                raise PlacementRefused(f"testing can be finished while no pair is stimulated, "
+                                       f"not in phase {self._phase}")
+            self._phase = Phase.VERDICT
+            self._step("testing finished")
+            return self._publish()
+
+    def sign_off(self, *, fluoroscopy_confirmed: bool, notes: str = "") -> PlacementResult:
+        """The operator signs the verdict; the result is complete and ready to store."""
+        with self._lock:
+            self._require(Phase.VERDICT)
+            self._fluoroscopy = fluoroscopy_confirmed
+            self._notes = notes
+            self._phase = Phase.SIGNED
+            self._status = ResultStatus.COMPLETE
+            self._ended_at = self._iso()
+            self._step("signed off", detail=f"by {self.operator}; fluoroscopy "
+                       f"{'confirms' if fluoroscopy_confirmed else 'not recorded as confirming'}"
+                       " the position")
+            return self._publish()
+
+    def stop(self, client: DevicePort | None, reason: str = "STOP") -> PlacementResult:
+        """STOP now, from any thread: the device is stopped and the test ends incomplete."""
+        self.note_stop(reason)
+        error: DeviceLinkError | None = None
+        if client is not None:
+            try:
+                client.stop()
+            except DeviceLinkError as exc:
+                error = exc
+        with self._lock:
+            self._apply_stop(error)
+            return self._publish()
+
+    def note_stop(self, reason: str = "STOP") -> None:
+        """Mark STOP without waiting (the caller has sent it); never blocks."""
+        if not self._stop_requested.is_set():
+            self._stop_reason = reason
+            self._stop_requested.set()
+
+    def settle(self, client: DevicePort) -> PlacementResult:
+        """After ``note_stop``: make sure the device is idle and record the end."""
+        return self._run(client, lambda: None)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _run(self, client: DevicePort, body: Callable[[], None]) -> PlacementResult:
+        """One operation under the lock; STOP and a lost link end the test incomplete."""
+        with self._lock:
+            try:
+                if self._stop_requested.is_set():
+                    raise _Stopped
+                body()
+            except _Stopped:
+                self._stop_now(client)
+            except LinkLost as exc:
+                self._abort(f"link lost: {exc}", TrialEnd.LINK_LOST)
+                raise
+            finally:
+                self._publish()
+            return self._snapshot
+
+    def _stop_now(self, client: DevicePort) -> None:
+        error = None
+        if self._phase not in (Phase.SIGNED, Phase.STOPPED):
+            try:
+                client.stop()
+            except DeviceLinkError as exc:
+                error = exc
+        self._apply_stop(error)
+
+    def _apply_stop(self, error: DeviceLinkError | None) -> None:
+        if self._phase in (Phase.SIGNED, Phase.STOPPED):
+            return
+        detail = "STOP confirmed by the device" if error is None else \
+            f"STOP NOT confirmed ({error}); the device's watchdog stops test stimulation"
+        self._abort(self._stop_reason or "STOP", TrialEnd.STOPPED, detail)
+
+    def _abort(self, reason: str, how: TrialEnd, detail: str = "") -> None:
+        if self._phase in (Phase.SIGNED, Phase.STOPPED):
+            return
+        trial = self._running()
+        if trial is not None:
+            self._end(trial, how, detail or reason)
+        self._phase = Phase.STOPPED
+        self._status = ResultStatus.INCOMPLETE
+        self._final_reason = reason
+        self._ended_at = self._iso()
+        self._step("test ended incomplete", detail=f"{reason}; {detail}" if detail else reason)
+
+    def _io(self, call: Callable[[], _T]) -> _T:
+        """One device exchange; a STOP asked for meanwhile ends the operation."""
+        try:
+            result = call()
+        except DeviceLinkError:
+            if self._stop_requested.is_set():
+                raise _Stopped from None
+            raise
+        if self._stop_requested.is_set():
+            raise _Stopped
+        return result
+
+    def _advance(self, client: DevicePort, *, force: bool) -> PlacementResult:
+        return self._run(client, lambda: self._look_and_step(client, force))
+
+    def _look_and_step(self, client: DevicePort, force: bool) -> None:
+        trial = self._running()
+        if trial is None:
+            return
+        s = trial.stimulus
+        seen = self._relevant(trial, self.observer.observe(s.lead, s.anode, s.cathode))
+        if seen.anything:
+            self._respond(client, trial, seen)
+        elif force or (self.stepping == Stepping.AUTOMATIC
+                       and self._clock() >= self._next_step_at):
+            self._raise(client, trial)
+
+    @staticmethod
+    def _relevant(trial: _TrialState, seen: Observation) -> Observation:
+        """A margin check watches for unwanted responses only: contraction is expected."""
+        if trial.purpose == Purpose.MARGIN:
+            return Observation(False, seen.unwanted, seen.detail)
+        return seen
+
+    def _respond(self, client: DevicePort, trial: _TrialState, seen: Observation) -> None:
+        s = trial.stimulus
+        amplitude = s.amplitude_ma
+        if seen.contraction:
+            trial.contraction_ma = amplitude
+            self._step("multifidus contraction seen", s.lead, s.anode, s.cathode, amplitude,
+                       detail=seen.detail)
+        for kind in seen.unwanted:
+            trial.unwanted.append(UnwantedAt(kind, amplitude))
+            self._step(f"unwanted response: {kind.value}", s.lead, s.anode, s.cathode,
+                       amplitude, detail=seen.detail)
+        self._io(client.stop)
+        self._end(trial, TrialEnd.UNWANTED if seen.unwanted else TrialEnd.CONTRACTION,
+                  "stimulation stopped at once")
+
+    def _raise(self, client: DevicePort, trial: _TrialState) -> None:
+        assert self._engine is not None
+        current = trial.stimulus
+        wanted = current.amplitude_ma + self.profile.step_ma
+        if wanted > trial.target_ma:
+            self._io(client.stop)
+            self._end(trial, TrialEnd.MAXIMUM,
+                      f"nothing seen up to {current.amplitude_ma} mA; stimulation stopped")
+            return
+        requested = dataclasses.replace(current, amplitude_ma=wanted)
+        try:
+            amp_ua = self._engine.approve_adjustment(current, requested,
+                                                     impedances={current.lead: trial.ohms})
+        except (SafetyRefusal, NotRepresentable) as exc:
+            self._io(client.stop)
+            self._end(trial, TrialEnd.HELD, f"{exc}; stimulation stopped")
+            return
+        try:
+            now_ua = self._io(lambda: client.adjust_test_stim(amp_ua))
+        except InvalidState:
+            status = self._io(client.get_status)
+            self._end(trial, TrialEnd.DEVICE_STOPPED, _stop_text(status.last_stop_reason))
+            return
+        trial.stimulus = dataclasses.replace(
+            current, amplitude_ma=from_device_units(now_ua, UA_PER_MA))
+        self._step("amplitude raised", current.lead, current.anode, current.cathode,
+                   trial.stimulus.amplitude_ma)
+        self._next_step_at = self._clock() + float(self.profile.step_interval_s)
+
+    def _end(self, trial: _TrialState, how: TrialEnd, detail: str) -> None:
+        trial.end = how
+        trial.end_detail = detail
+        s = trial.stimulus
+        self._step(f"trial ended: {how.value}", s.lead, s.anode, s.cathode, s.amplitude_ma,
+                   detail=detail)
+
+    def _refuse(self, message: str, lead: int, anode: int, cathode: int) -> NoReturn:
+        self._step("pair not stimulated", lead, anode, cathode, detail=message)
+        raise PlacementRefused(message)
+
+    def _threshold_of(self, lead: int, anode: int, cathode: int) -> Decimal | None:
+        found = [t.contraction_ma for t in self._trials
+                 if t.purpose == Purpose.THRESHOLD and t.contraction_ma is not None
+                 and (t.stimulus.lead, t.stimulus.anode, t.stimulus.cathode)
+                 == (lead, anode, cathode)]
+        return min(found) if found else None
+
+    def _check_profile(self, engine: SafetyEngine) -> None:
+        titration = engine.titration
+        if self.profile.start_ma > titration.start_max_ma:
+            raise PlacementRefused(f"placement profile start {self.profile.start_ma} mA is "
+                                   f"above the highest start allowed, {titration.start_max_ma}"
+                                   f" mA (safety profile and device)")
+        if self.profile.step_ma > titration.step_max_ma:
+            raise PlacementRefused(f"placement profile step {self.profile.step_ma} mA is "
+                                   f"above the largest titration step allowed, "
+                                   f"{titration.step_max_ma} mA (safety profile and device)")
+
+    def _running(self) -> _TrialState | None:
+        if self._trials and self._trials[-1].end is None:
+            return self._trials[-1]
+        return None
+
+    def _require(self, phase: Phase) -> None:
+        if self._phase != phase:
+            raise PlacementRefused(f"this step belongs to phase {phase}, the test is in phase "
+                                   f"{self._phase}")
+
+    def _require_idle(self) -> None:
+        trial = self._running()
+        if trial is not None:
+            raise PlacementRefused(f"{lead_title(trial.stimulus.lead)} is being stimulated: "
+                                   f"record a response or STOP first")
+
+    def _iso(self) -> str:
+        return self._wall().astimezone(UTC).isoformat(timespec="milliseconds") \
+            .replace("+00:00", "Z")
+
+    def _step(self, event: str, lead: int | None = None, anode: int | None = None,
+              cathode: int | None = None, amplitude_ma: Decimal | None = None,
+              detail: str = "") -> None:
+        self._steps.append(Step(len(self._steps) + 1, self._clock() - self._t0, self._iso(),
+                                event, lead, anode, cathode, amplitude_ma, detail))
+
+    def _publish(self) -> PlacementResult:
+        self._snapshot = self._build()
+        return self._snapshot
+
+    def _build(self) -> PlacementResult:
+        integrity = tuple(lead_integrity(self._impedances, lead, self._safety_profile)
+                          for lead in LEADS)
+        trials = tuple(t.frozen() for t in self._trials)
+        final = self._phase in (Phase.VERDICT, Phase.SIGNED)
+        verdicts = tuple(judge_lead(integrity[lead], tuple(t for t in trials if t.lead == lead),
+                                    self.profile, final=final) for lead in LEADS)
+        if self._phase == Phase.STOPPED:
+            verdicts = tuple(_incomplete(v) for v in verdicts)
+        return PlacementResult(
+            self._status, self._phase, self.observer.simulated, self.operator, self.patient,
+            dict(self._device) if self._device else None, self.profile, self.stepping,
+            self._started_at, self._ended_at, (integrity[0], integrity[1]),
+            tuple(self._runs), trials, tuple(self._steps), (verdicts[0], verdicts[1]),
+            _overall(self._phase, verdicts), self._fluoroscopy, self._notes,
+            self._final_reason)
+
+
+def _incomplete(verdict: LeadVerdict) -> LeadVerdict:
+    """A stopped test passes nothing; a failure already found stays a failure."""
+    if verdict.outcome == Outcome.FAIL and verdict.failure == Failure.IMPEDANCE:
+        return verdict
+    return dataclasses.replace(verdict, outcome=Outcome.INCOMPLETE, reasons=(
+        *verdict.reasons, "the test was stopped before sign-off: not a pass"))
+
+
+def _overall(phase: Phase, verdicts: tuple[LeadVerdict, ...]) -> Outcome:
+    if phase == Phase.STOPPED:
+        return Outcome.INCOMPLETE
+    outcomes = {v.outcome for v in verdicts}
+    if Outcome.FAIL in outcomes:
+        return Outcome.FAIL
+    if outcomes == {Outcome.PASS}:
+        return Outcome.PASS
+    return Outcome.PENDING
+
+
+def _stop_text(reason: int) -> str:
+    try:
+        return STOP_REASON_TEXT[StopReason(reason)]
+    except ValueError:
+        return f"stopped (reason {reason})"
+
+
+def _state_name(state: int) -> str:
+    try:
+        return DeviceState(state).name
+    except ValueError:
+        return f"state {state}"
