@@ -16,8 +16,8 @@ from console.cli import bench_command, bench_records_command
 from console.cli.main import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
-LATENCY_ROWS = ("rtt_ping", "rtt_ping_echo", "rtt_status", "rtt_status_echo",
-                "stop_test_stim", "stop_test_stim_confirmed", "stop_impedance",
+LATENCY_ROWS = ("rtt_ping", "rtt_ping_raw", "rtt_ping_echo", "rtt_status", "rtt_status_raw",
+                "rtt_status_echo", "stop_test_stim", "stop_test_stim_confirmed", "stop_impedance",
                 "stop_impedance_confirmed")
 RATIO_ROWS = ("rtt_ping_ratio", "rtt_status_ratio")
 STOP_ROWS = ("stop_test_stim", "stop_test_stim_confirmed", "stop_impedance",
@@ -77,6 +77,10 @@ def test_bench_link_against_emulators_reports_every_row():
     for name in STOP_ROWS:
         assert rows[name]["n"] == 4  # a fifth of --rounds
     _assert_round_trips_sane(rows, 20)
+    for name in ("rtt_ping_raw", "rtt_status_raw"):
+        assert rows[name]["n"] == rows[name]["detail"]["emulator_n"] == 20
+    assert rows["rtt_ping_ratio"]["detail"]["client_over_raw_frames"] == pytest.approx(
+        rows["rtt_ping"]["median"] / rows["rtt_ping_raw"]["median"], rel=1e-2)
     for name in ("stop_test_stim", "stop_impedance"):
         detail = rows[name]["detail"]
         assert 0 < detail["written_median_ms"] <= detail["written_p99_ms"]
@@ -103,7 +107,8 @@ def test_bench_with_port_sends_only_requests_that_change_nothing(emulator, key_f
     rows = _rows(report)
     assert set(rows) == {"rtt_ping", "rtt_ping_echo", "rtt_ping_ratio", "rtt_status",
                          "rtt_status_echo", "rtt_status_ratio", "log_device"}
-    assert {s["name"] for s in report["skipped"]} == set(STOP_ROWS)
+    assert {s["name"] for s in report["skipped"]} == {*STOP_ROWS, "rtt_ping_raw",
+                                                      "rtt_status_raw"}
     _assert_round_trips_sane(rows, 20)
     assert "emulator_n" not in rows["rtt_ping"]["detail"]  # no control channel used
     assert rows["log_device"]["n"] == rows["log_device"]["detail"]["device_total"] > 0

@@ -30,13 +30,15 @@ from ..emulator_process import EmulatorStartError
 from .errors import BenchError
 from .log_download import LINE_RATE_TARGET, download_log
 from .processes import echo_port, emulator
+from .raw_session import RawSession
 from .report import LinkReport, Skipped, machine
-from .round_trip import measure_round_trips
+from .round_trip import RoundTripSetup, measure_round_trips
 from .stop_latency import StopWrites, stop_during_impedance, stop_during_test_stim
 
 Progress = Callable[[str], None]
 STOP_ROWS = ("stop_test_stim", "stop_test_stim_confirmed", "stop_impedance",
              "stop_impedance_confirmed")
+RAW_ROWS = ("rtt_ping_raw", "rtt_status_raw")
 PHASE_SEED = 1  # the random STOP phases are the same from run to run
 DEFAULT_ROUNDS = 1000
 DEFAULT_STOPS = 200
@@ -81,10 +83,13 @@ def _bench_emulator(options: LinkBenchOptions, workdir: Path, report: LinkReport
     keys = _key_store(key_file)
     with _stage("emulator"), emulator(workdir, "main", key_file) as (port, control):
         progress(f"round trips: {options.rounds} of PING and of GET_STATUS, interleaved "
-                 "with a raw echo")
-        with _connected(port, keys, options.baud) as client, echo_port() as echo:
-            report.rows += measure_round_trips(client, echo, options.baud, options.rounds,
-                                               "emulator, pty", control)
+                 "with raw frames to a twin emulator and a raw echo")
+        with emulator(workdir, "twin", key_file) as (twin_port, twin_control), \
+                _raw_session(twin_port, keys, options.baud) as raw, \
+                _connected(port, keys, options.baud) as client, echo_port() as echo:
+            report.rows += measure_round_trips(RoundTripSetup(
+                client, echo, options.baud, "emulator, pty", control, raw, twin_control),
+                options.rounds)
         if _clocks_comparable():
             _stops(options, port, keys, control, report, progress)
         else:
@@ -131,8 +136,8 @@ def _bench_device(options: LinkBenchOptions, port: str, report: LinkReport,
         progress(f"round trips: {options.rounds} of PING and of GET_STATUS, interleaved "
                  "with a raw echo on a pseudo-terminal")
         with echo_port() as echo:
-            report.rows += measure_round_trips(client, echo, options.baud, options.rounds,
-                                               port)
+            report.rows += measure_round_trips(RoundTripSetup(client, echo, options.baud, port),
+                                               options.rounds)
         progress("log download: every entry the device holds")
         download = download_log(client, options.baud)
     if download.entries:
@@ -140,6 +145,8 @@ def _bench_device(options: LinkBenchOptions, port: str, report: LinkReport,
             "log_device", f"log download, {port} at {options.baud} baud", LINE_RATE_TARGET))
     else:
         report.skipped.append(Skipped("log_device", "the device's log is empty"))
+    report.skipped += [Skipped(name, "raw frames need a twin of the device")
+                       for name in RAW_ROWS]
     report.skipped += [Skipped(name, "needs the emulator's control channel to see when the "
                                      "device acted; a real device is never stimulated here")
                        for name in STOP_ROWS]
@@ -172,6 +179,15 @@ def _connected(port: str, keys: KeyStore, baud: int,
         yield client
     finally:
         client.close()
+
+
+@contextmanager
+def _raw_session(port: str, keys: KeyStore, baud: int) -> Iterator[RawSession]:
+    session = RawSession(port, keys, baud)
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 @contextmanager
