@@ -80,6 +80,8 @@ def test_clicking_electrodes_chooses_the_pair_and_zeroes_the_amplitude(qtbot, le
     assert "amplitude set to 0 mA" in leads.summaries[0].text()
     assert "not on device" in leads.summaries[0].text()
     assert leads.drawing.pictures[0].amplitude_text == "0.0 mA"
+    assert "electrode 3" in leads.drawing.describe(0, 3) and "cathode" in \
+        leads.drawing.describe(0, 3)
     assert session.draft.leads[1].amplitude_ma == Decimal("4.5")  # the other lead untouched
 
 
@@ -150,7 +152,7 @@ def test_impedances_and_contact_states_are_drawn(qtbot, window, leads, demo):
                                                                model.notify_impedance()))
     left = leads.drawing.pictures[0]
     assert left.contacts[3].state is ContactState.OPEN
-    assert left.contacts[3].ohms_text == "open"
+    assert left.contacts[3].ohms_text == "no reading"
     assert left.contacts[0].state is ContactState.NORMAL
     assert left.contacts[0].ohms_text.endswith(" Ω") and left.contacts[0].ohms_text[0].isdigit()
     measured, ohms = model.session.impedances.pair_ohms(0, 2, 1)

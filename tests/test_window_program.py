@@ -8,12 +8,18 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import Qt
 
+from console.accounts.roles import Role, User
 from console.demo import DemoEnvironment
 from console.program import Program
+from console.programming_session import ProgrammingSession
 from device_link.messages import TestStimStart
 from device_link.program_record import ProgramRecord
 from ui.app import application, demo_window
+from ui.context import WindowContext
+from ui.device_controller import DeviceController
+from ui.main_window import MainWindow
 from ui.program_panel import ProgramPanel
+from ui.session_model import SessionModel
 
 SERIAL = "EMU-000001"
 
@@ -245,3 +251,40 @@ def test_after_link_loss_nothing_is_shown_as_on_the_device(qtbot, window, panel,
     assert all(field.marker.isVisible() for field in panel.fields.values())
     assert "Link lost" in panel.result.text()
     assert not panel.write_button.isEnabled() and not panel.read_button.isEnabled()
+
+
+def test_reconnecting_keeps_changes_made_on_screen(qtbot, window, panel, demo):
+    type_into(qtbot, panel, "session_min", "45")
+    controller = window.context.controller
+    with qtbot.waitSignal(controller.disconnected, timeout=10000):
+        demo.emulator.disconnect()
+    port = demo.emulator.reconnect()["port"]
+    with qtbot.waitSignal(controller.connected, timeout=10000):
+        window.connect_to(port, 115200)
+    qtbot.waitUntil(lambda: not panel.busy and panel.session.device_program is not None,
+                    timeout=10000)
+    assert panel.session.draft.session_min == 45
+    assert panel.session.device_program == program_in(demo, 0)
+    assert panel.fields["session_min"].marker.isVisible()
+    assert not panel.fields["frequency_hz"].marker.isVisible()
+    assert "kept on screen" in panel.result.text()
+
+
+def test_write_is_disabled_for_a_role_that_may_not_program(qtbot, demo):
+    application()
+    user = User(id=999, username="theatre.nurse", role=Role.THEATRE)
+    context = WindowContext(DeviceController(), SessionModel(ProgrammingSession()),
+                            demo.record, user, emulator=demo.emulator, demo=True)
+    window = MainWindow(context, demo.record.key_store())
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(context.controller.connected, timeout=10000):
+        window.connect_to(demo.emulator.port, 115200)
+    panel = window.findChild(ProgramPanel)
+    qtbot.waitUntil(lambda: panel.session.device_program is not None and not panel.busy,
+                    timeout=10000)
+    qtbot.keyClicks(panel.reason_edit, "checking")
+    assert not panel.write_button.isEnabled()
+    assert "may not write" in panel.write_blocker.text()
+    assert panel.read_button.isEnabled()
+    window.close()

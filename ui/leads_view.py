@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QHelpEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -31,7 +32,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPen,
 )
-from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QToolTip, QWidget
 
 from console.impedance import ContactState
 from console.program import LEAD_NAMES, LeadProgram
@@ -47,7 +48,8 @@ TIP_MM = 1.5
 TAIL_MM = 7.0
 LEAD_MM = TIP_MM + ELECTRODES * CONTACT_MM + (ELECTRODES - 1) * GAP_MM + TAIL_MM
 
-LABEL_LEFT = 68  # room left of each lead for the pair's bracket and amplitude
+LABEL_LEFT = 70  # px left of each lead for the pair's bracket and amplitude
+BELOW_LEAD = 44  # px under the lead: "to the IPG" and the locked banner
 
 LOCKED_TEXT = ("Electrodes are locked while the device stimulates: only the amplitude "
                "changes. Stop first (STOP or Esc) to choose another pair.")
@@ -128,7 +130,7 @@ def _ohms_text(measured: bool, ohms: int | None, *, short: bool = False) -> str:
     if not measured:
         return "— Ω" if short else "not measured"
     if ohms is None:
-        return "open" if short else "open (no reading)"
+        return "no reading" if short else "open (no reading)"
     return f"{ohms} Ω"
 
 
@@ -143,14 +145,15 @@ class LeadsDrawing(QWidget):
         self.locked = False
         self.cursor_at = (0, 0)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumSize(376, 330)
+        self.setMinimumSize(390, 330)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Leads: electrodes of the left and right lead")
 
     # -- geometry --------------------------------------------------------------------------
 
     def _scale(self) -> float:
-        return max(6.0, min(22.0, (self.height() - 34) / LEAD_MM))
+        # below the lead: "to the IPG" and room for the locked banner
+        return max(6.0, min(22.0, (self.height() - 12 - BELOW_LEAD) / LEAD_MM))
 
     def _column(self, lead: int) -> float:
         return lead * self.width() / 2
@@ -182,6 +185,26 @@ class LeadsDrawing(QWidget):
         return None
 
     # -- input -----------------------------------------------------------------------------
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            hit = self.electrode_at(QPointF(event.pos()))
+            if hit is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.describe(*hit), self)
+            return True
+        return super().event(event)
+
+    def describe(self, lead: int, electrode: int) -> str:
+        """One electrode in words: polarity, last impedance, state."""
+        contact = self.pictures[lead].contacts[electrode]
+        where = "at the tip" if electrode == 0 else f"{electrode * (CONTACT_MM + GAP_MM):.0f} " \
+            "mm from the tip electrode"
+        return (f"{LEAD_NAMES[lead].capitalize()} lead, electrode {electrode} ({where}): "
+                f"{contact.polarity.value}; impedance {contact.ohms_text} "
+                f"({contact.state.value}). Click to cycle off → cathode → anode → off.")
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         hit = self.electrode_at(event.position())
@@ -215,10 +238,7 @@ class LeadsDrawing(QWidget):
     def _describe_cursor(self) -> None:
         lead, electrode = self.cursor_at
         if lead < len(self.pictures):
-            contact = self.pictures[lead].contacts[electrode]
-            self.setAccessibleDescription(
-                f"{LEAD_NAMES[lead]} lead electrode {electrode}: {contact.polarity.value}, "
-                f"{contact.ohms_text}, {contact.state.value}")
+            self.setAccessibleDescription(self.describe(lead, electrode))
 
     def show_leads(self, pictures: tuple[LeadPicture, ...], locked: bool) -> None:
         self.pictures = pictures
@@ -257,6 +277,7 @@ class LeadsDrawing(QWidget):
         painter.setBrush(QColor("#fafafa"))
         painter.drawPath(body)
         painter.setPen(QColor(INFO_GREY))
+        painter.setFont(self.font())
         painter.drawText(QRectF(x - 40, bottom + 2, 80, 16), Qt.AlignmentFlag.AlignCenter,
                          "to the IPG ↓")
         for electrode, contact in enumerate(picture.contacts):
@@ -334,14 +355,16 @@ class LeadsDrawing(QWidget):
         painter.drawLine(QPointF(x - 8, y2), QPointF(x, y2))
         bold = QFont(self.font())
         bold.setBold(True)
-        bold.setPointSizeF(self.font().pointSizeF() * 0.9)
+        bold.setPointSizeF(self.font().pointSizeF() * 0.85)
         painter.setFont(bold)
         middle = (y1 + y2) / 2
         column = self._column(lead)
         painter.drawText(QRectF(column, middle - 16, x - 9 - column, 16),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          picture.amplitude_text)
-        painter.setFont(self.font())
+        small = QFont(self.font())
+        small.setPointSizeF(self.font().pointSizeF() * 0.85)
+        painter.setFont(small)
         painter.drawText(QRectF(column, middle, x - 9 - column, 16),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          picture.pair_ohms_short)
@@ -357,7 +380,8 @@ class LeadsPanel(QWidget):
         self._partial: dict[int, Selection] = {}
         self._set_here: dict[int, LeadProgram] = {}
         self.reset_leads: set[int] = set()
-        self.setMaximumWidth(400)
+        self.setMinimumWidth(400)
+        self.setMaximumWidth(420)
         layout = QGridLayout(self)
         title = QLabel("<b>Leads</b> — electrode 0 at the tip")
         layout.addWidget(title, 0, 0, 1, 2)
@@ -367,6 +391,7 @@ class LeadsPanel(QWidget):
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
             layout.addWidget(label, 1, lead)
+            layout.setColumnStretch(lead, 1)
         self.drawing = LeadsDrawing()
         self.drawing.activated.connect(self.activate)
         layout.addWidget(self.drawing, 2, 0, 1, 2)
@@ -484,8 +509,8 @@ class LeadsPanel(QWidget):
         else:
             lines.append(f"<span style='color:{OFF_GREY}'><b>{selection.text()}</b></span>")
         if lead in self.reset_leads and program.amplitude_ma == Decimal(0):
-            lines.append(f"<span style='color:{CONFIRM_AMBER}'><b>amplitude set to 0 mA: "
-                         f"electrodes changed</b></span>")
+            lines.append(f"<span style='color:{CONFIRM_AMBER}'><b>new electrodes: amplitude "
+                         f"set to 0 mA</b></span>")
         if any(name.startswith(prefix + ".") for name in differing):
             lines.append(f"<span style='color:{CONFIRM_AMBER}'><b>• not on device</b></span>")
         return "<br>".join(lines)

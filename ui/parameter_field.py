@@ -204,13 +204,13 @@ class ParameterField(QWidget):
         row.setSpacing(4)
         row.addWidget(self.edit)
         row.addWidget(unit)
-        row.addWidget(self.marker)
         row.addStretch(1)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self)  # one column, so the panel fits beside the leads at 1280 px
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(1)
         layout.addLayout(row)
         layout.addWidget(self.limits_label)
+        layout.addWidget(self.marker)
         layout.addWidget(self.findings_label)
 
     # -- what the clinician types ----------------------------------------------------------

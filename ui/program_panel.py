@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from console.accounts import AccessError, Action
 from console.device_recording import DeviceRecorder, RecordBehind, WriteNotApplied
 from console.program import LEAD_NAMES, NotRepresentable, Program, field_info
-from console.programming_session import DeviceFacts, ProgrammingSession
+from console.programming_session import DEFAULT_PROGRAM, DeviceFacts, ProgrammingSession
 from console.safety import Finding, SafetyEngine, SafetyRefusal, Verdict
 from console.safety.quantities import (
     charge_uc,
@@ -94,9 +94,13 @@ def write_and_verify(client: DeviceClient, recorder: DeviceRecorder, engine: Saf
             client, slot, approved, reason=reason,
             expected_latest=recorder.latest_version_id(device.serial, slot),
             confirmations=confirmations)
-    except (WriteNotApplied, RecordBehind) as exc:
+    except WriteNotApplied as exc:
         return Outcome(False, f"NOT applied: {exc}. Read from device to see what slot {slot} "
                               "holds.", slot, device_unknown=True)
+    except RecordBehind as exc:
+        return Outcome(False, f"The clinical record is behind the device: {exc}. Read from "
+                              f"device to see what slot {slot} holds.", slot,
+                       device_unknown=True)
     except (RecordError, AccessError) as exc:
         return Outcome(False, f"NOT applied: nothing was sent to the device: {exc}", slot)
     except DeviceLinkError as exc:
@@ -121,8 +125,8 @@ def read_slot(client: DeviceClient, slot: int) -> Outcome:
     except NotRepresentable as exc:
         return Outcome(False, f"Slot {slot} holds a record this console cannot show: {exc}",
                        slot, device_unknown=True)
-    return Outcome(True, f"Read slot {slot} from the device (CRC 0x{stored.crc:04X}): the "
-                         "screen shows what the device holds.", slot, program)
+    return Outcome(True, f"Read slot {slot} from the device (CRC 0x{stored.crc:04X}) and "
+                         "loaded it on screen.", slot, program)
 
 
 # -- live figures ----------------------------------------------------------------------------
@@ -175,6 +179,9 @@ class ProgramPanel(QWidget):
         self._operation: str | None = None
         self._shown_values: dict[str, object] = {}
         self._was_connected = False
+        self._last_held: Program = DEFAULT_PROGRAM  # the draft as last loaded or written
+        self._serial: str | None = None
+        self._keep_draft = False  # reconnected with unsaved changes: read, but keep them
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
@@ -193,8 +200,8 @@ class ProgramPanel(QWidget):
         body = QWidget()
         columns = QHBoxLayout(body)
         columns.setContentsMargins(0, 0, 0, 0)
-        columns.addWidget(self._build_leads(), 1)
-        columns.addWidget(self._build_cycle(), 0)
+        columns.addWidget(self._build_leads(), 3)
+        columns.addWidget(self._build_cycle(), 2)
         content = QWidget()
         stack = QVBoxLayout(content)
         stack.setContentsMargins(0, 0, 0, 0)
@@ -402,7 +409,7 @@ class ProgramPanel(QWidget):
         if not self.session.connected:
             return "no device connected"
         if self.context.model.state_name != "IDLE":
-            return "the device is not idle (stop stimulation first)"
+            return "device not idle: stop first"
         if self._operation is not None:
             return f"{self._operation} in progress"
         if self.field_errors() or verdict.blocked:
@@ -449,10 +456,17 @@ class ProgramPanel(QWidget):
     # -- the device ------------------------------------------------------------------------
 
     def _connected(self, facts: DeviceFacts) -> None:
-        """Start from what the device holds: its active slot, or slot 0."""
+        """Start from what the device holds: its active slot, or slot 0.
+
+        Reconnecting to the same device after a link loss keeps changes made on screen
+        (they stay marked "not on device"); another device always starts from its own.
+        """
         slots = facts.identity.program_slots or DEFAULT_SLOTS
         active = facts.status.active_slot
         slot = active if active < slots else 0
+        same_device = facts.identity.serial == self._serial
+        self._keep_draft = same_device and self.session.draft != self._last_held
+        self._serial = facts.identity.serial
         self.session.slot = slot
         self._fill_slots(slots)
         self.read(slot)
@@ -490,10 +504,19 @@ class ProgramPanel(QWidget):
 
     def _read_done(self, outcome: Outcome) -> None:
         self._operation = None
+        kept = self.session.draft if self._keep_draft else None
+        self._keep_draft = False
+        message = outcome.message
         if outcome.ok or outcome.device_unknown:
             self.session.loaded_from_device(outcome.slot, outcome.program)
+            if outcome.program is not None:
+                self._last_held = outcome.program
+        if kept is not None and kept != self.session.draft:
+            self.session.set_draft(kept)
+            message += (" Your changes made before the link was lost are kept on screen, "
+                        "marked • not on device.")
         self._select_slot(outcome.slot)
-        self._show_result(outcome.ok, outcome.message)
+        self._show_result(outcome.ok, message)
         self.context.model.notify_draft()
 
     def _select_slot(self, slot: int) -> None:
@@ -560,6 +583,7 @@ class ProgramPanel(QWidget):
         self._operation = None
         if outcome.ok and outcome.program is not None:
             self.session.applied(outcome.slot, outcome.program)
+            self._last_held = outcome.program
             self.reason_edit.clear()
         elif outcome.device_unknown:
             self.session.loaded_from_device(outcome.slot, None)
