@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -92,7 +93,8 @@ class PatientDialog(QDialog):
         self.table.setColumnWidth(0, 160)
         self.table.setColumnWidth(1, 280)
         self.table.itemSelectionChanged.connect(self._reflect)
-        self.table.itemDoubleClicked.connect(lambda _: self._start())
+        self.table.verticalHeader().hide()
+        self.table.activated.connect(lambda _index: self._start())  # double-click or Enter
         layout.addWidget(self.table, 1)
 
         layout.addWidget(self._new_patient_box())
@@ -116,7 +118,6 @@ class PatientDialog(QDialog):
 
         buttons = QDialogButtonBox()
         self.start_button = buttons.addButton("Start visit", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.start_button.setDefault(True)
         self.start_button.clicked.connect(self._start)
         self.bench_button = buttons.addButton("Continue without a patient",
                                               QDialogButtonBox.ButtonRole.ActionRole)
@@ -143,6 +144,8 @@ class PatientDialog(QDialog):
         self.new_dob.setToolTip("Optional date of birth, as YYYY-MM-DD")
         self.add_button = QPushButton("Add patient")
         self.add_button.clicked.connect(self._add)
+        for field in (self.new_clinic_id, self.new_name, self.new_dob):
+            field.returnPressed.connect(self._add)
         form.addRow("Clinic ID", self.new_clinic_id)
         form.addRow("Name (optional)", self.new_name)
         form.addRow("Date of birth (optional)", self.new_dob)
@@ -152,6 +155,15 @@ class PatientDialog(QDialog):
             box.setToolTip(f"Role {self._user.role.value} may not "
                            f"{Action.MANAGE_PATIENTS.value}")
         return box
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter acts on the field or button it was pressed in, never on the dialog's default
+        button: typing a new patient's ID and pressing Enter must not start a visit for the
+        patient still selected in the list."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # -- list ------------------------------------------------------------------------------
 
@@ -195,6 +207,9 @@ class PatientDialog(QDialog):
         clinic_id = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
         return next((p for p in self._patients if p.clinic_id == clinic_id), None)
 
+    def chosen_kind(self) -> VisitKind:
+        return VisitKind(self.kind.currentData())
+
     def _reflect(self) -> None:
         self.start_button.setEnabled(self.selected() is not None)
 
@@ -230,7 +245,7 @@ class PatientDialog(QDialog):
             return
         try:
             self.visit = self._record.start_visit(self._user, patient.clinic_id,
-                                                  self.kind.currentData())
+                                                  self.chosen_kind())
         except (RecordError, AccessError) as exc:
             self.message.setText(str(exc))
             return
