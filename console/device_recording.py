@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from device_link.client import AppliedProgram, DeviceClient
-from device_link.errors import DeviceLinkError
+from device_link.errors import DeviceLinkError, ReadBackMismatch
 from device_link.keystore import KeyStore
-from device_link.messages import Identity, ImpedanceRecord, LogEntry
+from device_link.messages import Identity, ImpedanceRecord, LogEntry, WriteProgramResponse
 from device_link.program_record import ProgramRecord
 
 from .accounts import AccessError, Action, PermissionDenied, User
@@ -162,8 +162,11 @@ class _ProgramWrite:
 
     def run(self) -> RecordedWrite:
         try:
-            self._write()
-            applied = self._read_back()
+            applied = self.client.apply_program(self.slot, self.data, on_written=self._written)
+        except ReadBackMismatch as exc:
+            raise self._failed(str(exc), exc.device_crc) from None
+        except DeviceLinkError as exc:
+            raise self._failed(f"program NOT applied to slot {self.slot}: {exc}") from None
         except KeyboardInterrupt:
             self._mark_failed("interrupted before the device confirmed the program: what "
                               f"slot {self.slot} holds is unknown", None)
@@ -173,34 +176,12 @@ class _ProgramWrite:
                                                      expected_revision=self.version.revision))
         return RecordedWrite(self.version, applied)
 
-    def _write(self) -> None:
-        try:
-            ack = self.client.write_program(self.slot, self.data)
-        except DeviceLinkError as exc:
-            raise self._failed(f"program NOT applied to slot {self.slot}: {exc}") from None
-        if ack.slot != self.slot or ack.crc != self.crc:
-            raise self._failed(
-                f"device acknowledged slot {ack.slot} with CRC {ack.crc:#06x}, expected slot "
-                f"{self.slot} with CRC {self.crc:#06x}; program NOT applied", ack.crc)
+    def _written(self, ack: WriteProgramResponse) -> None:
         self._note(f"the device acknowledged the program in slot {self.slot} "
                    f"(CRC {ack.crc:#06x})",
                    lambda: self.record.mark_written(self.actor, self.version.id, ack.crc,
                                                     expected_revision=self.version.revision),
                    "; it was not read back: read the slot before relying on it")
-
-    def _read_back(self) -> AppliedProgram:
-        try:
-            stored = self.client.read_program(self.slot)
-        except DeviceLinkError as exc:
-            raise self._failed(f"read-back of slot {self.slot} failed ({exc}); program NOT "
-                               "applied") from None
-        if stored.program != self.data or stored.crc != self.crc:
-            differing = [i for i, (a, b) in enumerate(zip(stored.program, self.data,
-                                                          strict=True)) if a != b]
-            raise self._failed(f"read-back of slot {self.slot} differs from what was written "
-                               f"at bytes {differing} (CRC {stored.crc:#06x}); program NOT "
-                               "applied", stored.crc)
-        return AppliedProgram(self.slot, self.data, self.crc)
 
     def _note(self, what_happened: str, step: Callable[[], ProgramVersion],
               advice: str = "") -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from . import auth
 from .crc import crc16_ccitt_false
 from .errors import (
+    Aborted,
     AuthenticationError,
     DeviceRefused,
     LinkLost,
@@ -80,6 +81,9 @@ DEFAULT_BAUD = 115200
 SEQ_HEADROOM = 16
 _log = logging.getLogger(__name__)
 FLUSH = b"\x00"
+# Requests that start stimulation. STOP does not move the device's replay window (MFL/1
+# section 3), so one of these retransmitted after a STOP would be executed and undo it.
+_STARTS_STIMULATION = frozenset({Opcode.TEST_STIM_START, Opcode.THERAPY_START})
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +130,7 @@ class DeviceClient:
         self._state_lock = threading.Lock()
         self._pending: dict[int, _Pending] = {}
         self._seq = 0
+        self._stops = 0  # STOPs sent so far: a start outstanding meanwhile is not resent
         self._ks: bytes | None = None
         self._lost: str | None = None
         self._closed = False
@@ -286,21 +291,30 @@ class DeviceClient:
         payload = WriteProgramRequest(slot, program).encode()
         return WriteProgramResponse.decode(self._request(Opcode.WRITE_PROGRAM, payload))
 
-    def apply_program(self, slot: int, program: bytes) -> AppliedProgram:
-        """Write, read back and compare every byte; only a match counts as applied."""
+    def apply_program(self, slot: int, program: bytes,
+                      on_written: Callable[[WriteProgramResponse], None] | None = None
+                      ) -> AppliedProgram:
+        """Write, read back and compare every byte; only a match counts as applied.
+
+        ``on_written`` runs between the device's acknowledgement and the read-back, so
+        a caller can note that the device took the program before it is verified.
+        """
         written = self.write_program(slot, program)
         expected_crc = crc16_ccitt_false(program)
         if written.slot != slot or written.crc != expected_crc:
             raise ReadBackMismatch(
                 f"device acknowledged slot {written.slot} with CRC {written.crc:#06x}, "
-                f"expected slot {slot} with CRC {expected_crc:#06x}; program NOT applied")
+                f"expected slot {slot} with CRC {expected_crc:#06x}; program NOT applied",
+                written.crc)
+        if on_written is not None:
+            on_written(written)
         stored = self.read_program(slot)
         if stored.program != program or stored.crc != expected_crc:
             differing = [i for i, (a, b) in enumerate(zip(stored.program, program, strict=True))
                          if a != b]
             raise ReadBackMismatch(
                 f"read-back of slot {slot} differs from what was written at bytes "
-                f"{differing}; program NOT applied")
+                f"{differing} (CRC {stored.crc:#06x}); program NOT applied", stored.crc)
         return AppliedProgram(slot, program, expected_crc)
 
     def start_test_stim(self, stimulus: TestStimStart) -> None:
@@ -319,6 +333,8 @@ class DeviceClient:
         Returns the device's previous state. Raises LinkLost if no device confirms.
         """
         self._keepalive.cancel()
+        with self._state_lock:
+            self._stops += 1
         payload = self._exchange(self._take_seq(), Opcode.STOP, b"", self.timeouts.ordinary_s,
                                  flush_first=True)
         return StopResponse.decode(payload).previous_state
@@ -376,12 +392,16 @@ class DeviceClient:
         self._raise_if_down()
         with self._state_lock:
             ks = self._ks
+            stops = self._stops
             pending = self._pending[seq] = _Pending(opcode)
         wire = build_wire(Kind.REQUEST, seq, opcode, payload, ks)
         if flush_first:
             wire = FLUSH + wire
         try:
-            for _attempt in range(1 + self.timeouts.retransmissions):
+            for attempt in range(1 + self.timeouts.retransmissions):
+                if attempt and opcode in _STARTS_STIMULATION and self._stops != stops:
+                    # A STOP went out since: the device holds it, not this start.
+                    raise Aborted(opcode, ErrorPayload(ErrorCode.ABORTED))
                 self._send(wire, seq, opcode, payload, ks is not None)
                 if pending.done.wait(timeout):
                     break

@@ -29,6 +29,10 @@ class ProtocolViolation(DeviceLinkError):
 class ReadBackMismatch(DeviceLinkError):
     """A written program did not read back byte for byte: it is NOT applied."""
 
+    def __init__(self, message: str, device_crc: int | None = None) -> None:
+        super().__init__(message)
+        self.device_crc = device_crc
+
 
 class DeviceRefused(DeviceLinkError):
     """The device answered ERROR. Carries code, detail (field id or state) and extra (limit)."""

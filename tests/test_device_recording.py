@@ -248,7 +248,8 @@ def test_a_link_lost_mid_write_ends_failed_never_verified(clinic, capsys, monkey
     assert "program NOT applied" in err
     if fault_after == "mark_written":
         assert statuses(version) == ["draft", "written", "failed"]
-        assert err.startswith("mfconsole: read-back of slot 0 failed")
+        assert err.startswith("mfconsole: program NOT applied to slot 0: no reply to "
+                              "READ_PROGRAM")
     else:
         assert statuses(version) == ["draft", "failed"]
     assert VersionStatus.VERIFIED not in [step.status for step in version.history]
