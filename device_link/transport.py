@@ -32,7 +32,9 @@ class SerialTransport:
         self._on_bytes = on_bytes
         self._on_closed = on_closed
         self._write_lock = threading.Lock()
+        self._close_lock = threading.Lock()
         self._closing = threading.Event()
+        self._released = False
         self._port: serial.SerialBase | None = None
         self._reader: threading.Thread | None = None
         self.rx_bytes = 0
@@ -67,18 +69,26 @@ class SerialTransport:
             raise PortError(f"write to {self.url} failed: {_reason(exc)}") from None
 
     def close(self) -> None:
-        if self._closing.is_set():
-            return
-        self._closing.set()
-        port = self._port
-        if port is not None and hasattr(port, "cancel_read"):
-            with contextlib.suppress(serial.SerialException, OSError):
-                port.cancel_read()
-        if self._reader is not None and self._reader is not threading.current_thread():
-            self._reader.join(timeout=2.0)
-        if port is not None:
-            with contextlib.suppress(serial.SerialException, OSError):
-                port.close()
+        """Stop the reader and release the port; returns only once the port is closed.
+
+        Any thread may call it, more than once: a second caller waits for the first, so
+        a reconnect right after a lost link never finds the port still held (it is
+        opened exclusively). A port that failed under the reader is released here too.
+        """
+        with self._close_lock:
+            if self._released:
+                return
+            self._closing.set()
+            port = self._port
+            if port is not None and hasattr(port, "cancel_read"):
+                with contextlib.suppress(serial.SerialException, OSError):
+                    port.cancel_read()
+            if self._reader is not None and self._reader is not threading.current_thread():
+                self._reader.join(timeout=2.0)
+            if port is not None:
+                with contextlib.suppress(serial.SerialException, OSError):
+                    port.close()
+            self._released = True
 
     def _read_loop(self) -> None:
         port = self._port
