@@ -153,6 +153,7 @@ def test_write_and_verify_records_the_version_and_clears_the_markers(qtbot, pane
     assert latest.status.value == "verified"
     assert latest.device_crc == crc and latest.record.encode() == draft.to_record().encode()
     assert latest.reason == "stronger contraction wanted"
+    assert latest.visit_id == demo.visit_id
     assert [step.status.value for step in latest.history] == ["draft", "written", "verified"]
     assert panel.session.device_program == draft
     assert not any(field.marker.isVisible() for field in panel.fields.values())
@@ -288,3 +289,19 @@ def test_write_is_disabled_for_a_role_that_may_not_program(qtbot, demo):
     assert "may not write" in panel.write_blocker.text()
     assert panel.read_button.isEnabled()
     window.close()
+
+
+def test_previews_follow_the_draft(qtbot, panel):
+    type_into(qtbot, panel, "left.amplitude_ma", "6.5")
+    type_into(qtbot, panel, "left.pulse_width_us", "300")
+    left_curve = panel.previews.pulse.getPlotItem().listDataItems()[0]
+    times, currents = left_curve.getData()
+    assert min(currents) == -6.5 and max(currents) == 6.5  # cathodic phase first, balanced
+    assert max(times) == 600
+    assert list(currents[:3]) == [0.0, -6.5, -6.5]
+    type_into(qtbot, panel, "on_s", "70")  # above the device maximum: not drawn
+    assert "outside the device's range" in panel.previews.notes["cycle"]
+    type_into(qtbot, panel, "on_s", "12.0")
+    assert panel.previews.notes["cycle"] == ""
+    cycle_times, _ = panel.previews.cycle.getPlotItem().listDataItems()[0].getData()
+    assert max(cycle_times) == 32.0  # 12 s on + 20 s off

@@ -9,7 +9,6 @@ write is verified; after a link loss nothing is shown as on the device.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -28,11 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.accounts import AccessError, Action
-from console.device_recording import DeviceRecorder, RecordBehind, WriteNotApplied
-from console.program import LEAD_NAMES, NotRepresentable, Program, field_info
+from console.accounts import Action
+from console.program import LEAD_NAMES, Program, field_info
 from console.programming_session import DEFAULT_PROGRAM, DeviceFacts, ProgrammingSession
-from console.safety import Finding, SafetyEngine, SafetyRefusal, Verdict
+from console.safety import Finding, Verdict
 from console.safety.quantities import (
     charge_uc,
     contact_area_cm2,
@@ -40,16 +38,14 @@ from console.safety.quantities import (
     rounded,
     shannon_k,
 )
-from console.storage import Confirmation, RecordError
-from device_link.client import DeviceClient
-from device_link.errors import DeviceLinkError
-from device_link.errors import NotFound as SlotEmpty
-from device_link.program_record import ProgramRecord
+from console.storage import Confirmation
 
 from .confirm_dialog import STIMULATING_REFUSAL, ConfirmDialog
 from .context import WindowContext
 from .parameter_field import ParameterField, field_limits, findings_label, render_findings
 from .preview_plots import PreviewPlots
+from .program_io import Outcome, read_slot, write_and_verify
+from .record_tasks import recorder_for
 from .theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN
 
 PANEL_TITLE = "Program"
@@ -60,73 +56,6 @@ ELECTRODE_FIELDS = ("enabled", "anode", "cathode")
 SAID_IN_FIGURES = frozenset({"impedance_unknown"})
 """Information the figures under each lead already give, not repeated beside a field."""
 DEFAULT_SLOTS = 4  # MFL/1 emulator; a device says how many it has (HELLO program_slots)
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What a read or write did, for the GUI thread. ``program`` is what the device holds."""
-
-    ok: bool
-    message: str
-    slot: int
-    program: Program | None = None
-    device_unknown: bool = False  # the slot may hold something other than before
-
-
-# -- the device work (worker thread) ---------------------------------------------------------
-
-
-def write_and_verify(client: DeviceClient, recorder: DeviceRecorder, engine: SafetyEngine,
-                     program: Program, impedances: dict[int, int | None],
-                     acknowledged: Sequence[Finding], slot: int, reason: str,
-                     confirmations: Sequence[Confirmation]) -> Outcome:
-    """Approve, record the version, write, read back, record the outcome. Never raises for
-    the expected failures: each becomes an Outcome whose message says what happened."""
-    try:
-        approved = engine.approve_program(program, impedances=impedances,
-                                          acknowledged=acknowledged)
-    except (SafetyRefusal, NotRepresentable) as exc:
-        return Outcome(False, f"NOT applied: refused by the safety engine: {exc}", slot)
-    try:
-        assert client.identity is not None, "the client is not connected"
-        device = recorder.known_device(client.identity)
-        written = recorder.write_program(
-            client, slot, approved, reason=reason,
-            expected_latest=recorder.latest_version_id(device.serial, slot),
-            confirmations=confirmations)
-    except WriteNotApplied as exc:
-        return Outcome(False, f"NOT applied: {exc}. Read from device to see what slot {slot} "
-                              "holds.", slot, device_unknown=True)
-    except RecordBehind as exc:
-        return Outcome(False, f"The clinical record is behind the device: {exc}. Read from "
-                              f"device to see what slot {slot} holds.", slot,
-                       device_unknown=True)
-    except (RecordError, AccessError) as exc:
-        return Outcome(False, f"NOT applied: nothing was sent to the device: {exc}", slot)
-    except DeviceLinkError as exc:
-        return Outcome(False, f"NOT applied: {exc}", slot, device_unknown=True)
-    applied, version = written.applied, written.version
-    held = Program.from_record(ProgramRecord.decode(applied.program))
-    return Outcome(True, f"Written and verified on the device: slot {applied.slot}, CRC "
-                         f"0x{applied.crc:04X} (read back byte for byte). Recorded as version "
-                         f"{version.id}, {version.status.value}.", applied.slot, held)
-
-
-def read_slot(client: DeviceClient, slot: int) -> Outcome:
-    """The program a slot holds, or why there is none."""
-    try:
-        stored = client.read_program(slot)
-    except SlotEmpty:
-        return Outcome(True, f"Slot {slot} is empty: the device holds no program there.", slot)
-    except DeviceLinkError as exc:
-        return Outcome(False, f"Reading slot {slot} failed: {exc}", slot, device_unknown=True)
-    try:
-        program = Program.from_record(ProgramRecord.decode(stored.program))
-    except NotRepresentable as exc:
-        return Outcome(False, f"Slot {slot} holds a record this console cannot show: {exc}",
-                       slot, device_unknown=True)
-    return Outcome(True, f"Read slot {slot} from the device (CRC 0x{stored.crc:04X}) and "
-                         "loaded it on screen.", slot, program)
 
 
 # -- live figures ----------------------------------------------------------------------------
@@ -178,6 +107,7 @@ class ProgramPanel(QWidget):
         self.confirm_dialog: ConfirmDialog | None = None
         self._operation: str | None = None
         self._shown_values: dict[str, object] = {}
+        self.summary_state = ""  # "Writable", "Needs your confirmation (n)" or "Blocked (n)"
         self._was_connected = False
         self._last_held: Program = DEFAULT_PROGRAM  # the draft as last loaded or written
         self._serial: str | None = None
@@ -561,11 +491,10 @@ class ProgramPanel(QWidget):
 
     def _write(self, program: Program, acknowledged: Sequence[Finding],
                confirm_reason: str) -> None:
-        record, user = self.context.record, self.context.user
-        if record is None or user is None:
+        recorder = recorder_for(self.context)
+        if recorder is None:
             self._show_result(False, "NOT written: no clinical record is open.")
             return
-        recorder = DeviceRecorder(record, user)
         engine = self.session.engine
         impedances = self.session.impedances.engine_impedances(self.session.pairs_in_use())
         slot = self.session.slot
