@@ -53,8 +53,8 @@ def _amp_ua(demo) -> int | None:
 
 
 def _start(qtbot, panel: TestStimPanel, demo) -> None:
-    qtbot.waitUntil(panel.start_button.isEnabled, timeout=5000)
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(panel.setup.start_button.isEnabled, timeout=5000)
+    qtbot.mouseClick(panel.setup.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel._running is not None, timeout=5000)
     assert demo.emulator.state()["state"] == "TEST_STIM"
 
@@ -68,8 +68,10 @@ def _audit(demo, event: str) -> list[dict]:
 
 def test_starts_at_the_start_value_and_titrates_with_button_and_keys(qtbot, window, demo):
     panel = _panel(window)
-    assert panel.amplitude.text() == "0.5"  # the titration start value (device and clinic)
-    assert panel.step.text() == "0.5"
+    assert panel.setup.amplitude.text() == "0.5"  # the titration start value (device and clinic)
+    assert panel.setup.step.text() == "0.5"
+    qtbot.waitUntil(lambda: "Compliance limit unknown: pair E1–E2 has no impedance "
+                            "measurement" in panel.compliance.text(), timeout=5000)
 
     _start(qtbot, panel, demo)
 
@@ -77,10 +79,10 @@ def test_starts_at_the_start_value_and_titrates_with_button_and_keys(qtbot, wind
     assert (stim["lead"], stim["anode"], stim["cathode"], stim["amp_ua"]) == (0, 1, 2, 500)
     assert panel.amplitude_now.text() == "0.5 mA"
     assert "STIMULATING" in panel.banner.text()
-    for locked in (panel.lead, panel.anode, panel.cathode, panel.frequency,
-                   panel.pulse_width, panel.duration, panel.amplitude):
+    for locked in (panel.setup.lead, panel.setup.anode, panel.setup.cathode, panel.setup.frequency,
+                   panel.setup.pulse_width, panel.setup.duration, panel.setup.amplitude):
         assert not locked.isEnabled()
-    assert not panel.start_button.isEnabled()
+    assert not panel.setup.start_button.isEnabled()
     started = _audit(demo, "test_stimulation")
     assert len(started) == 1 and started[0]["amplitude_ma"] == "0.5"
     assert started[0]["visit"] == demo.visit_id
@@ -102,7 +104,7 @@ def test_starts_at_the_start_value_and_titrates_with_button_and_keys(qtbot, wind
 def test_a_too_large_step_is_refused_with_a_message_and_not_sent(qtbot, window, demo):
     panel = _panel(window)
     _start(qtbot, panel, demo)
-    panel.step.setText("2.0")
+    panel.setup.step.setText("2.0")
 
     qtbot.mouseClick(panel.raise_button, Qt.MouseButton.LeftButton)
 
@@ -126,15 +128,15 @@ def test_escape_stops_and_the_panel_says_why(qtbot, window, demo):
     assert state["last_stop_reason"] == 0
     assert "stopped on request" in panel.message.text()
     assert panel.banner.text() == "NOT STIMULATING"
-    assert panel.lead.isEnabled() and not panel.raise_button.isEnabled()
+    assert panel.setup.lead.isEnabled() and not panel.raise_button.isEnabled()
     qtbot.waitUntil(lambda: len(_audit(demo, "stop")) == 1, timeout=5000)
     assert "stopped on request" in _audit(demo, "stop")[0]["reason"]
-    qtbot.waitUntil(panel.start_button.isEnabled, timeout=5000)
+    qtbot.waitUntil(panel.setup.start_button.isEnabled, timeout=5000)
 
 
 def test_the_device_ending_the_test_after_its_duration_is_reported(qtbot, window, demo):
     panel = _panel(window)
-    panel.duration.setText("1")
+    panel.setup.duration.setText("1")
     _start(qtbot, panel, demo)
 
     qtbot.waitUntil(lambda: panel._running is None, timeout=10000)
@@ -160,23 +162,22 @@ def test_telemetry_reaches_the_plot(qtbot, window, demo):
 
 def test_other_electrodes_set_the_amplitude_back_to_the_start_value(qtbot, window):
     panel = _panel(window)
-    panel.amplitude.setText("0.2")
+    panel.setup.amplitude.setText("0.2")
 
-    panel.cathode.setCurrentIndex(3)
+    panel.setup.cathode.setCurrentIndex(3)
 
-    assert panel.amplitude.text() == "0.5"
-    assert "start amplitude is back to 0.5 mA" in panel.start_hint.text()
+    assert panel.setup.amplitude.text() == "0.5"
+    assert "start amplitude is back to 0.5 mA" in panel.setup.hint.text()
 
 
 def test_a_start_above_the_start_limit_is_blocked_in_words(qtbot, window):
     panel = _panel(window)
     qtbot.waitUntil(lambda: window.context.model.device is not None, timeout=5000)
 
-    panel.amplitude.setText("3.0")
+    panel.setup.amplitude.setText("3.0")
 
-    assert not panel.start_button.isEnabled()
-    words = " ".join(panel.findings.itemAt(i).widget().text()
-                     for i in range(panel.findings.count()))
+    assert not panel.setup.start_button.isEnabled()
+    words = " ".join(panel.setup.finding_texts())
     assert "3.0 mA is above the starting limit 0.5 mA" in words
 
 
@@ -186,14 +187,14 @@ def test_a_finding_to_confirm_is_confirmed_with_a_reason_before_the_start(qtbot,
     # a high (not open) left pair 1-2: the engine asks for a confirmation
     model.session.measured([ImpedanceRecord(0, 1, 2, 4000)])
     model.notify_impedance()
-    qtbot.waitUntil(lambda: len(panel._confirm_rows) == 1, timeout=5000)
-    row = panel._confirm_rows[0]
+    qtbot.waitUntil(lambda: len(panel.setup.confirm_rows) == 1, timeout=5000)
+    row = panel.setup.confirm_rows[0]
     assert "4000" in row.finding.message
     assert "Compliance limit 3.8 mA" in panel.compliance.text()
-    assert not panel.start_button.isEnabled()
+    assert not panel.setup.start_button.isEnabled()
 
     row.tick.setChecked(True)
-    assert not panel.start_button.isEnabled()  # a reason is needed too
+    assert not panel.setup.start_button.isEnabled()  # a reason is needed too
     row.reason.setText("impedance checked at the bedside")
     _start(qtbot, panel, demo)
 
@@ -201,3 +202,33 @@ def test_a_finding_to_confirm_is_confirmed_with_a_reason_before_the_start(qtbot,
     assert len(confirmed) == 1
     assert confirmed[0]["reason"] == "impedance checked at the bedside"
     assert confirmed[0]["device"] == "EMU-000001"
+
+    # the same finding, confirmed before the start, does not hold up the titration
+    qtbot.mouseClick(panel.raise_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _amp_ua(demo) == 1000, timeout=5000)
+
+
+def test_stop_pressed_while_the_start_is_on_its_way_leaves_the_device_stopped(qtbot, window,
+                                                                              demo):
+    panel = _panel(window)
+    qtbot.waitUntil(panel.setup.start_button.isEnabled, timeout=5000)
+
+    panel.start()
+    window.context.controller.stop()
+
+    qtbot.waitUntil(lambda: not panel._starting, timeout=5000)
+    qtbot.waitUntil(lambda: panel._running is None, timeout=5000)
+    assert demo.emulator.state()["state"] == "IDLE"
+    assert "STOP" in panel.message.text() or "stopped on request" in panel.message.text()
+
+
+def test_a_lost_link_ends_the_test_on_screen_and_says_so(qtbot, window, demo):
+    panel = _panel(window)
+    _start(qtbot, panel, demo)
+
+    demo.emulator.disconnect()
+
+    qtbot.waitUntil(lambda: panel._running is None, timeout=10000)
+    assert "link lost" in panel.message.text()
+    assert "watchdog" in panel.message.text()
+    assert not panel.raise_button.isEnabled()

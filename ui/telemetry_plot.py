@@ -115,8 +115,8 @@ class TelemetryPlot(QWidget):
         if compliance_ma is None:
             self._compliance.hide()
         else:
+            self._compliance.show()  # first: a hidden line does not update its label
             self._compliance.setValue(compliance_ma)
-            self._compliance.show()
         self._dirty = True
         self._timer.start()
 

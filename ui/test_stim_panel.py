@@ -1,32 +1,26 @@
 """The Test stimulation tab: choose a pair, start low, titrate the amplitude, watch the current.
 
-Before the start everything is on screen only and checked by the safety engine; a
-finding that needs confirmation is confirmed here, with a reason, before anything is
-sent, because nothing is confirmed while stimulating. Once the device confirms the
-start only the amplitude moves (buttons, or Up/Down while this tab has focus); every
-increase is checked first and a refused step is explained, not sent. Whatever ends the
-stimulation (STOP, the device's own duration, its watchdog, a fault, a lost link), the
-tab says why and the clinical record notes it, off the GUI thread.
+Before the start everything is on screen only and checked by the safety engine
+(``TestStimSetup``). Once the device confirms the start only the amplitude moves
+(buttons, or Up/Down while this tab has focus); every increase is checked first and a
+refused step is explained, not sent. Whatever ends the stimulation (STOP, the device's
+own duration, its watchdog, a fault, a lost link), the tab says why and the clinical
+record notes it, off the GUI thread.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import threading
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -37,8 +31,8 @@ from console.audit.events import AuditEvent
 from console.device_facts import STOP_REASON_TEXT
 from console.device_recording import DeviceRecorder
 from console.program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
-from console.safety import SafetyRefusal, Verdict
-from console.safety.verdict import Finding, Severity
+from console.safety import SafetyRefusal
+from console.safety.verdict import Finding
 from console.storage import Confirmation, RecordError
 from device_link.client import DeviceClient
 from device_link.errors import DeviceLinkError
@@ -48,15 +42,13 @@ from device_link.protocol import DeviceState, StopReason
 from .context import WindowContext
 from .record_tasks import RecordTasks, recorder_for
 from .telemetry_plot import TelemetryPlot
+from .test_stim_setup import LEAD_CHOICES, TestStimSetup
 from .theme import INFO_GREY, OK_GREEN, STOP_RED
 
 PANEL_TITLE = "Test stimulation"
 START = "test stimulation"
 ADJUST = "amplitude"
-DEFAULT_DURATION_S = 60
-LEAD_CHOICES = ("Left lead", "Right lead")
-_FINDING_STYLE = {Severity.BLOCK: "findingBlock", Severity.CONFIRM: "findingConfirm",
-                  Severity.INFO: "findingInfo"}
+_BIG = "font-size: 34pt; font-weight: bold; color: {};"
 
 
 def create(context: WindowContext) -> QWidget:
@@ -82,45 +74,6 @@ class _NotStarted:
     reason: str
 
 
-class _ConfirmRow(QWidget):
-    """One finding to confirm before the start: the sentence, a tick and a reason."""
-
-    def __init__(self, finding: Finding, may_confirm: bool,
-                 on_change: Callable[[], None]) -> None:
-        super().__init__()
-        self.finding = finding
-        text = QLabel(finding.message)
-        text.setObjectName("findingConfirm")
-        text.setWordWrap(True)
-        self.tick = QCheckBox("I confirm this" if may_confirm
-                              else "Needs a clinician's confirmation")
-        self.tick.setEnabled(may_confirm)
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText("reason (kept in the clinical record)")
-        self.reason.setEnabled(may_confirm)
-        self.tick.toggled.connect(on_change)
-        self.reason.textChanged.connect(on_change)
-        layout = QGridLayout(self)
-        layout.setContentsMargins(0, 2, 0, 2)
-        layout.addWidget(text, 0, 0, 1, 2)
-        layout.addWidget(self.tick, 1, 0)
-        layout.addWidget(self.reason, 1, 1)
-
-    @property
-    def confirmed(self) -> bool:
-        return self.tick.isChecked() and bool(self.reason.text().strip())
-
-    def confirmation(self) -> Confirmation:
-        return Confirmation(self.finding.rule, self.finding.message, self.reason.text().strip())
-
-
-def _edit(text: str, tooltip: str) -> QLineEdit:
-    edit = QLineEdit(text)
-    edit.setToolTip(tooltip)
-    edit.setMaximumWidth(110)
-    return edit
-
-
 class TestStimPanel(QWidget):
     __test__ = False  # not a pytest class
 
@@ -133,13 +86,17 @@ class TestStimPanel(QWidget):
         self._starting = False
         self._early_stop: str | None = None  # a stop that overtook the start's reply
         self._adjusting = False
-        self._confirm_rows: list[_ConfirmRow] = []
-        self._verdict = Verdict()
-        self._electrode_note = ""
+        self._stop_pressed = threading.Event()  # set from the STOP thread itself
+        self._acknowledged: list[Finding] = []  # confirmed before this test started
+        self._attached = False  # whether the session holds a device's facts
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
+        draft = context.model.session.draft
+        self.setup = TestStimSetup(draft.frequency_hz, draft.leads[0].pulse_width_us)
+        self.setup.changed.connect(self.evaluate)
+        self.setup.start_button.clicked.connect(self.start)
         layout = QHBoxLayout(self)
-        layout.addWidget(self._build_setup(), 0)
+        layout.addWidget(self.setup, 0)
         layout.addWidget(self._build_live(), 1)
 
         self._raise_key = QShortcut(QKeySequence(Qt.Key.Key_Up), self, self.raise_amplitude,
@@ -152,79 +109,14 @@ class TestStimPanel(QWidget):
         model, controller = context.model, context.controller
         model.device_changed.connect(self._on_device_changed)
         model.impedance_changed.connect(self.evaluate)
-        controller.connected.connect(lambda _facts: self.reset_start_values())
         controller.notice.connect(self._on_notice)
         controller.stop_confirmed.connect(self._on_stop_confirmed)
         controller.disconnected.connect(self._on_disconnected)
         controller.failed.connect(self._on_failed)
+        controller.stop_sent.connect(lambda _at: self._stop_pressed.set(),
+                                     Qt.ConnectionType.DirectConnection)
         self.reset_start_values()
         self._show_idle("")
-
-    # -- building --------------------------------------------------------------------------
-
-    def _build_setup(self) -> QWidget:
-        box = QGroupBox("Set up — on screen only until you press Start")
-        box.setMaximumWidth(430)
-        self.lead = QComboBox()
-        self.lead.addItems(LEAD_CHOICES)
-        self.lead.setToolTip("The lead to test: left or right multifidus.")
-        self.anode = QComboBox()
-        self.cathode = QComboBox()
-        for combo in (self.anode, self.cathode):
-            combo.addItems([f"E{n}" + (" (tip)" if n == 0 else "") for n in range(4)])
-        self.anode.setCurrentIndex(1)
-        self.cathode.setCurrentIndex(2)
-        self.anode.setToolTip("Anode (+): the contact the current returns through.")
-        self.cathode.setToolTip("Cathode (−): the contact that stimulates the nerve. E0 is "
-                                "the tip of the lead.")
-        draft = self._context.model.session.draft
-        self.frequency = _edit(str(draft.frequency_hz),
-                               "Pulses per second. Around 20 Hz gives a smooth, fused "
-                               "contraction of the multifidus.")
-        self.pulse_width = _edit(str(draft.leads[0].pulse_width_us),
-                                 "Duration of each pulse phase. Wider pulses recruit more "
-                                 "fibres at the same amplitude and carry more charge.")
-        self.duration = _edit(str(DEFAULT_DURATION_S),
-                              "The device stops by itself after this many seconds, whatever "
-                              "happens to the console.")
-        self.amplitude = _edit("", "The amplitude the test starts at: never above the start "
-                                   "limit. Raise it in small steps once stimulation runs.")
-        self.step = _edit("", "How much one press of Raise (or the Up key) adds; Lower (Down) "
-                              "takes the same off. Never more than the titration step limit.")
-        self.start_hint = QLabel()
-        self.start_hint.setObjectName("findingInfo")
-        self.start_hint.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow("Lead", self.lead)
-        form.addRow("Anode (+)", self.anode)
-        form.addRow("Cathode (−)", self.cathode)
-        form.addRow("Frequency (Hz)", self.frequency)
-        form.addRow("Pulse width (µs)", self.pulse_width)
-        form.addRow("Duration (s)", self.duration)
-        form.addRow("Start amplitude (mA)", self.amplitude)
-        form.addRow("Step (mA)", self.step)
-        self.findings = QVBoxLayout()
-        self.confirm_area = QVBoxLayout()
-        self.start_button = QPushButton("Start test stimulation")
-        self.start_button.setToolTip("Checks everything once more, records the start in the "
-                                     "clinical record, then starts the device.")
-        self.start_button.clicked.connect(self.start)
-        layout = QVBoxLayout(box)
-        layout.addLayout(form)
-        layout.addWidget(self.start_hint)
-        layout.addLayout(self.findings)
-        layout.addLayout(self.confirm_area)
-        layout.addStretch(1)
-        layout.addWidget(self.start_button)
-
-        for combo in (self.lead, self.anode, self.cathode):
-            combo.currentIndexChanged.connect(self._electrodes_changed)
-        for edit in (self.frequency, self.pulse_width, self.duration, self.amplitude,
-                     self.step):
-            edit.textChanged.connect(self.evaluate)
-        self._setup_fields = (self.lead, self.anode, self.cathode, self.frequency,
-                              self.pulse_width, self.duration, self.amplitude)
-        return box
 
     def _build_live(self) -> QWidget:
         box = QGroupBox("On the device")
@@ -233,12 +125,17 @@ class TestStimPanel(QWidget):
         self.banner.setWordWrap(True)
         self.amplitude_now = QLabel("—")
         self.amplitude_now.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.amplitude_now.setStyleSheet("font-size: 34pt; font-weight: bold;")
         self.amplitude_now.setToolTip("The amplitude the device confirmed it is set to now.")
         self.delivered = QLabel()
         self.delivered.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.raise_button = QPushButton("▲ Raise")
+        self.delivered.setToolTip("From the device's telemetry: delivered current falls below "
+                                  "the set current when the compliance limit is reached.")
         self.lower_button = QPushButton("▼ Lower")
+        self.raise_button = QPushButton("▲ Raise")
+        self.lower_button.setToolTip("Lower the amplitude by one step (Down key). Always "
+                                     "allowed.")
+        self.raise_button.setToolTip("Raise the amplitude by one step (Up key), after the "
+                                     "safety engine has checked the new amplitude.")
         self.raise_button.clicked.connect(self.raise_amplitude)
         self.lower_button.clicked.connect(self.lower_amplitude)
         for button in (self.raise_button, self.lower_button):
@@ -263,117 +160,39 @@ class TestStimPanel(QWidget):
         layout.addWidget(self.plot, 1)
         return box
 
-    # -- the stimulus on screen ------------------------------------------------------------
+    # -- before the start ------------------------------------------------------------------
 
     def reset_start_values(self) -> None:
-        """Start amplitude and step back to the titration limits (device and clinic)."""
         titration = self._context.model.session.engine.titration
-        self.amplitude.setText(str(titration.start_max_ma))
-        self.step.setText(str(titration.step_max_ma))
+        self.setup.set_titration(titration.start_max_ma, titration.step_max_ma)
         self.evaluate()
-
-    def _electrodes_changed(self) -> None:
-        if self._running is not None:
-            return
-        start = self._context.model.session.engine.titration.start_max_ma
-        if self.amplitude.text().strip() != str(start):
-            self._electrode_note = (f"Other electrodes: the start amplitude is back to "
-                                    f"{start} mA.")
-            self.amplitude.setText(str(start))
-        self.evaluate()
-
-    def stimulus(self) -> TestStimulus | str:
-        """The stimulus on screen, or a sentence naming the field that is not a number."""
-        whole = {"Frequency": (self.frequency, "Hz"), "Pulse width": (self.pulse_width, "µs"),
-                 "Duration": (self.duration, "s")}
-        values: dict[str, int] = {}
-        for name, (edit, unit) in whole.items():
-            text = edit.text().strip()
-            try:
-                values[name] = int(text)
-            except ValueError:
-                return f"{name}: {text!r} is not a whole number of {unit}."
-        amplitude = _milliamps(self.amplitude.text(), "Start amplitude")
-        if isinstance(amplitude, str):
-            return amplitude
-        return TestStimulus(self.lead.currentIndex(), self.anode.currentIndex(),
-                            self.cathode.currentIndex(), values["Frequency"],
-                            values["Pulse width"], amplitude, values["Duration"])
 
     def _impedances(self, stimulus: TestStimulus) -> dict[int, int | None]:
         return self._context.model.session.impedances.engine_impedances(
             {stimulus.lead: (stimulus.anode, stimulus.cathode)})
 
     def evaluate(self) -> None:
-        """Check the stimulus on screen and show what the engine says, before any start."""
-        if self._running is not None:
-            return
-        stimulus = self.stimulus()
-        if isinstance(stimulus, str):
-            self._verdict = Verdict()
-            self._show_findings([], stimulus)
-        else:
-            engine = self._context.model.session.engine
-            self._verdict = engine.check_test_start(stimulus, self._impedances(stimulus))
-            self._show_findings(list(self._verdict.findings), "")
-            self._show_compliance(stimulus)
-        step_problem = self._step_problem()
-        if step_problem:
-            self._add_finding_label(step_problem, "findingBlock")
-        self._sync_confirmations()
+        """The engine's word on the stimulus on screen (nothing to do while it runs)."""
+        if self._running is None:
+            stimulus = self.setup.evaluate(self._context.model.session.engine,
+                                           self._impedances,
+                                           self._context.may(Action.CONFIRM_SAFETY_FINDING))
+            if stimulus is not None:
+                self.compliance.setText(self._compliance(stimulus)[1])
         self._refresh_controls()
 
-    def _step_problem(self) -> str:
-        step = _milliamps(self.step.text(), "Step")
-        if isinstance(step, str):
-            return step
-        if step <= 0:
-            return f"Step: {step} mA must be more than 0 mA."
-        return ""
-
-    def _show_findings(self, findings: list[Finding], problem: str) -> None:
-        while self.findings.count():
-            item = self.findings.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
-        if problem:
-            self._add_finding_label(problem, "findingBlock")
-        for finding in findings:
-            if finding.severity is not Severity.CONFIRM:  # those get their own rows
-                self._add_finding_label(finding.message, _FINDING_STYLE[finding.severity])
-
-    def _add_finding_label(self, text: str, style: str) -> None:
-        label = QLabel(text)
-        label.setObjectName(style)
-        label.setWordWrap(True)
-        self.findings.addWidget(label)
-
-    def _sync_confirmations(self) -> None:
-        wanted = list(self._verdict.confirmations)
-        if [row.finding for row in self._confirm_rows] == wanted:
-            return
-        for row in self._confirm_rows:
-            row.deleteLater()
-        may_confirm = self._context.may(Action.CONFIRM_SAFETY_FINDING)
-        self._confirm_rows = [_ConfirmRow(finding, may_confirm, self._refresh_controls)
-                              for finding in wanted]
-        for row in self._confirm_rows:
-            self.confirm_area.addWidget(row)
-
-    def _show_compliance(self, stimulus: TestStimulus) -> None:
-        self.compliance.setText(self._compliance_text(stimulus)[1])
-
-    def _compliance_text(self, stimulus: TestStimulus) -> tuple[float | None, str]:
+    def _compliance(self, stimulus: TestStimulus) -> tuple[float | None, str]:
+        """The pair's compliance current in mA (None: not known) and a sentence about it."""
         device = self._context.model.device
+        if device is None:
+            return None, ""
         pair = f"E{stimulus.anode}–E{stimulus.cathode}"
         measured, ohms = self._context.model.session.impedances.pair_ohms(
             stimulus.lead, stimulus.anode, stimulus.cathode)
-        if device is None:
-            return None, ""
         if not measured:
             return None, (f"Compliance limit unknown: pair {pair} has no impedance measurement "
                           "(Impedance tab).")
-        if ohms is None or ohms == 0:
+        if not ohms:
             return None, f"Pair {pair} measured open circuit: no current can flow."
         limit_ma = device.limits.compliance_mv / ohms
         return limit_ma, (f"Compliance limit {limit_ma:.1f} mA: the most the device can push "
@@ -382,46 +201,44 @@ class TestStimPanel(QWidget):
 
     # -- start -----------------------------------------------------------------------------
 
-    def _confirmations(self) -> list[Confirmation] | None:
-        if not all(row.confirmed for row in self._confirm_rows):
-            return None
-        return [row.confirmation() for row in self._confirm_rows]
-
     def start(self) -> None:
-        if not self.start_button.isEnabled():
+        if not self.setup.start_button.isEnabled():
             return
-        stimulus = self.stimulus()
-        confirmations = self._confirmations()
-        if isinstance(stimulus, str) or confirmations is None or self._step_problem():
+        stimulus = self.setup.stimulus()
+        confirmations = self.setup.confirmations()
+        if isinstance(stimulus, str) or confirmations is None:
             return
-        engine = self._context.model.session.engine
+        acknowledged = [row.finding for row in self.setup.confirm_rows]
         try:
-            request = engine.approve_test_start(
-                stimulus, impedances=self._impedances(stimulus),
-                acknowledged=[row.finding for row in self._confirm_rows])
+            request = self._context.model.session.engine.approve_test_start(
+                stimulus, impedances=self._impedances(stimulus), acknowledged=acknowledged)
         except (SafetyRefusal, NotRepresentable) as exc:
             self._say(f"Not started: {exc}", "findingBlock")
             return
+        self._acknowledged = acknowledged
         self._starting = True
         self._early_stop = None
-        self._electrode_note = ""
+        self._stop_pressed.clear()
+        self.setup.take_note()
         self._say("Starting …", "findingInfo")
         self._refresh_controls()
         recorder = recorder_for(self._context)
+        stop_pressed = self._stop_pressed
         self._context.controller.run(
-            START, lambda client: _start(client, recorder, stimulus, request, confirmations),
+            START, lambda client: _start(client, recorder, stimulus, request, confirmations,
+                                         stop_pressed),
             self._started)
 
     def _started(self, outcome: _Started | _NotStarted) -> None:
         self._starting = False
         if isinstance(outcome, _NotStarted):
             self._say(f"Not started: {outcome.reason}", "findingBlock")
-            self._refresh_controls()
+            self.evaluate()
             return
         self._running = outcome.stimulus
         self._serial = outcome.serial
         self._context.model.set_state(DeviceState.TEST_STIM)
-        limit_ma, text = self._compliance_text(outcome.stimulus)
+        limit_ma, text = self._compliance(outcome.stimulus)
         self.compliance.setText(text)
         self.plot.start(limit_ma)
         self._show_running()
@@ -446,10 +263,9 @@ class TestStimPanel(QWidget):
         if self._adjusting:
             self._say("The previous change is still being sent.", "findingInfo")
             return
-        step = _milliamps(self.step.text(), "Step")
-        if isinstance(step, str) or step <= 0:
-            self._say(f"Not sent: {step if isinstance(step, str) else self._step_problem()}",
-                      "findingBlock")
+        step = self.setup.step_ma()
+        if isinstance(step, str):
+            self._say(f"Not sent: {step}", "findingBlock")
             return
         target = current.amplitude_ma + direction * step
         if direction < 0:
@@ -457,14 +273,16 @@ class TestStimPanel(QWidget):
             if target == current.amplitude_ma:
                 return
         requested = dataclasses.replace(current, amplitude_ma=target)
-        engine = self._context.model.session.engine
-        verdict = engine.check_adjustment(current, requested,
-                                          impedances=self._impedances(current))
-        # Lowering is always allowed; an increase goes only when the engine is clear.
-        refusal = verdict.blocks if direction < 0 else verdict.blocks + verdict.confirmations
+        verdict = self._context.model.session.engine.check_adjustment(
+            current, requested, impedances=self._impedances(current))
+        # Lowering is always allowed; an increase goes only when nothing blocks and every
+        # confirmation is one given before the start (the same finding, the same numbers).
+        unconfirmed = tuple(finding for finding in verdict.confirmations
+                            if finding not in self._acknowledged)
+        refusal = verdict.blocks if direction < 0 else verdict.blocks + unconfirmed
         if refusal:
             why = " ".join(finding.message for finding in refusal)
-            if direction > 0 and not verdict.blocked:
+            if not verdict.blocked:
                 why += " A confirmation is not taken while stimulating."
             self._say(f"Not sent — amplitude stays at {current.amplitude_ma} mA. {why}",
                       "findingBlock")
@@ -503,9 +321,12 @@ class TestStimPanel(QWidget):
             self._ended_by_device(stop_reason_text(StopReason.STOP_REQUEST))
 
     def _on_device_changed(self) -> None:
-        # The STIM_STOPPED event normally says why first; events may be lost, the status not.
         model = self._context.model
         device = model.device
+        if (device is not None) != self._attached:  # a device's limits came or went
+            self._attached = device is not None
+            self.reset_start_values()
+        # The STIM_STOPPED event normally says why first; events may be lost, the status not.
         if (self._running is not None and not self._starting and device is not None
                 and model.state_name != "TEST_STIM"):
             why = "the device reports it is no longer stimulating"
@@ -515,10 +336,8 @@ class TestStimPanel(QWidget):
         self._refresh_controls()
 
     def _on_disconnected(self, reason: str) -> None:
-        if self._running is not None or self._starting:
-            self._ended_by_device(f"link lost ({reason or 'disconnected'}); the device's "
-                                  "watchdog stops test stimulation when the console falls "
-                                  "silent")
+        self._ended_by_device(f"link lost ({reason or 'disconnected'}); the device's watchdog "
+                              "stops test stimulation when the console falls silent")
 
     def _ended_by_device(self, why: str) -> None:
         if self._starting:
@@ -532,6 +351,7 @@ class TestStimPanel(QWidget):
         self._adjusting = False
         self.plot.stop()
         self._show_idle(why)
+        self.setup.clear_confirmations()
         recorder = recorder_for(self._context)
         if recorder is not None:
             self._records.run(
@@ -545,13 +365,12 @@ class TestStimPanel(QWidget):
         if operation == ADJUST:
             self._adjusting = False
             if self._running is not None:
-                amplitude = self._running.amplitude_ma
-                self._say(f"Not applied — amplitude stays at {amplitude} mA: {message}.",
-                          "findingBlock")
+                self._say(f"Not applied — amplitude stays at {self._running.amplitude_ma} mA: "
+                          f"{message}.", "findingBlock")
         elif operation == START and self._starting:
             self._starting = False
             self._say(f"Not started: {message}", "findingBlock")
-            self._refresh_controls()
+            self.evaluate()
 
     # -- showing ---------------------------------------------------------------------------
 
@@ -564,16 +383,14 @@ class TestStimPanel(QWidget):
             f"stops by itself after {stimulus.duration_s} s")
         self.banner.setStyleSheet(f"background: #ffebee; color: {STOP_RED};")
         self.amplitude_now.setText(f"{stimulus.amplitude_ma} mA")
-        self.amplitude_now.setStyleSheet(f"font-size: 34pt; font-weight: bold; color: "
-                                         f"{STOP_RED};")
+        self.amplitude_now.setStyleSheet(_BIG.format(STOP_RED))
         self._refresh_controls()
 
     def _show_idle(self, why: str) -> None:
         self.banner.setText("NOT STIMULATING")
         self.banner.setStyleSheet(f"background: #e8f5e9; color: {OK_GREEN};")
-        self.amplitude_now.setText("0 mA" if why else "—")
-        self.amplitude_now.setStyleSheet(f"font-size: 34pt; font-weight: bold; color: "
-                                         f"{INFO_GREY};")
+        self.amplitude_now.setText("0 mA")
+        self.amplitude_now.setStyleSheet(_BIG.format(INFO_GREY))
         self.delivered.setText("")
         if why:
             self._say(f"Test stimulation ended: {why}.", "findingConfirm")
@@ -584,32 +401,29 @@ class TestStimPanel(QWidget):
         running = self._running is not None
         allowed = self._context.may(Action.TEST_STIMULATION)
         connected = model.device is not None
-        for widget in self._setup_fields:
-            widget.setEnabled(allowed and not running and not self._starting)
+        self.setup.lock(not allowed or running or self._starting)
         self._raise_key.setEnabled(running)
         self._lower_key.setEnabled(running)
-        step = _milliamps(self.step.text(), "Step")
+        step = self.setup.step_ma()
         step_text = f" {step} mA" if not isinstance(step, str) else ""
         self.raise_button.setText(f"▲ Raise{step_text}  (Up)")
         self.lower_button.setText(f"▼ Lower{step_text}  (Down)")
         self.raise_button.setEnabled(running)
-        self.lower_button.setEnabled(running and self._running is not None
+        self.lower_button.setEnabled(self._running is not None
                                      and self._running.amplitude_ma > 0)
-        ready = (allowed and connected and not running and not self._starting
-                 and model.state_name == "IDLE" and not self._verdict.blocked
-                 and not isinstance(self.stimulus(), str) and not self._step_problem()
-                 and self._confirmations() is not None)
-        self.start_button.setEnabled(ready)
+        idle = model.state_name == "IDLE"
+        self.setup.start_button.setEnabled(allowed and connected and idle and not running
+                                           and not self._starting and self.setup.ready())
         if not allowed:
             hint = "Your role may not deliver test stimulation."
         elif not connected:
             hint = "Connect a device to start test stimulation."
-        elif not running and not self._starting and model.state_name != "IDLE":
+        elif not running and not self._starting and not idle:
             state = model.state_name.replace("_", " ").lower()
             hint = f"The device is busy ({state}): start when it is idle."
         else:
-            hint = self._electrode_note
-        self.start_hint.setText(hint)
+            hint = self.setup.note
+        self.setup.hint.setText(hint)
 
     def _say(self, text: str, style: str) -> None:
         self.message.setText(text)
@@ -618,27 +432,19 @@ class TestStimPanel(QWidget):
         self.message.style().polish(self.message)
 
 
-def _milliamps(text: str, name: str) -> Decimal | str:
-    """An exact number of mA, or a sentence saying why the text is not one."""
-    text = text.strip()
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return f"{name}: {text!r} is not a number of mA."
-    if not value.is_finite():
-        return f"{name}: {text!r} is not a number of mA."
-    return value
-
-
 def _start(client: DeviceClient, recorder: DeviceRecorder | None, stimulus: TestStimulus,
-           request: TestStimStart, confirmations: list[Confirmation]) -> _Started | _NotStarted:
+           request: TestStimStart, confirmations: list[Confirmation],
+           stop_pressed: threading.Event) -> _Started | _NotStarted:
     """On the worker: note the start (and what was confirmed) in the record, then start.
 
     The record is written first so that nothing is delivered that the record does not
-    show; if the device then does not start, the record says so.
+    show; if the device then does not start, the record says so. A STOP pressed while
+    the start was on its way wins: the stimulation is stopped again at once.
     """
     assert client.identity is not None
     serial = client.identity.serial
+    if stop_pressed.is_set():
+        return _NotStarted("STOP was pressed before the start was sent; nothing was sent")
     note = "NOT recorded: no clinical record is open"
     if recorder is not None:
         try:
@@ -655,13 +461,22 @@ def _start(client: DeviceClient, recorder: DeviceRecorder | None, stimulus: Test
         note = "start recorded in the clinical record"
     try:
         client.start_test_stim(request)
-    except DeviceLinkError as exc:
+        if stop_pressed.is_set():  # STOP overtook the start on the line: stop again
+            client.stop()
+            raise _StoppedWhileStarting()
+    except (DeviceLinkError, _StoppedWhileStarting) as exc:
         reason = str(exc)
         if recorder is not None:
             try:
-                recorder.record_stop(serial, f"test stimulation did not start: {exc}")
+                recorder.record_stop(serial, f"test stimulation did not start: {reason}")
             except RecordError as record_exc:
                 reason += (f"; the clinical record shows the start but could not note that "
                            f"it failed ({record_exc})")
         return _NotStarted(reason)
     return _Started(stimulus, serial, note)
+
+
+class _StoppedWhileStarting(Exception):
+    def __init__(self) -> None:
+        super().__init__("STOP was pressed while the start was on its way; the device was "
+                         "stopped again at once")
