@@ -305,3 +305,15 @@ def test_previews_follow_the_draft(qtbot, panel):
     assert panel.previews.notes["cycle"] == ""
     cycle_times, _ = panel.previews.cycle.getPlotItem().listDataItems()[0].getData()
     assert max(cycle_times) == 32.0  # 12 s on + 20 s off
+
+
+def test_a_slot_chosen_elsewhere_is_not_shown_as_on_the_device(qtbot, window, panel):
+    session = panel.session
+    held = session.device_program
+    session.slot = 2  # as a restore of a slot-2 version from the History tab does
+    session.set_draft(held)
+    window.context.model.notify_draft()
+    assert session.device_program is None
+    assert panel.slot_box.currentData() == 2
+    assert all(field.marker.isVisible() for field in panel.fields.values())
+    assert "Slot 2: what the device holds is not known" in panel.summary.text()

@@ -110,6 +110,7 @@ class ProgramPanel(QWidget):
         self.summary_state = ""  # "Writable", "Needs your confirmation (n)" or "Blocked (n)"
         self._was_connected = False
         self._last_held: Program = DEFAULT_PROGRAM  # the draft as last loaded or written
+        self._held_slot = self.session.slot  # the slot device_program was read from
         self._serial: str | None = None
         self._keep_draft = False  # reconnected with unsaved changes: read, but keep them
 
@@ -268,6 +269,12 @@ class ProgramPanel(QWidget):
         return tuple(f for f in verdict.for_field(name) if f.rule not in SAID_IN_FIGURES)
 
     def refresh(self) -> None:
+        if self.session.device_program is not None and self.session.slot != self._held_slot:
+            # another view chose a slot (a restore): what the device holds there is unknown
+            self.session.loaded_from_device(self.session.slot, None)
+            self.context.model.notify_draft()
+            return
+        self._select_slot(self.session.slot)
         verdict = self.verdict()
         values = self.session.draft.as_fields()
         differing = self.session.differing_fields()
@@ -439,6 +446,7 @@ class ProgramPanel(QWidget):
         message = outcome.message
         if outcome.ok or outcome.device_unknown:
             self.session.loaded_from_device(outcome.slot, outcome.program)
+            self._held_slot = outcome.slot
             if outcome.program is not None:
                 self._last_held = outcome.program
         if kept is not None and kept != self.session.draft:
@@ -512,6 +520,7 @@ class ProgramPanel(QWidget):
         self._operation = None
         if outcome.ok and outcome.program is not None:
             self.session.applied(outcome.slot, outcome.program)
+            self._held_slot = outcome.slot
             self._last_held = outcome.program
             self.reason_edit.clear()
         elif outcome.device_unknown:
