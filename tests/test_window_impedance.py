@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -130,3 +132,17 @@ def test_a_role_that_may_not_measure_finds_the_button_disabled(qtbot):
         window.close()
     finally:
         demo.close()
+
+
+def test_no_measurement_while_another_operation_holds_the_device(qtbot, window):
+    panel = _panel(window)
+    controller = window.context.controller
+    qtbot.waitUntil(panel.measure_button.isEnabled, timeout=5000)
+    gate = threading.Event()
+
+    with qtbot.waitSignal(controller.busy_changed, timeout=5000):
+        controller.run("program write", lambda client: gate.wait(5))
+
+    assert not panel.measure_button.isEnabled()
+    gate.set()
+    qtbot.waitUntil(panel.measure_button.isEnabled, timeout=5000)

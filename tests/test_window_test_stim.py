@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from PySide6.QtCore import Qt
@@ -232,3 +233,19 @@ def test_a_lost_link_ends_the_test_on_screen_and_says_so(qtbot, window, demo):
     assert "link lost" in panel.message.text()
     assert "watchdog" in panel.message.text()
     assert not panel.raise_button.isEnabled()
+
+
+
+def test_no_start_while_another_operation_holds_the_device(qtbot, window):
+    panel = _panel(window)
+    controller = window.context.controller
+    qtbot.waitUntil(panel.setup.start_button.isEnabled, timeout=5000)
+    gate = threading.Event()
+
+    with qtbot.waitSignal(controller.busy_changed, timeout=5000):
+        controller.run("impedance", lambda client: gate.wait(5))
+
+    assert not panel.setup.start_button.isEnabled()
+    assert "busy" in panel.setup.hint.text()
+    gate.set()
+    qtbot.waitUntil(panel.setup.start_button.isEnabled, timeout=5000)

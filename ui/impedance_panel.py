@@ -77,6 +77,7 @@ class ImpedancePanel(QWidget):
         self._last_done = 0
         self._records = RecordTasks(self)
         self._stop_pressed = threading.Event()  # set from the STOP thread itself
+        self._device_busy = False  # another operation holds the device (status polls aside)
 
         self.measure_button = QPushButton("Measure impedance")
         self.measure_button.setToolTip(
@@ -137,6 +138,7 @@ class ImpedancePanel(QWidget):
         controller.connected.connect(lambda facts: self._load_history(facts.identity.serial))
         controller.notice.connect(self._on_notice)
         controller.failed.connect(self._on_failed)
+        controller.busy_changed.connect(self._on_busy)
         controller.stop_sent.connect(lambda _at: self._stop_pressed.set(),
                                      Qt.ConnectionType.DirectConnection)
         self.show_impedances()
@@ -178,6 +180,8 @@ class ImpedancePanel(QWidget):
                     records += client.measure_impedance(BOTH_LEADS, mode).records
                 except Aborted:
                     return MeasurementRun(serial, (), True, "nothing stored", None)
+            if self._stop_pressed.is_set():  # STOP during the run: it does not count
+                return MeasurementRun(serial, (), True, "nothing stored", None)
             if recorder is None:
                 return MeasurementRun(serial, records, False,
                                       "NOT stored: no clinical record is open", None)
@@ -290,12 +294,17 @@ class ImpedancePanel(QWidget):
             f"{profile.impedance_normal_max_ohm} Ω; × = open circuit."
             if runs else "Trend: no measurements of this device in the clinical record yet.")
 
+    def _on_busy(self, operation: str) -> None:
+        self._device_busy = operation not in ("", "status")
+        self._refresh_controls()
+
     def _refresh_controls(self) -> None:
         model = self._context.model
         allowed = self._context.may(Action.MEASURE_IMPEDANCE)
         connected = model.device is not None
         idle = model.state_name == "IDLE"
-        self.measure_button.setEnabled(allowed and connected and idle and not self._measuring)
+        self.measure_button.setEnabled(allowed and connected and idle and not self._measuring
+                                       and not self._device_busy)
         if not allowed:
             self.measure_button.setToolTip("Your role may not measure impedance.")
         elif not self._measuring and not connected:

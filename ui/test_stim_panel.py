@@ -89,6 +89,7 @@ class TestStimPanel(QWidget):
         self._stop_pressed = threading.Event()  # set from the STOP thread itself
         self._acknowledged: list[Finding] = []  # confirmed before this test started
         self._attached = False  # whether the session holds a device's facts
+        self._device_busy = False  # another operation holds the device (status polls aside)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         draft = context.model.session.draft
@@ -113,6 +114,7 @@ class TestStimPanel(QWidget):
         controller.stop_confirmed.connect(self._on_stop_confirmed)
         controller.disconnected.connect(self._on_disconnected)
         controller.failed.connect(self._on_failed)
+        controller.busy_changed.connect(self._on_busy)
         controller.stop_sent.connect(lambda _at: self._stop_pressed.set(),
                                      Qt.ConnectionType.DirectConnection)
         self.reset_start_values()
@@ -396,6 +398,10 @@ class TestStimPanel(QWidget):
             self._say(f"Test stimulation ended: {why}.", "findingConfirm")
         self._refresh_controls()
 
+    def _on_busy(self, operation: str) -> None:
+        self._device_busy = operation not in ("", "status", ADJUST)
+        self._refresh_controls()
+
     def _refresh_controls(self) -> None:
         model = self._context.model
         running = self._running is not None
@@ -413,7 +419,8 @@ class TestStimPanel(QWidget):
                                      and self._running.amplitude_ma > 0)
         idle = model.state_name == "IDLE"
         self.setup.start_button.setEnabled(allowed and connected and idle and not running
-                                           and not self._starting and self.setup.ready())
+                                           and not self._starting and not self._device_busy
+                                           and self.setup.ready())
         if not allowed:
             hint = "Your role may not deliver test stimulation."
         elif not connected:
@@ -421,6 +428,8 @@ class TestStimPanel(QWidget):
         elif not running and not self._starting and not idle:
             state = model.state_name.replace("_", " ").lower()
             hint = f"The device is busy ({state}): start when it is idle."
+        elif self._device_busy and not running and not self._starting:
+            hint = "The device is busy with another operation: start when it is done."
         else:
             hint = self.setup.note
         self.setup.hint.setText(hint)
