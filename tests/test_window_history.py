@@ -55,13 +55,13 @@ def _write(qtbot, window, demo, program: Program, reason: str) -> ProgramVersion
     written = []
 
     def write(client):
-        latest = recorder.latest_version_id(serial, 1)
-        return recorder.write_program(client, 1, program.to_record(), reason=reason,
+        latest = recorder.latest_version_id(serial, 0)
+        return recorder.write_program(client, 0, program.to_record(), reason=reason,
                                       expected_latest=latest)
 
     window.context.controller.run("write program", write, written.append)
     qtbot.waitUntil(lambda: bool(written), timeout=10000)
-    window.context.model.session.applied(1, program)
+    window.context.model.session.applied(0, program)
     window.context.model.notify_draft()
     return written[0].version
 
@@ -77,9 +77,9 @@ def test_history_lists_a_version_once_it_is_written(qtbot, window, demo):
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=5000)
     cells = _row_texts(panel.table, 0)
     assert cells[0] == f"v{version.id}"
-    assert cells[1] == "1"
+    assert cells[1] == "0"
     assert cells[3] == demo.user.username
-    assert cells[4] == "✔ verified · ON THE DEVICE NOW"
+    assert cells[4] == "✔ ON THE DEVICE NOW"
     assert cells[5] == f"{version.record_crc:#06x}"
     assert cells[6] == "—"
     assert cells[7] == "first titration"
@@ -120,10 +120,26 @@ def test_restore_records_a_new_draft_and_loads_it_on_screen(qtbot, window, demo)
     assert restored.record == first.record
     session = window.context.model.session
     assert session.draft == first.program
-    assert session.slot == 1
+    assert session.slot == 0
     assert session.device_program == _program("2.0"), "the device is not changed by a restore"
     assert "Program panel" in panel.message.text()
     newest, previous = _row_texts(panel.table, 0), _row_texts(panel.table, 1)
     assert newest[6] == f"v{first.id}"
     assert "draft" in newest[4]
-    assert previous[4] == "✔ verified · ON THE DEVICE NOW"
+    assert previous[4] == "✔ ON THE DEVICE NOW"
+
+
+def test_a_write_the_device_refused_is_listed_as_failed(qtbot, window, demo):
+    panel = _panel(window)
+    qtbot.waitUntil(lambda: "0 program version" in panel.title.text(), timeout=5000)
+    recorder = DeviceRecorder(demo.record, demo.user, visit_id=demo.visit_id)
+    too_strong = _program("30.0")  # beyond the device's amplitude range: it refuses
+    with qtbot.waitSignal(window.context.controller.failed, timeout=10000) as failure:
+        window.context.controller.run(
+            "write program",
+            lambda client: recorder.write_program(client, 0, too_strong.to_record(),
+                                                  reason="too strong", expected_latest=None))
+    assert "NOT applied" in failure.args[1]
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=5000)
+    assert _row_texts(panel.table, 0)[4] == "✖ failed — not applied"
+    assert "NOT applied" in panel.table.item(0, 4).toolTip()

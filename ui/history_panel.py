@@ -77,6 +77,7 @@ class HistoryPanel(QWidget):
         self._serial: str | None = None
         self._versions: list[ProgramVersion] = []
         self._seen_program: Program | None = None
+        self._known = True  # False: the device is not in the record
         self._loading = False
         self._reload_wanted = False
 
@@ -129,6 +130,8 @@ class HistoryPanel(QWidget):
         context.model.device_changed.connect(self._device_changed)
         context.model.draft_changed.connect(self._draft_changed)
         context.controller.failed.connect(self._failed)
+        context.controller.busy_changed.connect(self._busy_changed)
+        self._program_operation = False
         self._device_changed()
 
     def _restore_box(self) -> QGroupBox:
@@ -168,6 +171,7 @@ class HistoryPanel(QWidget):
             return
         self._serial = serial
         self._versions = []
+        self._known = True
         self._seen_program = self._context.model.session.device_program
         self._fill()
         if serial is not None:
@@ -178,6 +182,15 @@ class HistoryPanel(QWidget):
         held = self._context.model.session.device_program
         if held is not self._seen_program:
             self._seen_program = held
+            self._fill()  # which version the device holds, at once
+            self.refresh()
+
+    def _busy_changed(self, operation: str) -> None:
+        """After any program operation (a write that failed too) the record may have news."""
+        if operation and "program" in operation and operation not in (READ, RESTORE):
+            self._program_operation = True
+        elif not operation and self._program_operation:
+            self._program_operation = False
             self.refresh()
 
     def refresh(self) -> None:
@@ -215,18 +228,19 @@ class HistoryPanel(QWidget):
         serial, versions = result
         if serial == self._serial:
             self._versions = versions or []
-            self._fill(known=versions is not None)
+            self._known = versions is not None
+            self._fill()
         if self._reload_wanted:
             self._reload_wanted = False
             self.refresh()
 
     # -- showing ---------------------------------------------------------------------------
 
-    def _fill(self, known: bool = True) -> None:
+    def _fill(self) -> None:
         if self._serial is None:
             self.title.setText("Connect a device to see the program versions the record "
                                "holds for it.")
-        elif not known:
+        elif not self._known:
             self.title.setText(f"Device {self._serial} is not in the clinical record: it has "
                                "no program history yet.")
         else:
@@ -240,7 +254,7 @@ class HistoryPanel(QWidget):
         for row, version in enumerate(reversed(self._versions)):
             status_text, colour = STATUS_TEXT[version.status]
             if version.id == on_device:
-                status_text = "✔ verified · ON THE DEVICE NOW"
+                status_text = "✔ ON THE DEVICE NOW"
             parent = (f"v{version.parent_id}" if version.parent_id is not None else "—")
             cells = (f"v{version.id}", str(version.slot),
                      f"{version.created_at.astimezone():%Y-%m-%d %H:%M}", version.author,
