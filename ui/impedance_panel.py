@@ -57,7 +57,6 @@ STATE_WORDS = {
 class MeasurementRun:
     """What one press of "Measure impedance" produced, from the worker thread."""
 
-    serial: str
     records: tuple[ImpedanceRecord, ...]  # empty when stopped
     stopped: bool
     record_note: str  # how the clinical record took it, in words
@@ -87,6 +86,7 @@ class ImpedancePanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setFormat("%v of %m measurements")
         self.progress.setToolTip("Advances as the device reports each measurement")
+        self.progress.setRange(0, self._expected_total())
         self.progress.setValue(0)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -136,12 +136,14 @@ class ImpedancePanel(QWidget):
         model.device_changed.connect(self._refresh_controls)
         model.impedance_changed.connect(self.show_impedances)
         controller.connected.connect(lambda facts: self._load_history(facts.identity.serial))
+        controller.disconnected.connect(lambda _reason: self._clear_history())
         controller.notice.connect(self._on_notice)
         controller.failed.connect(self._on_failed)
         controller.busy_changed.connect(self._on_busy)
         controller.stop_sent.connect(lambda _at: self._stop_pressed.set(),
                                      Qt.ConnectionType.DirectConnection)
         self.show_impedances()
+        self._clear_history()
         self._refresh_controls()
 
     # -- measuring -------------------------------------------------------------------------
@@ -175,15 +177,15 @@ class ImpedancePanel(QWidget):
             records: tuple[ImpedanceRecord, ...] = ()
             for mode in (ImpedanceMode.MONOPOLAR, ImpedanceMode.BIPOLAR):
                 if self._stop_pressed.is_set():  # STOP between the two runs
-                    return MeasurementRun(serial, (), True, "nothing stored", None)
+                    return MeasurementRun((), True, "nothing stored", None)
                 try:
                     records += client.measure_impedance(BOTH_LEADS, mode).records
                 except Aborted:
-                    return MeasurementRun(serial, (), True, "nothing stored", None)
+                    return MeasurementRun((), True, "nothing stored", None)
             if self._stop_pressed.is_set():  # STOP during the run: it does not count
-                return MeasurementRun(serial, (), True, "nothing stored", None)
+                return MeasurementRun((), True, "nothing stored", None)
             if recorder is None:
-                return MeasurementRun(serial, records, False,
+                return MeasurementRun(records, False,
                                       "NOT stored: no clinical record is open", None)
             try:
                 stored = recorder.record_impedance(serial, records)
@@ -195,7 +197,7 @@ class ImpedancePanel(QWidget):
                 history = tuple(recorder.record.impedance_history(recorder.actor, serial))
             except (RecordError, AccessError):
                 history = None
-            return MeasurementRun(serial, records, False, note, history)
+            return MeasurementRun(records, False, note, history)
 
         self._context.controller.run(OPERATION, run, self._measured)
 
@@ -293,6 +295,11 @@ class ImpedancePanel(QWidget):
             f"clinical record; green band = normal range {profile.impedance_normal_min_ohm}–"
             f"{profile.impedance_normal_max_ohm} Ω; × = open circuit."
             if runs else "Trend: no measurements of this device in the clinical record yet.")
+
+    def _clear_history(self) -> None:
+        self.trend.show_history((), self._context.model.session.profile, self._per_lead())
+        self.trend_caption.setText("Trend: connect a device to see its measurements in the "
+                                   "clinical record.")
 
     def _on_busy(self, operation: str) -> None:
         self._device_busy = operation not in ("", "status")
