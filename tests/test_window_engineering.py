@@ -198,3 +198,20 @@ def test_engineers_start_an_emulator_from_the_connection_bar(qtbot, engineer_dem
     qtbot.waitUntil(lambda: connection.started_emulator is None, timeout=5000)
     assert context.emulator is None
     assert not server.state()["connected"]
+
+
+def test_pulling_the_cable_is_seen_and_plugging_it_back_offers_the_new_port(qtbot, window):
+    panel = _tab(window, EngineeringPanel)
+    controller = window.context.controller
+    with qtbot.waitSignal(controller.disconnected, timeout=10000) as lost:
+        qtbot.mouseClick(_button(panel.faults, "Pull cable"), Qt.MouseButton.LeftButton)
+    assert lost.args[0], "a pulled cable is a lost link, with its reason"
+    assert window.link_banner.isVisible()
+    qtbot.mouseClick(_button(panel.faults, "Plug back in"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Cable plugged back in" in panel.message.text(), timeout=5000)
+    new_port = window.context.emulator.port  # a new pseudo-terminal (its number may be reused)
+    assert new_port and new_port in panel.message.text()
+    assert window.connection.port.currentText() == new_port
+    with qtbot.waitSignal(controller.connected, timeout=10000):
+        qtbot.mouseClick(window.connection.connect_button, Qt.MouseButton.LeftButton)
+    assert window.context.model.device.identity.serial == "EMU-000001"

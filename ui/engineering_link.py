@@ -55,6 +55,7 @@ class EmulatorLink(QObject):
         self.server: EmulatorServer | None = None  # the in-process emulator, if that is the target
         self.address: str | None = None  # the control address, if that is the target
         self._client: ControlClient | None = None
+        self.destroyed.connect(lambda *_: self.close())
 
     def use_server(self, server: EmulatorServer | None) -> None:
         """Control the emulator running inside the console (None: none)."""
@@ -96,7 +97,10 @@ class EmulatorLink(QObject):
         self._submit(name, lambda: operation(target), on_done)
 
     def close(self) -> None:
-        self._drop_client()
+        """Release the control channel and the thread (plain Python: safe while destroyed)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _drop_client(self) -> None:

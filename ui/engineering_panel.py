@@ -99,7 +99,6 @@ class EngineeringPanel(QWidget):
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self.poll)
         self._poll.start()
-        self.destroyed.connect(self.link.close)
         self.link.use_server(context.emulator)
 
     # -- which emulator --------------------------------------------------------------------
