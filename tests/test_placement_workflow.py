@@ -171,7 +171,8 @@ def test_shorted_pair_fails_and_is_never_stimulated(key_file):
             workflow = _workflow(emulator, clock)
             workflow.identify(client)
             workflow.measure_impedance(client)
-            for anode, cathode in ((1, 2), (2, 1), (0, 1)):  # shorted pair, shorted contact
+            # The shorted pair, a pair with a shorted contact, a sound pair of that lead.
+            for anode, cathode in ((1, 2), (2, 1), (0, 1), (0, 3)):
                 with pytest.raises(PlacementRefused, match="shorted"):
                     workflow.start_trial(client, 0, anode, cathode)
             result = run_automatic(workflow, client, clock.advance)
@@ -183,7 +184,8 @@ def test_shorted_pair_fails_and_is_never_stimulated(key_file):
     assert "contacts 1 and 2 shorted (pair reads 25 Ω" in left.reasons[0]
     assert not any(lead == 0 and {a, c} & {1, 2} for lead, a, c in starts)
     refused = [s for s in result.steps if s.event == "pair not stimulated"]
-    assert len(refused) == 3 and all(s.lead == 0 for s in refused)
+    assert len(refused) == 4 and all(s.lead == 0 for s in refused)
+    assert not any(lead == 0 for lead, _, _ in starts)
 
 
 def test_unwanted_response_fails_on_margin(key_file):

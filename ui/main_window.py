@@ -38,6 +38,7 @@ PANEL_MODULES: tuple[str, ...] = (
     "test_stim_panel",
     "impedance_panel",
     "history_panel",
+    "placement_wizard",
     "engineering_panel",
 )
 SIDE_PANEL_MODULE = "leads_view"  # defines create(context): the drawn leads

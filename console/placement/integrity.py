@@ -4,7 +4,8 @@ be stimulated.
 The classification is the safety profile's (``console.impedance.classify``). A contact
 is open when its reading against the case is open; two contacts are shorted when their
 pair reads below the shorted threshold. A pair is usable only when both its contacts
-and the pair itself read normal, high or low — never open, shorted or unmeasured.
+and the pair itself read normal, high or low — never open, shorted or unmeasured — and
+its lead has no fault at all.
 """
 
 from __future__ import annotations
@@ -58,7 +59,12 @@ def lead_integrity(impedances: ImpedanceMap, lead: int, profile: SafetyProfile) 
 
 
 def pair_refusal(integrity: LeadIntegrity, anode: int, cathode: int) -> str | None:
-    """Why the pair must not be stimulated, or None when its contacts and reading allow it."""
+    """Why the pair must not be stimulated, or None when it may be.
+
+    A lead with any open or shorted contact is not stimulated at all, even on its sound
+    pairs: it fails on impedance first, and is tested again only after a measurement
+    shows it sound.
+    """
     if not integrity.measured:
         return "impedance has not been measured on this lead"
     for electrode in (anode, cathode):
@@ -69,4 +75,7 @@ def pair_refusal(integrity: LeadIntegrity, anode: int, cathode: int) -> str | No
     pair = next(p for p in integrity.pairs if (p.electrode_a, p.electrode_b) == (low, high))
     if pair.state in _UNUSABLE:
         return f"pair {low}–{high} reads {_ohms_text(pair.ohms)} ({pair.state.value})"
+    if integrity.faults:
+        return (f"the lead fails on impedance ({'; '.join(integrity.faults)}): check its "
+                f"connection and measure again before stimulating it")
     return None

@@ -18,6 +18,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from ..program import tidy
 from .integrity import pair_refusal
+from .observation import Unwanted
 from .profile import PlacementProfile
 from .result import (
     Failure,
@@ -42,7 +43,7 @@ FURTHER_PAIR = ("Try another pair of contacts, further from the structure that r
 
 
 @dataclass
-class _Pair:
+class PairSummary:
     """What the trials of one pair showed."""
 
     anode: int
@@ -57,10 +58,13 @@ class _Pair:
         return pair_text(self.anode, self.cathode)
 
 
-def _pairs(trials: tuple[Trial, ...]) -> list[_Pair]:
-    found: dict[tuple[int, int], _Pair] = {}
+def pair_summaries(trials: tuple[Trial, ...]) -> list[PairSummary]:
+    """What the ended trials showed, pair by pair, in the order the pairs were first tried."""
+    found: dict[tuple[int, int], PairSummary] = {}
     for trial in trials:
-        pair = found.setdefault(trial.pair, _Pair(trial.anode, trial.cathode))
+        if trial.end is None:
+            continue
+        pair = found.setdefault(trial.pair, PairSummary(trial.anode, trial.cathode))
         pair.unwanted += trial.unwanted
         if trial.purpose == Purpose.THRESHOLD:
             if trial.contraction_ma is not None:
@@ -85,13 +89,13 @@ def judge_lead(integrity: LeadIntegrity, trials: tuple[Trial, ...], profile: Pla
     if not integrity.measured:
         return LeadVerdict(lead, Outcome.FAIL if final else Outcome.PENDING, Failure.IMPEDANCE,
                            ("impedance not measured",), ("Measure impedance.",), None, None)
-    pairs = _pairs(tuple(t for t in trials if t.end is not None))
+    pairs = pair_summaries(trials)
     if integrity.faults:
         return LeadVerdict(lead, Outcome.FAIL, Failure.IMPEDANCE,
                            tuple(integrity.faults) + tuple(_summaries(pairs, profile)),
                            (CHECK_CONNECTION,), None, None)
     conducts = "every contact conducts and none is shorted"
-    qualifying = [p for p in pairs if _qualifies(p, profile)]
+    qualifying = [p for p in pairs if qualifies(p, profile)]
     if qualifying:
         best = min(qualifying, key=lambda p: p.threshold or Decimal(0))
         assert best.threshold is not None
@@ -114,23 +118,24 @@ def judge_lead(integrity: LeadIntegrity, trials: tuple[Trial, ...], profile: Pla
                        focus.threshold if focus else None)
 
 
-def _acceptable(pair: _Pair, profile: PlacementProfile) -> bool:
+def _acceptable(pair: PairSummary, profile: PlacementProfile) -> bool:
     return pair.threshold is not None and pair.threshold <= profile.threshold_max_ma
 
 
-def _unwanted_within(pair: _Pair, profile: PlacementProfile) -> list[UnwantedAt]:
+def _unwanted_within(pair: PairSummary, profile: PlacementProfile) -> list[UnwantedAt]:
     """Unwanted responses below the margin (any, when no threshold was found)."""
     if pair.threshold is None:
         return list(pair.unwanted)
     return [u for u in pair.unwanted if u.amplitude_ma < _margin_of(pair, profile)]
 
 
-def _margin_of(pair: _Pair, profile: PlacementProfile) -> Decimal:
+def _margin_of(pair: PairSummary, profile: PlacementProfile) -> Decimal:
     assert pair.threshold is not None
     return tidy(pair.threshold * profile.unwanted_margin)
 
 
-def _qualifies(pair: _Pair, profile: PlacementProfile) -> bool:
+def qualifies(pair: PairSummary, profile: PlacementProfile) -> bool:
+    """The pair meets the threshold and margin criteria, shown by a margin check."""
     if not _acceptable(pair, profile) or _unwanted_within(pair, profile):
         return False
     assert pair.threshold is not None
@@ -138,7 +143,19 @@ def _qualifies(pair: _Pair, profile: PlacementProfile) -> bool:
         pair.margin_reached >= margin_target(pair.threshold, profile)
 
 
-def _failure(pairs: list[_Pair], profile: PlacementProfile) -> tuple[Failure, _Pair | None]:
+def needs_margin_check(pair: PairSummary, profile: PlacementProfile) -> bool:
+    """An acceptable threshold, nothing unwanted yet, and no margin check that proves it."""
+    return _acceptable(pair, profile) and not _unwanted_within(pair, profile) \
+        and not qualifies(pair, profile)
+
+
+def pair_line(pair: PairSummary, profile: PlacementProfile) -> str:
+    """One sentence on what a pair showed."""
+    return _summaries([pair], profile)[0]
+
+
+def _failure(pairs: list[PairSummary], profile: PlacementProfile
+             ) -> tuple[Failure, PairSummary | None]:
     """The criterion the lead fails on, and the pair that came closest."""
     acceptable = [p for p in pairs if _acceptable(p, profile)]
     if acceptable:
@@ -156,11 +173,11 @@ def _failure(pairs: list[_Pair], profile: PlacementProfile) -> tuple[Failure, _P
         else None
 
 
-def _threshold_key(pair: _Pair) -> Decimal:
+def _threshold_key(pair: PairSummary) -> Decimal:
     return pair.threshold if pair.threshold is not None else Decimal("Infinity")
 
 
-def _summaries(pairs: list[_Pair], profile: PlacementProfile) -> list[str]:
+def _summaries(pairs: list[PairSummary], profile: PlacementProfile) -> list[str]:
     lines = []
     for pair in pairs:
         if pair.threshold is not None:
@@ -173,7 +190,9 @@ def _summaries(pairs: list[_Pair], profile: PlacementProfile) -> list[str]:
         else:
             line = f"{pair.text}: no multifidus contraction seen"
         for unwanted in pair.unwanted:
-            line += f"; {unwanted.kind.value} response at {unwanted.amplitude_ma} mA"
+            what = "unwanted response (not yet named)" if unwanted.kind == Unwanted.UNSPECIFIED \
+                else f"{unwanted.kind.value} response"
+            line += f"; {what} at {unwanted.amplitude_ma} mA"
             if pair.threshold is not None:
                 limit = _margin_of(pair, profile)
                 if unwanted.amplitude_ma < limit:
@@ -181,7 +200,7 @@ def _summaries(pairs: list[_Pair], profile: PlacementProfile) -> list[str]:
             else:
                 line += " before any contraction"
         if _acceptable(pair, profile) and not _unwanted_within(pair, profile):
-            if _qualifies(pair, profile):
+            if qualifies(pair, profile):
                 line += f"; no unwanted response below {_margin_of(pair, profile)} mA"
             else:
                 line += "; margin not yet checked"
@@ -189,8 +208,8 @@ def _summaries(pairs: list[_Pair], profile: PlacementProfile) -> list[str]:
     return lines
 
 
-def _suggestions(failure: Failure, integrity: LeadIntegrity, pairs: list[_Pair],
-                 focus: _Pair | None) -> tuple[str, ...]:
+def _suggestions(failure: Failure, integrity: LeadIntegrity, pairs: list[PairSummary],
+                 focus: PairSummary | None) -> tuple[str, ...]:
     tried = {(p.anode, p.cathode) for p in pairs}
     untried = [(a, c) for a in range(4) for c in range(4)
                if a != c and (a, c) not in tried and pair_refusal(integrity, a, c) is None]
