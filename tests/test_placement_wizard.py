@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from console.demo import DemoEnvironment
-from console.placement import Outcome, Phase, Unwanted
+from console.placement import Outcome, Phase, TrialEnd, Unwanted
 from ui.app import application, demo_window
 from ui.placement_wizard import PlacementTab, PlacementWizard
 
@@ -290,4 +290,22 @@ def test_theatre_view_carries_the_running_test_and_gives_it_back(qtbot, window, 
     tab.theatre.close()
     assert tab.theatre is None and wizard.window() is window
     assert not tab.placeholder.isVisibleTo(tab)
+    wizard.report_path.unlink()
+
+
+def test_a_lost_link_ends_the_test_incomplete(qtbot, window, demo):
+    wizard = _tab(window).wizard
+    qtbot.waitUntil(wizard.start_page.begin.isEnabled, timeout=5000)
+    _begin(qtbot, wizard)
+    _press(qtbot, wizard, Qt.Key.Key_N)
+    _start(qtbot, wizard, demo)
+    with qtbot.waitSignal(window.context.controller.disconnected, timeout=10000):
+        demo.emulator.disconnect()
+    qtbot.waitUntil(lambda: wizard.page == "done" and wizard.report_path is not None,
+                    timeout=10000)
+    result = wizard.workflow.snapshot()
+    assert result.phase == Phase.STOPPED and result.stop_reason.startswith("link lost")
+    assert result.trials[-1].end == TrialEnd.LINK_LOST
+    stored = demo.record.timeline(demo.user, demo.patient_clinic_id).placement_tests
+    assert [p.outcome for p in stored] == ["incomplete", "incomplete"]
     wizard.report_path.unlink()

@@ -416,7 +416,8 @@ class PlacementWizard(QWidget):
         if self._context.controller.is_connected:
             self._run("stop", workflow.settle)
         else:
-            self._tasks.run(lambda: workflow.stop(None, "STOP pressed"), self._show)
+            self._tasks.run(lambda: workflow.link_lost("STOP pressed with no link to the "
+                                                       "device"), self._show)
 
     def _on_disconnected(self, reason: str) -> None:
         workflow = self.workflow
@@ -426,7 +427,7 @@ class PlacementWizard(QWidget):
         self._busy, self._in_flight = "", 0
         self._timer.stop()
         why = f"link lost: {reason}" if reason else "disconnected"
-        self._tasks.run(lambda: workflow.stop(None, why), self._show)
+        self._tasks.run(lambda: workflow.link_lost(why), self._show)
 
     def _on_notice(self, notice: object) -> None:
         workflow = self.workflow

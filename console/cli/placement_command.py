@@ -211,7 +211,7 @@ def _run(workflow: PlacementWorkflow, client: DeviceClient
             workflow.stop(client, f"the test could not go on: {exc}")
         except DeviceLinkError as exc:
             link_error = exc
-            workflow.stop(None, f"link failure: {exc}")
+            workflow.link_lost(f"link failure: {exc}")
         except (ControlError, OSError) as exc:
             workflow.stop(client, f"the emulator's observation failed: {exc}")
         signum = stopper.signum

@@ -349,17 +349,27 @@ class PlacementWorkflow:
                        " the position")
             return self._publish()
 
-    def stop(self, client: DevicePort | None, reason: str = "STOP") -> PlacementResult:
+    def stop(self, client: DevicePort, reason: str = "STOP") -> PlacementResult:
         """STOP now, from any thread: the device is stopped and the test ends incomplete."""
         self.note_stop(reason)
         error: DeviceLinkError | None = None
-        if client is not None:
-            try:
-                client.stop()
-            except DeviceLinkError as exc:
-                error = exc
+        try:
+            client.stop()
+        except DeviceLinkError as exc:
+            error = exc
         with self._lock:
             self._apply_stop(error)
+            return self._publish()
+
+    def link_lost(self, reason: str) -> PlacementResult:
+        """The link is gone (nothing can be sent): the test ends incomplete.
+
+        The device's watchdog stops test stimulation when the console falls silent.
+        """
+        self.note_stop(reason)
+        with self._lock:
+            self._abort(reason, TrialEnd.LINK_LOST, "the device's watchdog stops test "
+                        "stimulation when the console falls silent")
             return self._publish()
 
     def note_stop(self, reason: str = "STOP") -> None:
