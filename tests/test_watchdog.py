@@ -164,8 +164,8 @@ def test_kill_9_leaves_the_device_watchdog_to_stop_stimulation(emulator, key_fil
         mark = trace_mark(emulator)
         stim.process.kill()
         assert stim.process.wait(timeout=EXIT_TIMEOUT_S) == -signal.SIGKILL
-        stopped = emulator.control.await_trace(is_stim_stopped(StopReason.WATCHDOG),
-                                               since=mark, timeout=WATCHDOG_WAIT_S)
+        emulator.control.await_trace(is_stim_stopped(StopReason.WATCHDOG), since=mark,
+                                     timeout=WATCHDOG_WAIT_S)
     finally:
         stim.close()
     state = emulator.control.state()
@@ -174,7 +174,6 @@ def test_kill_9_leaves_the_device_watchdog_to_stop_stimulation(emulator, key_fil
     assert state["test_stim"] is None
     after_kill = emulator.control.trace(since=mark)["entries"]
     assert not any(received(e, "STOP") for e in after_kill)  # the device stopped by itself
-    assert stopped["n"] >= mark
 
 
 def test_frozen_console_is_stopped_by_the_watchdog_and_says_so_when_it_wakes(
