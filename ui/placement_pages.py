@@ -238,8 +238,12 @@ class IntegrityGrid(QWidget):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setHorizontalSpacing(10)
+        self._shown: LeadIntegrity | None = None
 
     def show_integrity(self, integrity: LeadIntegrity) -> None:
+        if integrity == self._shown:
+            return  # the status poll redraws the page every second; the readings stand
+        self._shown = integrity
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget() is not None:

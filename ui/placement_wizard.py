@@ -41,6 +41,7 @@ from console.placement import (
     PlacementWorkflow,
     Purpose,
     Stepping,
+    Trial,
     Unwanted,
     lead_title,
     load_placement_profile,
@@ -573,7 +574,7 @@ class PlacementWizard(QWidget):
     def _lead(self) -> int | None:
         return int(self.page[-1]) if self.page in ("lead0", "lead1") else None
 
-    def _trial_here(self):
+    def _trial_here(self) -> Trial | None:
         lead = self._lead()
         if self.workflow is None or lead is None:
             return None
