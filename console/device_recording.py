@@ -24,7 +24,16 @@ from device_link.program_record import ProgramRecord
 from .accounts import AccessError, Action, PermissionDenied, User
 from .accounts.roles import PERMISSIONS
 from .program import TestStimulus
-from .storage import ClinicalRecord, Confirmation, Device, NotFound, ProgramVersion, RecordError
+from .storage import (
+    ClinicalRecord,
+    Confirmation,
+    Device,
+    InvalidRecord,
+    NotFound,
+    ProgramVersion,
+    RecordError,
+    VersionStatus,
+)
 
 
 class WriteNotApplied(Exception):
@@ -113,19 +122,30 @@ class DeviceRecorder:
 
     def write_program(self, client: DeviceClient, slot: int, program: ProgramRecord, *,
                       reason: str, expected_latest: int | None,
-                      confirmations: Sequence[Confirmation] = ()) -> RecordedWrite:
-        """Create the draft, write it, note ``written``, read it back, note ``verified``.
+                      confirmations: Sequence[Confirmation] = (),
+                      parent_id: int | None = None, draft_id: int | None = None
+                      ) -> RecordedWrite:
+        """Create the draft (or take the recorded ``draft_id``), write it, note ``written``,
+        read it back, note ``verified``.
 
-        Raises the record's ConflictError (nothing sent) if the slot moved on since
-        ``expected_latest``; WriteNotApplied when the device does not hold the program
-        (the version is then ``failed``); RecordBehind when the device acted but the
-        record could not note it.
+        ``draft_id`` names a draft already recorded, such as a restored version, which is
+        written as it is: its program must be exactly ``program``. Raises the record's
+        ConflictError (nothing sent) if the slot moved on since ``expected_latest``;
+        WriteNotApplied when the device does not hold the program (the version is then
+        ``failed``); RecordBehind when the device acted but the record could not note it.
         """
         assert client.identity is not None, "the client is not connected"
-        version = self.record.create_program_version(
-            self.actor, client.identity.serial, slot, program, reason=reason,
-            expected_latest=expected_latest, confirmations=confirmations,
-            visit_id=self.visit_id)
+        if draft_id is not None:
+            version = self.record.version(self.actor, draft_id)
+            if (version.status != VersionStatus.DRAFT or version.slot != slot
+                    or version.record != program):
+                raise InvalidRecord(f"version {draft_id} is not a draft of this program for "
+                                    f"slot {slot}; nothing was sent")
+        else:
+            version = self.record.create_program_version(
+                self.actor, client.identity.serial, slot, program, reason=reason,
+                expected_latest=expected_latest, confirmations=confirmations,
+                parent_id=parent_id, visit_id=self.visit_id)
         return _ProgramWrite(self.record, self.actor, client, version).run()
 
     def record_impedance(self, serial: str, measurements: Sequence[ImpedanceRecord]) -> int:

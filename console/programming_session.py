@@ -26,6 +26,15 @@ DEFAULT_PROGRAM = Program(
 
 
 @dataclass(frozen=True, slots=True)
+class RestoredDraft:
+    """A version restored from history: recorded as a draft, not yet on the device."""
+
+    version_id: int
+    slot: int
+    program: Program
+
+
+@dataclass(frozen=True, slots=True)
 class DeviceFacts:
     identity: Identity
     limits: Limits
@@ -43,6 +52,7 @@ class ProgrammingSession:
         self.draft: Program = DEFAULT_PROGRAM
         self.device_program: Program | None = None
         self.impedances = ImpedanceMap.empty()
+        self.restored: RestoredDraft | None = None
 
     # -- the device ------------------------------------------------------------------------
 
@@ -60,6 +70,7 @@ class ProgrammingSession:
         self.device = None
         self.device_program = None
         self.impedances = ImpedanceMap.empty()
+        self.restored = None
 
     @property
     def connected(self) -> bool:
@@ -79,6 +90,25 @@ class ProgrammingSession:
         self.slot = slot
         self.device_program = program
         self.draft = program
+        self.restored = None
+
+    def restore(self, version_id: int, slot: int, program: Program) -> None:
+        """A restored version becomes the draft, to be written and verified again."""
+        self.slot = slot
+        self.draft = program
+        self.restored = RestoredDraft(version_id, slot, program)
+
+    def version_to_write(self, slot: int) -> tuple[int | None, int | None]:
+        """(recorded draft to write as it is, parent of a new version) for a write to ``slot``.
+
+        A restored draft written unchanged is that version; changed, it is the parent.
+        """
+        restored = self.restored
+        if restored is None or restored.slot != slot:
+            return None, None
+        if restored.program == self.draft:
+            return restored.version_id, None
+        return None, restored.version_id
 
     def set_draft(self, program: Program) -> None:
         self.draft = program

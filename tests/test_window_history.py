@@ -143,3 +143,36 @@ def test_a_write_the_device_refused_is_listed_as_failed(qtbot, window, demo):
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=5000)
     assert _row_texts(panel.table, 0)[4] == "✖ failed — not applied"
     assert "NOT applied" in panel.table.item(0, 4).toolTip()
+
+
+def _program_panel(window):
+    from ui.program_panel import ProgramPanel
+
+    tabs = window.tabs
+    return next(tabs.widget(i) for i in range(tabs.count())
+                if isinstance(tabs.widget(i), ProgramPanel))
+
+
+def test_writing_a_restored_draft_verifies_that_version(qtbot, window, demo):
+    """The restored version itself is written and verified: no parentless copy appears."""
+    panel = _panel(window)
+    first = _write(qtbot, window, demo, _program("1.0"), "start low")
+    _write(qtbot, window, demo, _program("2.0"), "stronger")
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=5000)
+    panel.select_versions(first.id)
+    qtbot.keyClicks(panel.reason, "back to the gentler program")
+    qtbot.mouseClick(panel.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 3, timeout=5000)
+    restored = demo.record.list_versions(demo.user, device_serial="EMU-000001")[-1]
+
+    program_panel = _program_panel(window)
+    program_panel.reason_edit.setText("restored from history")
+    program_panel.write()
+    session = window.context.model.session
+    qtbot.waitUntil(lambda: session.device_program == first.program, timeout=10000)
+    assert demo.record.version(demo.user, restored.id).status is VersionStatus.VERIFIED
+    versions = demo.record.list_versions(demo.user, device_serial="EMU-000001")
+    assert len(versions) == 3
+    slot0 = next(s for s in demo.emulator.programs()["slots"] if s["slot"] == 0)
+    assert slot0["program"] == first.record.encode().hex()
+    assert session.restored is None

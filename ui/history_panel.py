@@ -389,8 +389,7 @@ class HistoryPanel(QWidget):
 
     def _restored(self, version: ProgramVersion) -> None:
         session = self._context.model.session
-        session.slot = version.slot
-        session.set_draft(version.program)
+        session.restore(version.id, version.slot, version.program)
         self._context.model.notify_draft()
         self.reason.clear()
         self.message.setText(

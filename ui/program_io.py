@@ -38,7 +38,8 @@ class Outcome:
 def write_and_verify(client: DeviceClient, recorder: DeviceRecorder, engine: SafetyEngine,
                      program: Program, impedances: dict[int, int | None],
                      acknowledged: Sequence[Finding], slot: int, reason: str,
-                     confirmations: Sequence[Confirmation]) -> Outcome:
+                     confirmations: Sequence[Confirmation],
+                     restored: tuple[int | None, int | None] = (None, None)) -> Outcome:
     """Approve, record the version, write, read back, record the outcome. Never raises for
     the expected failures: each becomes an Outcome whose message says what happened."""
     try:
@@ -49,10 +50,13 @@ def write_and_verify(client: DeviceClient, recorder: DeviceRecorder, engine: Saf
     try:
         assert client.identity is not None, "the client is not connected"
         device = recorder.known_device(client.identity)
+        draft_id, parent_id = restored
+        if confirmations:  # new confirmations belong to a new version, child of the restore
+            draft_id, parent_id = None, draft_id or parent_id
         written = recorder.write_program(
             client, slot, approved, reason=reason,
             expected_latest=recorder.latest_version_id(device.serial, slot),
-            confirmations=confirmations)
+            confirmations=confirmations, draft_id=draft_id, parent_id=parent_id)
     except WriteNotApplied as exc:
         return Outcome(False, f"NOT applied: {exc}. Read from device to see what slot {slot} "
                               "holds.", slot, device_unknown=True)

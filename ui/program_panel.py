@@ -508,12 +508,14 @@ class ProgramPanel(QWidget):
         slot = self.session.slot
         reason = self.reason_edit.text().strip()
         confirmations = [Confirmation(f.rule, f.message, confirm_reason) for f in acknowledged]
+        restored = self.session.version_to_write(slot)
         self._start("write program")
         self._show_result(True, f"Writing slot {slot} and reading it back …")
         self.context.controller.run(
             "write program",
             lambda client: write_and_verify(client, recorder, engine, program, impedances,
-                                            acknowledged, slot, reason, confirmations),
+                                            acknowledged, slot, reason, confirmations,
+                                            restored),
             self._write_done)
 
     def _write_done(self, outcome: Outcome) -> None:
