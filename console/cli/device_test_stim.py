@@ -1,7 +1,8 @@
 """``mfconsole device test-stim``: continuous test pulses on one pair, optionally titrated up.
 
-Ctrl-C or SIGTERM sends STOP at once, from the signal handler itself, before anything
-else runs; the device's watchdog stops stimulation anyway if this process dies.
+Ctrl-C or SIGTERM sends STOP at once: the handler only wakes a thread kept for that, so
+a signal landing while the main thread holds a lock can never delay it. The device's
+watchdog stops stimulation anyway if this process dies.
 """
 
 from __future__ import annotations
@@ -170,6 +171,10 @@ class _Session:
         unsubscribe = self.client.subscribe(self._on_notice)
         try:
             self.client.start_test_stim(request)
+            if self._stop_requested.is_set():
+                # The STOP may have gone out before this START reached the device.
+                self.client.stop()
+                return self._stopped_by_operator()
             print(f"stimulating lead {self.current.lead} (anode {self.current.anode}, "
                   f"cathode {self.current.cathode}) at {self.current.amplitude_ma} mA",
                   flush=True)
