@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from console.device_facts import fault_names
 
@@ -18,6 +18,7 @@ def _badge(text: str, colour: str, tooltip: str) -> QLabel:
     label.setObjectName("badge")
     label.setStyleSheet(f"background: {colour};")
     label.setToolTip(tooltip)
+    label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
     return label
 
 
@@ -42,6 +43,9 @@ class DeviceHeader(QWidget):
         self._device = QLabel()
         self._device.setObjectName("deviceIdentity")
         self._battery = QLabel()
+        self._battery.setWordWrap(True)  # several faults must not widen the window
+        self._battery.setMinimumWidth(200)
+        self._battery.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         who.addWidget(self._device)
         who.addWidget(self._battery)
         layout.addLayout(who, 1)
