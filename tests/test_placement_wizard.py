@@ -19,44 +19,16 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from console.demo import DemoEnvironment
 from console.placement import Outcome, Phase, TrialEnd, Unwanted
-from ui.app import application, demo_window
 from ui.placement_wizard import PlacementTab, PlacementWizard
+
+from .window_fixtures import select_tab
 
 SHOTS = os.environ.get("MFCONSOLE_SCREENSHOTS")
 
 
-def _environment(scenario: str = "good"):
-    environment = DemoEnvironment.start(scenario)
-    return environment
-
-
-@pytest.fixture
-def demo(request):
-    environment = _environment(getattr(request, "param", "good"))
-    yield environment
-    environment.close()
-
-
-@pytest.fixture
-def window(qtbot, demo):
-    application()
-    window = demo_window(demo)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
-        window.show()
-    window.activateWindow()
-    yield window
-    window.close()
-
-
 def _tab(window) -> PlacementTab:
-    for index in range(window.tabs.count()):
-        if isinstance(window.tabs.widget(index), PlacementTab):
-            window.tabs.setCurrentIndex(index)
-            return window.tabs.widget(index)
-    raise AssertionError("no Placement test tab")
+    return select_tab(window, PlacementTab)
 
 
 TAB_WIDTH_AT_1280 = 840  # what the side panel leaves the tabs of a 1280-pixel window

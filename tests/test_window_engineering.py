@@ -20,6 +20,8 @@ from ui.history_panel import HistoryPanel
 from ui.main_window import MainWindow
 from ui.session_model import SessionModel
 
+from .window_fixtures import open_demo_window
+
 
 def _tab(window, kind):
     for index in range(window.tabs.count()):
@@ -46,11 +48,7 @@ def engineer_demo():
 
 @pytest.fixture
 def window(qtbot, engineer_demo):
-    application()
-    window = demo_window(engineer_demo)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
-        window.show()
+    window = open_demo_window(qtbot, engineer_demo)
     yield window
     window.close()
 

@@ -5,42 +5,19 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
-import pytest
 from PySide6.QtCore import Qt
 
-from console.demo import DemoEnvironment
 from console.device_recording import DeviceRecorder
 from console.program import Program
 from console.programming_session import DEFAULT_PROGRAM
 from console.storage import ProgramVersion, VersionStatus
-from ui.app import application, demo_window
 from ui.history_panel import HistoryPanel
 
-
-@pytest.fixture
-def demo():
-    environment = DemoEnvironment.start()
-    yield environment
-    environment.close()
-
-
-@pytest.fixture
-def window(qtbot, demo):
-    application()
-    window = demo_window(demo)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
-        window.show()
-    yield window
-    window.close()
+from .window_fixtures import select_tab
 
 
 def _panel(window) -> HistoryPanel:
-    for index in range(window.tabs.count()):
-        if isinstance(window.tabs.widget(index), HistoryPanel):
-            window.tabs.setCurrentIndex(index)
-            return window.tabs.widget(index)
-    raise AssertionError("no History tab")
+    return select_tab(window, HistoryPanel)
 
 
 def _program(left_ma: str) -> Program:

@@ -4,45 +4,18 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from PySide6.QtCore import Qt
 
 from console.accounts import Role
 from console.demo import DemoEnvironment
 from console.impedance import ContactState
-from ui.app import application, demo_window
 from ui.impedance_panel import ImpedancePanel
 
-
-@pytest.fixture
-def demo():
-    environment = DemoEnvironment.start()
-    yield environment
-    environment.close()
-
-
-def _open_window(qtbot, demo):
-    application()
-    window = demo_window(demo)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
-        window.show()
-    return window
-
-
-@pytest.fixture
-def window(qtbot, demo):
-    window = _open_window(qtbot, demo)
-    yield window
-    window.close()
+from .window_fixtures import open_demo_window, select_tab
 
 
 def _panel(window) -> ImpedancePanel:
-    for index in range(window.tabs.count()):
-        if isinstance(window.tabs.widget(index), ImpedancePanel):
-            window.tabs.setCurrentIndex(index)
-            return window.tabs.widget(index)
-    raise AssertionError("no Impedance tab")
+    return select_tab(window, ImpedancePanel)
 
 
 def _measure(qtbot, panel: ImpedancePanel) -> list[int]:
@@ -125,7 +98,7 @@ def test_stop_aborts_the_measurement_and_keeps_nothing(qtbot, window, demo):
 def test_a_role_that_may_not_measure_finds_the_button_disabled(qtbot):
     demo = DemoEnvironment.start(role=Role.ADMIN)
     try:
-        window = _open_window(qtbot, demo)
+        window = open_demo_window(qtbot, demo)
         panel = _panel(window)
         assert not panel.measure_button.isEnabled()
         assert "may not" in panel.measure_button.toolTip()

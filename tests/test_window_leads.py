@@ -7,34 +7,11 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import Qt
 
-from console.demo import DemoEnvironment
 from console.impedance import ContactState
 from device_link.messages import TestStimStart
 from device_link.protocol import ImpedanceMode
-from ui.app import application, demo_window
 from ui.leads_view import LOCKED_TEXT, LeadsPanel, Polarity, Selection
 from ui.program_panel import ProgramPanel
-
-
-@pytest.fixture
-def demo():
-    environment = DemoEnvironment.start()
-    yield environment
-    environment.close()
-
-
-@pytest.fixture
-def window(qtbot, demo):
-    application()
-    window = demo_window(demo)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
-        window.show()
-    program = window.findChild(ProgramPanel)
-    qtbot.waitUntil(lambda: program.session.device_program is not None and not program.busy,
-                    timeout=10000)
-    yield window
-    window.close()
 
 
 @pytest.fixture

@@ -9,12 +9,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 from console.accounts.roles import Role, User
-from console.demo import DemoEnvironment
 from console.program import Program
 from console.programming_session import ProgrammingSession
 from device_link.messages import TestStimStart
 from device_link.program_record import ProgramRecord
-from ui.app import application, demo_window
+from ui.app import application
 from ui.context import WindowContext
 from ui.device_controller import DeviceController
 from ui.main_window import MainWindow
@@ -22,27 +21,6 @@ from ui.program_panel import ProgramPanel
 from ui.session_model import SessionModel
 
 SERIAL = "EMU-000001"
-
-
-@pytest.fixture
-def demo():
-    environment = DemoEnvironment.start()
-    yield environment
-    environment.close()
-
-
-@pytest.fixture
-def window(qtbot, demo):
-    application()
-    window = demo_window(demo)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
-        window.show()
-    panel = window.findChild(ProgramPanel)
-    qtbot.waitUntil(lambda: panel.session.device_program is not None and not panel.busy,
-                    timeout=10000)
-    yield window
-    window.close()
 
 
 @pytest.fixture

@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
-from console.demo import DemoEnvironment
 from device_link.messages import TestStimStart
 from device_link.protocol import DeviceState
-from ui.app import application, demo_window
-
-
-@pytest.fixture
-def demo():
-    environment = DemoEnvironment.start()
-    yield environment
-    environment.close()
-
-
-@pytest.fixture
-def window(qtbot, demo):
-    application()
-    window = demo_window(demo)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
-        window.show()
-    yield window
-    window.close()
 
 
 def test_demo_window_connects_and_shows_the_device(window):

@@ -10,38 +10,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
-from console.demo import DemoEnvironment
 from console.storage.models import AuditEntryRow
 from device_link.messages import ImpedanceRecord
-from ui.app import application, demo_window
 from ui.test_stim_panel import TestStimPanel
 
-
-@pytest.fixture
-def demo():
-    environment = DemoEnvironment.start()
-    yield environment
-    environment.close()
-
-
-@pytest.fixture
-def window(qtbot, demo):
-    application()
-    window = demo_window(demo)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
-        window.show()
-    window.activateWindow()
-    yield window
-    window.close()
+from .window_fixtures import select_tab
 
 
 def _panel(window) -> TestStimPanel:
-    for index in range(window.tabs.count()):
-        if isinstance(window.tabs.widget(index), TestStimPanel):
-            window.tabs.setCurrentIndex(index)
-            return window.tabs.widget(index)
-    raise AssertionError("no Test stimulation tab")
+    return select_tab(window, TestStimPanel)
 
 
 def _test_stim(demo) -> dict | None:

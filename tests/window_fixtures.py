@@ -1,0 +1,56 @@
+"""The demo window on the built-in emulator, shared by the window's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TypeVar
+
+import pytest
+from PySide6.QtWidgets import QWidget
+
+from console.demo import DemoEnvironment
+from ui.app import application, demo_window
+from ui.main_window import MainWindow
+from ui.program_panel import ProgramPanel
+
+
+@pytest.fixture
+def demo(request) -> Iterator[DemoEnvironment]:
+    """A demo environment; parametrize indirectly with an emulator scenario name."""
+    environment = DemoEnvironment.start(getattr(request, "param", "good"))
+    yield environment
+    environment.close()
+
+
+def open_demo_window(qtbot, environment: DemoEnvironment) -> MainWindow:
+    """The demo window, connected, with the device's program read onto the screen."""
+    application()
+    window = demo_window(environment)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
+        window.show()
+    window.activateWindow()
+    program = window.findChild(ProgramPanel)
+    qtbot.waitUntil(lambda: program.session.device_program is not None and not program.busy,
+                    timeout=10000)
+    return window
+
+
+@pytest.fixture
+def window(qtbot, demo) -> Iterator[MainWindow]:
+    window = open_demo_window(qtbot, demo)
+    yield window
+    window.close()
+
+
+PanelT = TypeVar("PanelT", bound=QWidget)
+
+
+def select_tab(window: MainWindow, kind: type[PanelT]) -> PanelT:
+    """Bring the tab holding a ``kind`` panel to the front and return the panel."""
+    for index in range(window.tabs.count()):
+        widget = window.tabs.widget(index)
+        if isinstance(widget, kind):
+            window.tabs.setCurrentIndex(index)
+            return widget
+    raise AssertionError(f"no {kind.__name__} tab")
