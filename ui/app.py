@@ -71,8 +71,9 @@ def application() -> QApplication:
     return app
 
 
-def demo_window(demo: DemoEnvironment) -> MainWindow:
-    """The window on the demo environment, connecting to its emulator at once."""
+def demo_window(demo: DemoEnvironment, port: str | None = None) -> MainWindow:
+    """The window on the demo environment, connecting to its emulator at once (or to
+    ``port``: another device holding the demo key, such as an emulator process)."""
     controller = DeviceController()
     patient = demo.record.patient(demo.user, demo.patient_clinic_id)
     visit = next(v for v in demo.record.timeline(demo.user, demo.patient_clinic_id).visits
@@ -81,8 +82,9 @@ def demo_window(demo: DemoEnvironment) -> MainWindow:
                             demo.user, emulator=demo.emulator, demo=True, patient=patient,
                             visit=visit)
     window = MainWindow(context, demo.record.key_store())
-    window.connection.port.setCurrentText(demo.emulator.port)
-    QTimer.singleShot(0, lambda: window.connect_to(demo.emulator.port, 115200))
+    port = port or demo.emulator.port
+    window.connection.port.setCurrentText(port)
+    QTimer.singleShot(0, lambda: window.connect_to(port, 115200))
     return window
 
 

@@ -11,33 +11,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtTest import QTest
 
+from console.demo import DemoEnvironment
 from console.emulator_process import EmulatorProcess
-from console.programming_session import ProgrammingSession
 from device_link.emulator.control import ControlClient
-from device_link.keystore import KeyFileStore
-from device_link.messages import StimTelemetry, TestStimStart
 
-from .app import application
-from .context import WindowContext
-from .device_controller import DeviceController
+from .app import application, demo_window
 from .main_window import MainWindow
-from .session_model import SessionModel
 from .startup_probe import PROBE_VARIABLE, SHOWN_MARK
-
-STIMULUS = TestStimStart(lead=0, anode=1, cathode=2, freq_hz=20, pw_us=214, amp_ua=500,
-                         duration_s=120)
+from .test_stim_panel import TestStimPanel
 
 
 def _wait(condition: Callable[[], bool], timeout_s: float) -> bool:
@@ -56,45 +46,56 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 
 def measure_escape_to_stop(rounds: int, telemetry_per_round: int = 5) -> list[float]:
-    """Milliseconds from Esc to the emulator decoding STOP, one figure per round."""
+    """Milliseconds from Esc to the emulator decoding STOP, one figure per round.
+
+    The device is an emulator process holding the demo key, so the window meets it over
+    its own pseudo-terminal; stimulation is started from the Test stimulation tab, whose
+    live plot draws the telemetry while Esc is pressed.
+    """
     application()
-    with tempfile.TemporaryDirectory() as folder:
-        key_file = Path(folder) / "bench.key"
-        key_file.write_text(secrets.token_hex(32))
-        with EmulatorProcess(key_file=str(key_file)) as emulator:
+    demo = DemoEnvironment.start()
+    try:
+        with EmulatorProcess() as emulator:
             assert emulator.control is not None
             control = ControlClient(emulator.control)
-            context = WindowContext(DeviceController(), SessionModel(ProgrammingSession()),
-                                    None, None)
-            window = MainWindow(context, KeyFileStore(key_file))
+            window = demo_window(demo, emulator.port)
             window.show()
-            controller = context.controller
             try:
-                window.connect_to(emulator.port, 115200)
-                if not _wait(lambda: controller.is_connected, 15):
+                if not _wait(lambda: window.context.controller.is_connected, 15):
                     raise RuntimeError("the window did not connect to the emulator")
-                return [_one_stop(window, controller, control, telemetry_per_round)
+                panel = _test_stim_panel(window)
+                return [_one_stop(window, panel, control, telemetry_per_round)
                         for _ in range(rounds)]
             finally:
                 window.close()
                 control.close()
+    finally:
+        demo.close()
 
 
-def _one_stop(window: MainWindow, controller: DeviceController, control: ControlClient,
+def _test_stim_panel(window: MainWindow) -> TestStimPanel:
+    for index in range(window.tabs.count()):
+        panel = window.tabs.widget(index)
+        if isinstance(panel, TestStimPanel):
+            window.tabs.setCurrentIndex(index)
+            return panel
+    raise RuntimeError("the window has no Test stimulation tab")
+
+
+def _one_stop(window: MainWindow, panel: TestStimPanel, control: ControlClient,
               telemetry_per_round: int) -> float:
-    seen: list[object] = []
-    controller.notice.connect(seen.append)
-    started: list[bool] = []
-    controller.run("bench stimulation", lambda client: client.start_test_stim(STIMULUS),
-                   lambda _: started.append(True))
-    enough = lambda: started and sum(isinstance(n, StimTelemetry) for n in seen) \
-        >= telemetry_per_round  # noqa: E731 - a one-line condition
-    if not _wait(enough, 10):
-        raise RuntimeError("test stimulation did not stream telemetry")
-    controller.notice.disconnect(seen.append)
+    controller = window.context.controller
+    if not _wait(panel.setup.start_button.isEnabled, 10):
+        raise RuntimeError("the Test stimulation tab does not offer Start")
+    panel.start()
+    model = window.context.model
+    # The plot starts counting afresh once the device confirms the start.
+    if not _wait(lambda: model.stimulating and panel.plot.received >= telemetry_per_round,
+                 10):
+        raise RuntimeError("the live plot received no telemetry")
     confirmed: list[int] = []
     controller.stop_confirmed.connect(confirmed.append)
-    target = window.focusWidget() or window
+    target = window.focusWidget() or panel
     pressed = time.perf_counter()
     QTest.keyClick(target, Qt.Key.Key_Escape)
     if not _wait(lambda: bool(confirmed), 10):
