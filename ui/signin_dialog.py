@@ -35,6 +35,10 @@ class SignInDialog(QDialog):
         self.message.setObjectName("findingBlock")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
+        if not record.has_users():
+            self.message.setText("This clinical record has no users yet. Create the first "
+                                 "administrator on the command line: mfconsole users add "
+                                 "NAME --role admin — then sign in here.")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")

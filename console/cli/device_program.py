@@ -27,7 +27,7 @@ from .device_access import (
 )
 from .errors import CliError
 from .output import print_json
-from .program_command import EXIT_BLOCKED, EXIT_CONFIRM, _load, _profile
+from .program_command import EXIT_BLOCKED, EXIT_CONFIRM, profile_or_fail, program_or_fail
 
 
 def register_program(commands: argparse._SubParsersAction) -> None:
@@ -76,8 +76,8 @@ def _program_json(program: Program) -> object:
 
 
 def write_program(args: argparse.Namespace) -> int:
-    program = _load(args.file)
-    profile = _profile(args.profile)
+    program = program_or_fail(args.file)
+    profile = profile_or_fail(args.profile)
     if database_configured(args):
         return _write_recorded(args, program, profile)
     refuse_recording_options(args, ("--reason", args.reason))

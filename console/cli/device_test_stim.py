@@ -29,7 +29,7 @@ from ..device_recording import DeviceRecorder
 from ..storage import RecordError
 from .device_access import key_store_for, open_device, recording
 from .errors import CliError
-from .program_command import EXIT_BLOCKED, _profile
+from .program_command import EXIT_BLOCKED, profile_or_fail
 
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -74,7 +74,7 @@ def run_test_stim(args: argparse.Namespace) -> int:
                                 args.amp, args.seconds)
     except (TypeError, ValueError) as exc:
         raise CliError(str(exc), 2) from None
-    profile = _profile(args.profile)
+    profile = profile_or_fail(args.profile)
     with recording(args, Action.TEST_STIMULATION) as recorder, open_device(
             args.port, args.key_file, args.baud,
             key_store=key_store_for(recorder, args.key_file)) as client:

@@ -50,7 +50,7 @@ from .device_access import (
 )
 from .errors import CliError
 from .output import print_json
-from .program_command import _profile
+from .program_command import profile_or_fail
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -104,7 +104,7 @@ def run_placement(args: argparse.Namespace) -> int:
         profile = load_placement_profile(args.profile)
     except ProfileError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
-    safety = _profile(args.safety_profile)
+    safety = profile_or_fail(args.safety_profile)
     try:
         control = ControlClient(args.control)
     except (OSError, ValueError) as exc:

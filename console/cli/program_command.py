@@ -82,14 +82,14 @@ def _limits(args: argparse.Namespace) -> DeviceLimits:
                         f"on {args.limits_from}")
 
 
-def _profile(path: str | None) -> SafetyProfile:
+def profile_or_fail(path: str | None) -> SafetyProfile:
     try:
         return load_profile(path)
     except ProfileError as exc:
         raise CliError(str(exc)) from None
 
 
-def _load(path: str) -> Program:
+def program_or_fail(path: str) -> Program:
     try:
         return load_program(path)
     except ProgramFileError as exc:
@@ -111,8 +111,8 @@ def _conclusion(verdict: Verdict) -> str:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    program = _load(args.file)
-    profile = _profile(args.profile)
+    program = program_or_fail(args.file)
+    profile = profile_or_fail(args.profile)
     impedances: dict[int, int | None] = {}
     for lead, ohms in args.impedance_ohms:
         if lead in impedances:
