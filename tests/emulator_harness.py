@@ -1,21 +1,17 @@
 """Emulator process fixtures for tests, and a bare MFL/1 driver for raw-frame tests.
 
-``EmulatorProcess`` runs ``mfconsole emulator`` as a child process exactly as an
-engineer would, waits (on the pipe, with a deadline) for its ``PORT`` and
-``CONTROL`` lines, and always cleans up. ``RawLink`` speaks MFL/1 frame by frame
-with the project's codec, so tests can send what a well-behaved console never
-would (bad MACs, replays, wrong lengths).
+``EmulatorProcess`` is the console's own launcher (``console.emulator_process``)
+with the control channel opened as a ``ControlClient``: it runs ``mfconsole
+emulator`` as a child process exactly as an engineer would. ``RawLink`` speaks
+MFL/1 frame by frame with the project's codec, so tests can send what a
+well-behaved console never would (bad MACs, replays, wrong lengths).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import selectors
 import signal
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +19,9 @@ from pathlib import Path
 import pytest
 import serial
 
+from console.emulator_process import STARTUP_TIMEOUT_S, STOP_TIMEOUT_S
+from console.emulator_process import EmulatorProcess as ProductEmulatorProcess
+from console.emulator_process import EmulatorStartError as EmulatorStartError
 from device_link import auth
 from device_link.emulator.control import ControlClient
 from device_link.frame import Frame, build_wire
@@ -32,15 +31,9 @@ from device_link.messages import AuthRequest, AuthResponse, ErrorPayload, Identi
 from device_link.protocol import ErrorCode, Kind, Opcode
 
 ROOT = Path(__file__).resolve().parent.parent
-STARTUP_TIMEOUT_S = 30.0
-STOP_TIMEOUT_S = 10.0
 
 
-class EmulatorStartError(RuntimeError):
-    """The emulator process did not announce its port in time (stderr is attached)."""
-
-
-class EmulatorProcess:
+class EmulatorProcess(ProductEmulatorProcess):
     """``mfconsole emulator --control 127.0.0.1:0 ARGS`` as a child process.
 
     After ``start()`` (or entering the context): ``port``, ``control`` (a
@@ -49,115 +42,37 @@ class EmulatorProcess:
 
     def __init__(self, *extra_args: str, key_file: str | os.PathLike[str] | None = None,
                  startup_timeout: float = STARTUP_TIMEOUT_S) -> None:
-        self.command = [sys.executable, "-m", "console.cli.main", "emulator",
-                        "--control", "127.0.0.1:0", *extra_args]
-        if key_file is not None:
-            self.command += ["--key-file", os.fspath(key_file)]
-        self.startup_timeout = startup_timeout
-        self.port = ""
-        self.control_address = ""
+        super().__init__(*extra_args, key_file=key_file, startup_timeout=startup_timeout)
         self._control: ControlClient | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
 
     def start(self) -> EmulatorProcess:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-        self._process = subprocess.Popen(self.command, cwd=ROOT, env=env,
-                                         stdout=subprocess.PIPE, stderr=self._stderr)
+        super().start()
         try:
-            announced = self._read_announcements(("PORT", "CONTROL"))
-            self.port = announced["PORT"]
-            self.control_address = announced["CONTROL"]
+            assert self.control_address is not None
             self._control = ControlClient(self.control_address)
         except BaseException:
-            self.close()
+            self.stop()
             raise
         return self
-
-    def _read_announcements(self, words: tuple[str, ...]) -> dict[str, str]:
-        process = self._process
-        assert process is not None and process.stdout is not None
-        fd = process.stdout.fileno()
-        found: dict[str, str] = {}
-        buffered = b""
-        deadline = time.monotonic() + self.startup_timeout
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            while len(found) < len(words):
-                left = deadline - time.monotonic()
-                if left <= 0 or not selector.select(left):
-                    raise EmulatorStartError(f"no {words} within {self.startup_timeout} s; "
-                                             f"stderr: {self.stderr_text()[-800:]}")
-                chunk = os.read(fd, 4096)
-                if not chunk:
-                    process.wait(timeout=STOP_TIMEOUT_S)
-                    raise EmulatorStartError(f"emulator exited ({process.returncode}) before "
-                                             f"announcing; stderr: {self.stderr_text()[-800:]}")
-                buffered += chunk
-                *lines, buffered = buffered.split(b"\n")
-                for line in lines:
-                    word, _, value = line.decode().strip().partition(" ")
-                    if word in words and word not in found:
-                        if not found and word != words[0]:
-                            raise EmulatorStartError(f"first line was {line!r}, not PORT")
-                        found[word] = value
-        return found
 
     @property
     def control(self) -> ControlClient:
         assert self._control is not None, "the emulator process is not running"
         return self._control
 
-    @property
-    def pid(self) -> int:
-        assert self._process is not None
-        return self._process.pid
-
-    @property
-    def returncode(self) -> int | None:
-        return None if self._process is None else self._process.poll()
-
     def terminate(self, timeout: float = STOP_TIMEOUT_S) -> int:
         """SIGTERM and wait; returns the exit status."""
-        return self._signal(signal.SIGTERM, timeout)
+        return self.send_signal(signal.SIGTERM, timeout)
 
     def interrupt(self, timeout: float = STOP_TIMEOUT_S) -> int:
         """SIGINT (Ctrl-C) and wait; returns the exit status."""
-        return self._signal(signal.SIGINT, timeout)
-
-    def kill(self) -> int:
-        """SIGKILL: the device vanishes mid-conversation."""
-        return self._signal(signal.SIGKILL, STOP_TIMEOUT_S)
-
-    def _signal(self, signum: int, timeout: float) -> int:
-        process = self._process
-        assert process is not None
-        if process.poll() is None:
-            process.send_signal(signum)
-        return process.wait(timeout=timeout)
-
-    def stderr_text(self) -> str:
-        self._stderr.seek(0)
-        return self._stderr.read().decode(errors="replace")
+        return self.send_signal(signal.SIGINT, timeout)
 
     def close(self) -> None:
-        """Stop the process whatever state it is in, and release everything."""
         if self._control is not None:
             self._control.close()
             self._control = None
-        process = self._process
-        if process is not None:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=STOP_TIMEOUT_S)
-            if process.stdout is not None:
-                process.stdout.close()
-        self._stderr.close()
+        self.stop()
 
     def __enter__(self) -> EmulatorProcess:
         return self.start()

@@ -56,8 +56,8 @@ def measure_escape_to_stop(rounds: int, telemetry_per_round: int = 5) -> list[fl
     demo = DemoEnvironment.start()
     try:
         with EmulatorProcess() as emulator:
-            assert emulator.control is not None
-            control = ControlClient(emulator.control)
+            assert emulator.control_address is not None
+            control = ControlClient(emulator.control_address)
             window = demo_window(demo, emulator.port)
             window.show()
             try:
