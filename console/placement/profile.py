@@ -9,14 +9,21 @@ checked on load, because a silently missing criterion would be a silently missin
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from console.safety import ProfileError
+from console.profile_toml import (
+    ProfileError,
+    Schema,
+    parse_toml,
+    profile_text,
+    refuse_unknown,
+    take_name,
+    take_schema,
+    take_section,
+)
 
 ELECTRODES_PER_LEAD = 4
 
@@ -48,8 +55,7 @@ class PlacementProfile:
                 "unwanted_margin": str(self.unwanted_margin)}
 
 
-# TOML section → key → (profile attribute, kind).
-_SCHEMA: dict[str, dict[str, tuple[str, str]]] = {
+_SCHEMA: Schema = {
     "stimulus": {"pulse_width_us": ("pulse_width_us", "int"),
                  "frequency_hz": ("frequency_hz", "int"),
                  "duration_s": ("duration_s", "int")},
@@ -62,76 +68,30 @@ _SCHEMA: dict[str, dict[str, tuple[str, str]]] = {
 
 
 def default_placement_profile_text() -> str:
-    return resources.files("resources").joinpath("placement_profile.toml").read_text("utf-8")
+    """The profile shipped with the console, as text (a starting point for a team's own)."""
+    return profile_text(None, "placement_profile.toml", "placement profile")[0]
 
 
 def load_placement_profile(path: str | Path | None = None) -> PlacementProfile:
     """The profile at ``path``, or the one shipped with the console when ``path`` is None."""
-    if path is None:
-        return parse_placement_profile(default_placement_profile_text(),
-                                       "placement_profile.toml (built in)")
-    try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{path}: cannot read the placement profile ({exc})") from exc
-    return parse_placement_profile(text, str(path))
+    return parse_placement_profile(*profile_text(path, "placement_profile.toml",
+                                                 "placement profile"))
 
 
 def parse_placement_profile(text: str, source: str) -> PlacementProfile:
     """Parse and check a profile; ``source`` names it in error messages."""
-    try:
-        data = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{source}: not valid TOML ({exc})") from exc
-    name = data.pop("name", None)
-    if not isinstance(name, str) or not name.strip():
-        raise ProfileError(f"{source}: name: missing or not a text")
-    values: dict[str, Any] = {"name": name}
-    for section, keys in _SCHEMA.items():
-        table = _section(data, section, source)
-        for key, (attribute, kind) in keys.items():
-            if key not in table:
-                raise ProfileError(f"{source}: {section}.{key}: missing")
-            values[attribute] = _number(table.pop(key), kind, f"{source}: {section}.{key}")
-        _no_unknown(table, section, source)
-    pairs_table = _section(data, "pairs", source)
+    data = parse_toml(text, source)
+    values: dict[str, Any] = {"name": take_name(data, source)}
+    values.update(take_schema(data, _SCHEMA, source))
+    pairs_table = take_section(data, "pairs", source)
     if "order" not in pairs_table:
         raise ProfileError(f"{source}: pairs.order: missing")
     values["pairs"] = _pairs(pairs_table.pop("order"), f"{source}: pairs.order")
-    _no_unknown(pairs_table, "pairs", source)
-    if data:
-        raise ProfileError(f"{source}: {next(iter(data))}: unknown key")
+    refuse_unknown(pairs_table, "pairs.", source)
+    refuse_unknown(data, "", source)
     profile = PlacementProfile(**values)
     _check_consistency(profile, source)
     return profile
-
-
-def _section(data: dict[str, Any], section: str, source: str) -> dict[str, Any]:
-    table = data.pop(section, None)
-    if not isinstance(table, dict):
-        raise ProfileError(f"{source}: [{section}]: missing section")
-    return table
-
-
-def _no_unknown(table: dict[str, Any], section: str, source: str) -> None:
-    if table:
-        raise ProfileError(f"{source}: {section}.{next(iter(table))}: unknown key")
-
-
-def _number(value: object, kind: str, where: str) -> Decimal | int:
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ProfileError(f"{where}: expected a whole number, got {value!r}")
-        result: Decimal | int = value
-    else:
-        if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            raise ProfileError(f"{where}: expected a number, got {value!r}")
-        result = Decimal(value)
-        if not result.is_finite():
-            raise ProfileError(f"{where}: expected a finite number, got {value}")
-    if result <= 0:
-        raise ProfileError(f"{where}: must be greater than 0, got {value}")
-    return result
 
 
 def _pairs(value: object, where: str) -> tuple[tuple[int, int], ...]:
