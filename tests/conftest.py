@@ -18,4 +18,5 @@ def vectors() -> dict:
     return json.loads((DATA / "mfl1_vectors.json").read_text())
 
 # Fixtures shared by many test modules live in their own files.
-pytest_plugins = ["tests.emulator_harness", "tests.pg_harness", "tests.window_fixtures"]
+pytest_plugins = ["tests.emulator_harness", "tests.pg_harness", "tests.window_fixtures",
+                  "tests.record_fixtures"]

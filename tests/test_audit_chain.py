@@ -8,7 +8,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from argon2 import PasswordHasher
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -16,8 +15,7 @@ from sqlalchemy import text
 from console.audit import GENESIS_HASH, canonical_content, canonical_details, verify_chain
 from console.audit import verify as verify_module
 from console.storage import ClinicalRecord, ConflictError, InstallationKey
-
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+from tests.record_fixtures import FAST_HASHER
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.text() | st.floats(
     allow_nan=False, allow_infinity=False)

@@ -18,7 +18,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from console.accounts import User
@@ -38,8 +37,8 @@ from console.storage.models import AuditEntryRow, DeviceLogRow, ImpedanceRow
 from device_link.client import DeviceClient
 from device_link.keystore import KeyFileStore, PairingKey
 from tests.emulator_harness import ROOT, STOP_TIMEOUT_S, EmulatorProcess
+from tests.record_fixtures import FAST_HASHER
 
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 SERIAL = "EMU-000001"
 PASSWORDS = {"admin": "admin password 1", "doc": "doctor password 1",
              "th": "theatre password 1", "eng": "engineer password 1"}

@@ -10,14 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from pypdf import PdfReader
 
 from console.cli.main import main
 from console.storage import ClinicalRecord, InstallationKey
 from tests.emulator_harness import ROOT, STOP_TIMEOUT_S, EmulatorProcess
+from tests.record_fixtures import FAST_HASHER
 
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PASSWORD = "theatre password 1"
 STEP_S = "0.05"  # automatic steps this far apart keep a whole run to a few seconds
 

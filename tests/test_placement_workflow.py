@@ -12,7 +12,6 @@ import threading
 from decimal import Decimal
 
 import pytest
-from argon2 import PasswordHasher
 from pypdf import PdfReader
 from sqlalchemy import text
 
@@ -37,8 +36,7 @@ from device_link.client import DeviceClient
 from device_link.keystore import KeyFileStore
 from device_link.protocol import ImpedanceMode
 from tests.emulator_harness import EmulatorProcess
-
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+from tests.record_fixtures import FAST_HASHER
 
 
 class ManualClock:

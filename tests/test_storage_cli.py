@@ -8,14 +8,12 @@ import json
 from decimal import Decimal
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from console.cli.main import main
 from console.program import LeadProgram, Program
 from console.storage import ClinicalRecord, Confirmation, InstallationKey
-
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+from tests.record_fixtures import FAST_HASHER
 
 
 def program(amplitude: str, frequency: int = 20) -> Program:

@@ -5,21 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 
 from console.accounts import PermissionDenied
-from console.storage import ClinicalRecord, InstallationKey, NotFound, VisitKind
+from console.storage import NotFound, VisitKind
 from device_link.messages import ImpedanceRecord
-
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
-@pytest.fixture()
-def record(backend_url):
-    rec = ClinicalRecord.open(backend_url, password_hasher=FAST_HASHER,
-                              installation_key=InstallationKey(bytes(32)))
-    yield rec
-    rec.close()
 
 
 @pytest.fixture()

@@ -7,37 +7,24 @@ import io
 from decimal import Decimal
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from console.accounts import PermissionDenied
 from console.audit import verify_chain
 from console.program import LeadProgram, Program
 from console.storage import (
-    ClinicalRecord,
     Confirmation,
     ConflictError,
-    InstallationKey,
     InvalidRecord,
     NotFound,
     VersionStatus,
 )
 from device_link.program_record import LeadRecord, ProgramRecord
 
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
 
 def program(amplitude: str = "2.5", frequency: int = 20) -> Program:
     return Program((LeadProgram(True, 0, 1, Decimal(amplitude), 200), LeadProgram.off()),
                    frequency, Decimal("0.5"), Decimal("0.5"), Decimal(5), Decimal(10), 30)
-
-
-@pytest.fixture()
-def record(backend_url):
-    rec = ClinicalRecord.open(backend_url, password_hasher=FAST_HASHER,
-                              installation_key=InstallationKey(bytes(32)))
-    yield rec
-    rec.close()
 
 
 @pytest.fixture()

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from console.accounts import PermissionDenied
@@ -26,16 +25,7 @@ from console.storage.installation_key import installation_key_path
 from device_link.keystore import KeyStoreError, PairingKey
 from device_link.messages import ImpedanceRecord, LogEntry
 
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 SECRET = bytes(range(100, 132))
-
-
-@pytest.fixture()
-def record(backend_url):
-    rec = ClinicalRecord.open(backend_url, password_hasher=FAST_HASHER,
-                              installation_key=InstallationKey(bytes(32)))
-    yield rec
-    rec.close()
 
 
 @pytest.fixture()

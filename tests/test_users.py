@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from console.accounts import (
@@ -17,17 +16,7 @@ from console.accounts import (
     require,
 )
 from console.cli.main import main
-from console.storage import ClinicalRecord, ConflictError, InstallationKey, InvalidRecord
-
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-
-@pytest.fixture()
-def record(backend_url):
-    rec = ClinicalRecord.open(backend_url, password_hasher=FAST_HASHER,
-                              installation_key=InstallationKey(bytes(32)))
-    yield rec
-    rec.close()
+from console.storage import ConflictError, InvalidRecord
 
 
 @pytest.fixture()
