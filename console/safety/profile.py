@@ -37,24 +37,30 @@ class SafetyProfile:
     soft_max_amplitude_ma: Decimal
     test_start_amplitude_ma: Decimal
     titration_step_ma: Decimal
+    titration_min_interval_s: Decimal
     impedance_shorted_below_ohm: int
     impedance_normal_min_ohm: int
     impedance_normal_max_ohm: int
     impedance_open_above_ohm: int
     density_confirm_uc_cm2: Decimal
     shannon_k_block: Decimal
+    sign_in_failed_attempts_lockout: int
+    sign_in_lockout_minutes: int
 
 
 _SCHEMA: Schema = {
     "amplitude": {"soft_max_ma": ("soft_max_amplitude_ma", "decimal")},
     "test_stimulation": {"start_ma": ("test_start_amplitude_ma", "decimal"),
-                         "step_ma": ("titration_step_ma", "decimal")},
+                         "step_ma": ("titration_step_ma", "decimal"),
+                         "min_interval_s": ("titration_min_interval_s", "decimal")},
     "impedance": {"shorted_below_ohm": ("impedance_shorted_below_ohm", "ohms"),
                   "normal_min_ohm": ("impedance_normal_min_ohm", "ohms"),
                   "normal_max_ohm": ("impedance_normal_max_ohm", "ohms"),
                   "open_above_ohm": ("impedance_open_above_ohm", "ohms")},
     "charge": {"density_confirm_uc_cm2": ("density_confirm_uc_cm2", "decimal"),
                "shannon_k_block": ("shannon_k_block", "decimal")},
+    "sign_in": {"failed_attempts_lockout": ("sign_in_failed_attempts_lockout", "int"),
+                "lockout_minutes": ("sign_in_lockout_minutes", "int")},
 }
 
 
