@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from console.lead_integrity import program_pairs
 from console.program import NotRepresentable, Program
 from console.program_file import program_text
 from console.safety import SafetyEngine
@@ -26,6 +27,7 @@ from .device_access import (
     refuse_recording_options,
 )
 from .errors import CliError
+from .lead_check import measure_before_current
 from .output import print_json
 from .program_command import EXIT_BLOCKED, EXIT_CONFIRM, profile_or_fail, program_or_fail
 
@@ -82,7 +84,7 @@ def write_program(args: argparse.Namespace) -> int:
         return _write_recorded(args, program, profile)
     refuse_recording_options(args, ("--reason", args.reason))
     with open_device(args.port, args.key_file, args.baud) as client:
-        record, _acknowledged = _approved_record(client, program, profile, args.confirm)
+        record, _acknowledged = _approved_record(client, program, profile, args, None)
         try:
             applied = client.apply_program(args.slot, record.encode())
         except DeviceLinkError as exc:
@@ -107,7 +109,7 @@ def _write_recorded(args: argparse.Namespace, program: Program, profile) -> int:
             recorder.require(Action.CONFIRM_SAFETY_FINDING)
         with open_device(args.port, args.key_file, args.baud,
                          key_store=key_store_for(recorder, args.key_file)) as client:
-            record, acknowledged = _approved_record(client, program, profile, args.confirm)
+            record, acknowledged = _approved_record(client, program, profile, args, recorder)
             written = _write_version(recorder, client, args.slot, record, reason,
                                      [Confirmation(f.rule, f.message, args.confirm)
                                       for f in acknowledged])
@@ -138,14 +140,19 @@ def _write_version(recorder: DeviceRecorder, client: DeviceClient, slot: int,
         raise CliError(str(exc)) from None
 
 
-def _approved_record(client: DeviceClient, program: Program, profile, reason: str | None
+def _approved_record(client: DeviceClient, program: Program, profile,
+                     args: argparse.Namespace, recorder: DeviceRecorder | None
                      ) -> tuple[ProgramRecord, tuple[Finding, ...]]:
-    """The record the engine approves against this device's limits (and the confirmation
-    findings acknowledged with ``reason``), or a CliError."""
+    """The record the engine approves against this device's limits and the impedance of
+    the pairs in use, measured first (and the confirmation findings acknowledged with
+    ``--confirm``), or a CliError."""
     assert client.limits is not None and client.identity is not None
+    reason = args.confirm
     engine = SafetyEngine(client.limits, profile,
                           electrodes_per_lead=client.identity.electrodes_per_lead)
-    verdict = engine.check_program(program)
+    pairs = program_pairs(program)
+    check = measure_before_current(client, pairs, profile, recorder, args.json)
+    verdict = engine.check_program(program, check.integrity.engine_impedances(pairs))
     if verdict.blocked:
         raise CliError("blocked, nothing written: " + " ".join(f.message for f in verdict.blocks),
                        EXIT_BLOCKED)
@@ -154,4 +161,5 @@ def _approved_record(client: DeviceClient, program: Program, profile, reason: st
                        + " ".join(f.message for f in verdict.confirmations)
                        + ' Re-run with --confirm "reason".', EXIT_CONFIRM)
     acknowledged = verdict.confirmations if reason else ()
-    return engine.approve_program(program, acknowledged=acknowledged), acknowledged
+    return engine.approve_program(program, impedances=check.integrity.engine_impedances(pairs),
+                                  acknowledged=acknowledged), acknowledged
