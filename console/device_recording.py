@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from device_link.client import AppliedProgram, DeviceClient
-from device_link.errors import DeviceLinkError, ReadBackMismatch
+from device_link.errors import DeviceLinkError, DeviceRefused, ReadBackMismatch
+from device_link.errors import NotFound as SlotEmpty
 from device_link.keystore import KeyStore
 from device_link.messages import Identity, ImpedanceRecord, LogEntry, WriteProgramResponse
 from device_link.program_record import ProgramRecord
@@ -46,6 +47,39 @@ class WriteNotApplied(Exception):
     def __init__(self, message: str, version: ProgramVersion) -> None:
         super().__init__(message)
         self.version = version
+
+
+class WriteOutcomeUnknown(Exception):
+    """The link dropped before the device confirmed: it may hold the new program or not.
+
+    The version is recorded ``unconfirmed`` (never ``failed``: the device may hold it)
+    and resolved by reading the slot on the next connection to the device.
+    """
+
+    def __init__(self, message: str, version: ProgramVersion) -> None:
+        super().__init__(message)
+        self.version = version
+
+
+def outcome_unknown_advice(slot: int) -> str:
+    """What the clinician does when a write's outcome is unknown: one sentence everywhere."""
+    return f"the device may hold the new program: reconnect and read slot {slot}"
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """An unconfirmed version settled by reading its slot on a later connection."""
+
+    version: ProgramVersion
+    held: bool  # the slot holds exactly this version
+
+    def text(self) -> str:
+        version = self.version
+        if self.held:
+            return (f"version {version.id} of slot {version.slot}, whose write was "
+                    f"unconfirmed, is on the device: read back byte for byte, now verified")
+        return (f"version {version.id} of slot {version.slot}, whose write was unconfirmed, "
+                f"is not on the device: recorded as failed")
 
 
 class RecordBehind(Exception):
@@ -148,6 +182,48 @@ class DeviceRecorder:
                 parent_id=parent_id, visit_id=self.visit_id)
         return _ProgramWrite(self.record, self.actor, client, version).run()
 
+    def resolve_unconfirmed(self, client: DeviceClient) -> list[Resolution]:
+        """Settle every unconfirmed write to this device by reading its slot back.
+
+        Called on each new connection, window and command line alike. A slot that reads
+        back exactly as the version is ``verified``; anything else (another program, an
+        empty slot) is ``failed``. A link failure here leaves the version unconfirmed.
+        """
+        assert client.identity is not None, "the client is not connected"
+        try:
+            waiting = self.record.unconfirmed_versions(self.actor, client.identity.serial)
+        except NotFound:
+            return []
+        return [self._resolve(client, version) for version in waiting]
+
+    def settle_on_connect(self, client: DeviceClient) -> list[str]:
+        """``resolve_unconfirmed`` for a new connection, as sentences for the user.
+
+        A user who may not program cannot settle a write: they are told it waits.
+        """
+        try:
+            return [resolution.text() for resolution in self.resolve_unconfirmed(client)]
+        except (AccessError, RecordError) as exc:
+            return [f"an earlier program write to this device is unconfirmed and could not be "
+                    f"settled now ({exc}): a user who may program devices must connect"]
+
+    def _resolve(self, client: DeviceClient, version: ProgramVersion) -> Resolution:
+        data = version.record.encode()
+        try:
+            stored = client.read_program(version.slot)
+            held = stored.program == data and stored.crc == version.record_crc
+            found = f"slot {version.slot} holds CRC {stored.crc:#06x}"
+        except SlotEmpty:
+            held, found = False, f"slot {version.slot} is empty"
+        if held:
+            updated = self.record.mark_verified(self.actor, version.id, version.record_crc,
+                                                expected_revision=version.revision)
+        else:
+            updated = self.record.mark_failed(
+                self.actor, version.id, f"read on a later connection: {found}, not this "
+                f"version (CRC {version.record_crc:#06x})", expected_revision=version.revision)
+        return Resolution(updated, held)
+
     def record_impedance(self, serial: str, measurements: Sequence[ImpedanceRecord]) -> int:
         """Store one measurement run; returns the rows stored."""
         return self.record.record_impedance(self.actor, serial, measurements,
@@ -185,11 +261,17 @@ class _ProgramWrite:
             applied = self.client.apply_program(self.slot, self.data, on_written=self._written)
         except ReadBackMismatch as exc:
             raise self._failed(str(exc), exc.device_crc) from None
+        except DeviceRefused as exc:
+            if self.version.status is VersionStatus.DRAFT:  # the write itself was refused
+                raise self._failed(f"program NOT applied to slot {self.slot}: {exc}") from None
+            raise self._unknown(f"the device acknowledged the program in slot {self.slot} "
+                                f"but refused to read it back ({exc})") from None
         except DeviceLinkError as exc:
-            raise self._failed(f"program NOT applied to slot {self.slot}: {exc}") from None
+            raise self._unknown(f"the link failed before the device confirmed the program in "
+                                f"slot {self.slot} ({exc})") from None
         except KeyboardInterrupt:
-            self._mark_failed("interrupted before the device confirmed the program: what "
-                              f"slot {self.slot} holds is unknown", None)
+            self._unknown("interrupted before the device confirmed the program in slot "
+                          f"{self.slot}")
             raise
         self._note(f"the program was written to slot {self.slot} and read back byte for byte",
                    lambda: self.record.mark_verified(self.actor, self.version.id, applied.crc,
@@ -216,6 +298,20 @@ class _ProgramWrite:
     def _failed(self, message: str, device_crc: int | None = None) -> WriteNotApplied:
         return WriteNotApplied(f"{message}; {self._mark_failed(message, device_crc)}",
                                self.version)
+
+    def _unknown(self, what_happened: str) -> WriteOutcomeUnknown:
+        """Record the version unconfirmed: the device may hold it, or its old program."""
+        try:
+            self.version = self.record.mark_unconfirmed(
+                self.actor, self.version.id, what_happened,
+                expected_revision=self.version.revision)
+            noted = f"version {self.version.id} recorded as unconfirmed"
+        except (RecordError, AccessError) as exc:
+            noted = (f"version {self.version.id} could not be marked unconfirmed ({exc}): it "
+                     f"stays {self.version.status.value}")
+        return WriteOutcomeUnknown(f"{what_happened}: outcome unknown, "
+                                   f"{outcome_unknown_advice(self.slot)}; {noted}",
+                                   self.version)
 
     def _mark_failed(self, reason: str, device_crc: int | None) -> str:
         """Mark the version failed; says what the record now holds."""

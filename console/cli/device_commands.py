@@ -57,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def interrogate(args: argparse.Namespace) -> int:
     with recording(args, Action.VIEW_RECORD) as recorder, open_device(
             args.port, args.key_file, args.baud,
-            key_store=key_store_for(recorder, args.key_file)) as client:
+            key_store=key_store_for(recorder, args.key_file),
+            recorder=recorder) as client:
         data = interrogation(client)
     if args.json:
         print_json(data)
@@ -79,7 +80,8 @@ def measure_impedance(args: argparse.Namespace) -> int:
     mode = ImpedanceMode.BIPOLAR if args.mode == "bipolar" else ImpedanceMode.MONOPOLAR
     with recording(args, Action.MEASURE_IMPEDANCE) as recorder:
         with open_device(args.port, args.key_file, args.baud,
-                         key_store=key_store_for(recorder, args.key_file)) as client:
+                         key_store=key_store_for(recorder, args.key_file),
+                         recorder=recorder) as client:
             serial = _known_serial(recorder, client)
             result = client.measure_impedance(0b11, mode)
         rows = [impedance_dict(record) for record in result.records]
@@ -138,7 +140,8 @@ def _record_stop(args: argparse.Namespace, serial: str | None, reason: str) -> N
 def download_log(args: argparse.Namespace) -> int:
     with recording(args, Action.DOWNLOAD_DEVICE_LOG) as recorder:
         with open_device(args.port, args.key_file, args.baud,
-                         key_store=key_store_for(recorder, args.key_file)) as client:
+                         key_store=key_store_for(recorder, args.key_file),
+                         recorder=recorder) as client:
             serial = _known_serial(recorder, client)
             downloaded = [entry for entry, _total in client.iter_log(args.first)]
         entries = [log_entry_dict(entry) for entry in downloaded]
@@ -158,7 +161,8 @@ def download_log(args: argparse.Namespace) -> int:
 def set_clock(args: argparse.Namespace) -> int:
     with recording(args, Action.VIEW_RECORD) as recorder, open_device(
             args.port, args.key_file, args.baud,
-            key_store=key_store_for(recorder, args.key_file)) as client:
+            key_store=key_store_for(recorder, args.key_file),
+            recorder=recorder) as client:
         now = client.set_time()
     if args.json:
         print_json({"device_time": now})

@@ -10,13 +10,20 @@ from console.lead_integrity import program_pairs
 from console.program import NotRepresentable, Program
 from console.program_file import program_text
 from console.safety import SafetyEngine
-from console.safety.verdict import Finding
+from console.safety.verdict import Finding, Verdict
 from device_link.client import DeviceClient
-from device_link.errors import DeviceLinkError
+from device_link.errors import DeviceLinkError, DeviceRefused, ReadBackMismatch
 from device_link.program_record import ProgramRecord
 
 from ..accounts import Action
-from ..device_recording import DeviceRecorder, RecordBehind, RecordedWrite, WriteNotApplied
+from ..device_recording import (
+    DeviceRecorder,
+    RecordBehind,
+    RecordedWrite,
+    WriteNotApplied,
+    WriteOutcomeUnknown,
+    outcome_unknown_advice,
+)
 from ..storage import Confirmation
 from .device_access import (
     EXIT_USAGE,
@@ -29,21 +36,32 @@ from .device_access import (
 from .errors import CliError
 from .lead_check import measure_before_current
 from .output import print_json
-from .program_command import EXIT_BLOCKED, EXIT_CONFIRM, profile_or_fail, program_or_fail
+from .program_command import (
+    EXIT_BLOCKED,
+    EXIT_CONFIRM,
+    profile_or_fail,
+    program_or_fail,
+    program_slot,
+)
+
+EXIT_UNKNOWN = 5
+"""``program write``: the link failed before the device confirmed; it may hold the program."""
 
 
 def register_program(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("program", help="read or write a therapy program slot")
     actions = parser.add_subparsers(dest="program_action", metavar="ACTION", required=True)
     read = actions.add_parser("read", help="print the program a slot holds")
-    read.add_argument("slot", type=int)
+    read.add_argument("slot", type=program_slot)
     read.set_defaults(handler=read_program)
     write = actions.add_parser(
         "write", help="check, write and verify a program file",
         description="Check the program against the device's limits and the clinic profile, "
                     "write it, read it back and compare every byte. Exit 4 when blocked, 3 "
-                    "when it needs --confirm.")
-    write.add_argument("slot", type=int)
+                    "when it needs --confirm, 5 when the link failed before the device "
+                    "confirmed (the device may hold the program: reconnect and read the "
+                    "slot).")
+    write.add_argument("slot", type=program_slot)
     write.add_argument("file", help="program file, .json or .toml")
     write.add_argument("--confirm", metavar="REASON",
                        help="acknowledge every confirmation finding, giving the reason")
@@ -56,7 +74,8 @@ def register_program(commands: argparse._SubParsersAction) -> None:
 def read_program(args: argparse.Namespace) -> int:
     with recording(args, Action.VIEW_RECORD) as recorder, open_device(
             args.port, args.key_file, args.baud,
-            key_store=key_store_for(recorder, args.key_file)) as client:
+            key_store=key_store_for(recorder, args.key_file),
+            recorder=recorder) as client:
         stored = client.read_program(args.slot)
     try:
         program = Program.from_record(ProgramRecord.decode(stored.program))
@@ -87,8 +106,12 @@ def write_program(args: argparse.Namespace) -> int:
         record, _acknowledged = _approved_record(client, program, profile, args, None)
         try:
             applied = client.apply_program(args.slot, record.encode())
-        except DeviceLinkError as exc:
+        except (ReadBackMismatch, DeviceRefused) as exc:
             raise CliError(f"program NOT applied to slot {args.slot}: {exc}") from None
+        except DeviceLinkError as exc:
+            raise CliError(f"the link failed before the device confirmed the program ({exc}): "
+                           f"outcome unknown, {outcome_unknown_advice(args.slot)}",
+                           EXIT_UNKNOWN) from None
     if args.json:
         print_json({"slot": applied.slot, "crc": f"{applied.crc:04x}", "verified": True})
     else:
@@ -108,7 +131,8 @@ def _write_recorded(args: argparse.Namespace, program: Program, profile) -> int:
         if args.confirm:
             recorder.require(Action.CONFIRM_SAFETY_FINDING)
         with open_device(args.port, args.key_file, args.baud,
-                         key_store=key_store_for(recorder, args.key_file)) as client:
+                         key_store=key_store_for(recorder, args.key_file),
+                         recorder=recorder) as client:
             record, acknowledged = _approved_record(client, program, profile, args, recorder)
             written = _write_version(recorder, client, args.slot, record, reason,
                                      [Confirmation(f.rule, f.message, args.confirm)
@@ -136,6 +160,8 @@ def _write_version(recorder: DeviceRecorder, client: DeviceClient, slot: int,
             client, slot, record, reason=reason,
             expected_latest=recorder.latest_version_id(device.serial, slot),
             confirmations=confirmations)
+    except WriteOutcomeUnknown as exc:
+        raise CliError(str(exc), EXIT_UNKNOWN) from None
     except (WriteNotApplied, RecordBehind) as exc:
         raise CliError(str(exc)) from None
 
@@ -144,15 +170,24 @@ def _approved_record(client: DeviceClient, program: Program, profile,
                      args: argparse.Namespace, recorder: DeviceRecorder | None
                      ) -> tuple[ProgramRecord, tuple[Finding, ...]]:
     """The record the engine approves against this device's limits and the impedance of
-    the pairs in use, measured first (and the confirmation findings acknowledged with
-    ``--confirm``), or a CliError."""
+    the pairs in use (and the confirmation findings acknowledged with ``--confirm``), or
+    a CliError. The program is judged once before measuring, so a program refused on its
+    own values costs no measurement, and again with the pairs' impedance measured now."""
     assert client.limits is not None and client.identity is not None
-    reason = args.confirm
     engine = SafetyEngine(client.limits, profile,
                           electrodes_per_lead=client.identity.electrodes_per_lead)
+    _refuse_unless_writable(engine.check_program(program), args.confirm)
     pairs = program_pairs(program)
-    check = measure_before_current(client, pairs, profile, recorder, args.json)
-    verdict = engine.check_program(program, check.integrity.engine_impedances(pairs))
+    impedances = measure_before_current(client, pairs, profile, recorder,
+                                        args.json).integrity.engine_impedances(pairs)
+    verdict = engine.check_program(program, impedances)
+    _refuse_unless_writable(verdict, args.confirm)
+    acknowledged = verdict.confirmations if args.confirm else ()
+    return engine.approve_program(program, impedances=impedances,
+                                  acknowledged=acknowledged), acknowledged
+
+
+def _refuse_unless_writable(verdict: Verdict, reason: str | None) -> None:
     if verdict.blocked:
         raise CliError("blocked, nothing written: " + " ".join(f.message for f in verdict.blocks),
                        EXIT_BLOCKED)
@@ -160,6 +195,3 @@ def _approved_record(client: DeviceClient, program: Program, profile,
         raise CliError("needs confirmation, nothing written: "
                        + " ".join(f.message for f in verdict.confirmations)
                        + ' Re-run with --confirm "reason".', EXIT_CONFIRM)
-    acknowledged = verdict.confirmations if reason else ()
-    return engine.approve_program(program, impedances=check.integrity.engine_impedances(pairs),
-                                  acknowledged=acknowledged), acknowledged

@@ -44,7 +44,8 @@ def measure_before_current(client: DeviceClient, pairs: Pairs, profile: SafetyPr
     if check.measured:
         print(check.summary(), file=out, flush=True)
         if recorder is not None:
-            recorder.record_impedance(client.identity.serial, check.records)
+            device = recorder.known_device(client.identity)
+            recorder.record_impedance(device.serial, check.records)
     refusal = unmeasured_refusal(check.integrity, pairs)
     if refusal is not None:
         raise CliError(refusal)
