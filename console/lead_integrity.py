@@ -15,7 +15,7 @@ nothing on screen turns from "blocked" to "writable" because knowledge was lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -27,6 +27,7 @@ from .impedance import ContactState, ImpedanceMap, classify
 from .program import LEAD_NAMES, Program, TestStimulus
 from .safety import SafetyProfile
 from .safety.verdict import Finding, Severity, Verdict
+from .storage import ImpedanceMeasurement
 
 Pairs = Mapping[int, tuple[int, int]]
 """Lead index → (anode, cathode) of the pair in use."""
@@ -59,6 +60,22 @@ class EarlierReading:
         local = self.measured_at.astimezone()
         return (f"{reading_text(self.ohms)} on {local:%Y-%m-%d %H:%M}, "
                 f"{age_text(self.measured_at, now)}, from {self.source}")
+
+
+def _sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def latest_recorded(history: Iterable[ImpedanceMeasurement]
+                    ) -> dict[tuple[int, int, int], EarlierReading]:
+    """The newest stored bipolar reading of each pair, from the record (oldest first)."""
+    latest: dict[tuple[int, int, int], EarlierReading] = {}
+    for reading in history:
+        if reading.electrode_b is not None:
+            key = pair_key(reading.lead, reading.electrode_a, reading.electrode_b)
+            latest[key] = EarlierReading(reading.ohms, reading.measured_at,
+                                         "the clinical record")
+    return latest
 
 
 def age_text(then: datetime, now: datetime) -> str:
@@ -160,13 +177,14 @@ class LeadIntegrity:
         found = []
         for lead in sorted(self.to_measure(pairs)):
             anode, cathode = pairs[lead]
-            name = pair_name(lead, anode, cathode).capitalize()
+            name = _sentence_start(pair_name(lead, anode, cathode))
             earlier = self.earlier_reading(lead, anode, cathode)
+            last = f" It was last measured {earlier.describe(now)}." if earlier else ""
             if lead in self.suspect:
                 found.append(Finding(
                     Severity.BLOCK, "impedance_flagged", field_of(lead), None, None, "Ω",
                     f"{name}: the device reports the {LEAD_NAMES[lead]} lead's impedance out "
-                    f"of range. Measure impedance: the lead stays blocked until a new "
+                    f"of range.{last} Measure impedance: the lead stays blocked until a new "
                     f"measurement shows the pair is sound."))
             elif earlier is not None and classify(earlier.ohms, profile) in BAD_STATES:
                 state = classify(earlier.ohms, profile).value
@@ -212,6 +230,10 @@ class PreCheck:
         if not self.readings:
             return "every pair in use was already measured on this connection"
         return "measured impedance first: " + "; ".join(r.text() for r in self.readings)
+
+    def sentence(self) -> str:
+        """The summary as the start of a sentence, for the window's result line."""
+        return _sentence_start(self.summary())
 
 
 def program_pairs(program: Program) -> dict[int, tuple[int, int]]:

@@ -2,19 +2,24 @@
 
 The draft is what is on screen; ``device_program`` is what the device proved it
 holds (read back byte for byte). After a link loss the device facts are dropped, so
-nothing on screen can pretend to be on the device.
+nothing on screen can pretend to be on the device; what was learnt of the leads is kept
+as earlier knowledge of that device (``LeadIntegrity``), never lost and never counted as
+measured now.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from device_link.messages import Identity, ImpedanceRecord, Limits, Status
 
 from .impedance import ImpedanceMap
-from .program import LeadProgram, Program
+from .lead_integrity import EarlierReading, LeadIntegrity, program_pairs, with_integrity
+from .program import LEAD_NAMES, LeadProgram, Program
 from .safety import SafetyEngine, SafetyProfile, Verdict, load_profile
 
 DEFAULT_PROGRAM = Program(
@@ -51,7 +56,8 @@ class ProgrammingSession:
         self.slot = 0
         self.draft: Program = DEFAULT_PROGRAM
         self.device_program: Program | None = None
-        self.impedances = ImpedanceMap.empty()
+        self.integrity = LeadIntegrity()
+        self.integrity_serial: str | None = None  # the device ``integrity`` is about
         self.restored: RestoredDraft | None = None
 
     # -- the device ------------------------------------------------------------------------
@@ -60,17 +66,28 @@ class ProgrammingSession:
         self.device = DeviceFacts(identity, limits, status)
         self.engine = SafetyEngine(limits, self.profile,
                                    electrodes_per_lead=identity.electrodes_per_lead)
+        if identity.serial != self.integrity_serial:  # another device: nothing is known
+            self.integrity = LeadIntegrity()
+            self.integrity_serial = identity.serial
+        self.integrity = self.integrity.device_status(status)
 
     def update_status(self, status: Status) -> None:
         if self.device is not None:
             self.device = dataclasses.replace(self.device, status=status)
+            self.integrity = self.integrity.device_status(status)
 
     def detach(self) -> None:
-        """The link is gone: forget everything that came from the device."""
+        """The link is gone: forget what the device said, keep what was learnt of its leads
+        as earlier knowledge (a pair seen open stays blocked until measured again)."""
         self.device = None
         self.device_program = None
-        self.impedances = ImpedanceMap.empty()
+        self.integrity = self.integrity.reconnected()
         self.restored = None
+
+    @property
+    def impedances(self) -> ImpedanceMap:
+        """The readings taken on this connection."""
+        return self.integrity.now
 
     @property
     def connected(self) -> bool:
@@ -133,14 +150,22 @@ class ProgrammingSession:
         return {name for name, value in draft.items() if held.get(name) != value}
 
     def pairs_in_use(self) -> dict[int, tuple[int, int]]:
-        return {index: (lead.anode, lead.cathode)
-                for index, lead in enumerate(self.draft.leads) if lead.enabled}
+        return program_pairs(self.draft)
 
     def verdict(self) -> Verdict:
-        impedances = self.impedances.engine_impedances(self.pairs_in_use())
-        return self.engine.check_program(self.draft, impedances)
+        pairs = self.pairs_in_use()
+        verdict = self.engine.check_program(self.draft, self.integrity.engine_impedances(pairs))
+        return with_integrity(verdict, self.integrity, pairs, self.profile,
+                              lambda lead: f"{LEAD_NAMES[lead]}.cathode")
 
     # -- measurements ----------------------------------------------------------------------
 
-    def measured(self, records: list[ImpedanceRecord] | tuple[ImpedanceRecord, ...]) -> None:
-        self.impedances = self.impedances.updated(records)
+    def measured(self, records: list[ImpedanceRecord] | tuple[ImpedanceRecord, ...],
+                 at: datetime | None = None) -> None:
+        self.integrity = self.integrity.measured(records, at or datetime.now(UTC))
+
+    def remember(self, serial: str,
+                 readings: Mapping[tuple[int, int, int], EarlierReading]) -> None:
+        """The record's last stored reading of each pair of ``serial``, shown with its age."""
+        if serial == self.integrity_serial:
+            self.integrity = self.integrity.remembered(readings)

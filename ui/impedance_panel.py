@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from console.accounts import AccessError, Action
 from console.impedance import ContactState, ImpedanceMap, classify
+from console.lead_integrity import latest_recorded
 from console.storage import ImpedanceMeasurement, RecordError
 from device_link.client import DeviceClient
 from device_link.errors import Aborted
@@ -287,7 +288,11 @@ class ImpedancePanel(QWidget):
                               f"Earlier measurements could not be read: {message}"))
 
     def _show_history(self, history: tuple[ImpedanceMeasurement, ...]) -> None:
-        profile = self._context.model.session.profile
+        session = self._context.model.session
+        if history:  # the record's last readings: shown with their age, never "measured now"
+            session.remember(history[0].device_serial, latest_recorded(history))
+            self._context.model.notify_draft()
+        profile = session.profile
         self.trend.show_history(history, profile, self._per_lead())
         runs = len({m.measured_at for m in history})
         self.trend_caption.setText(

@@ -9,6 +9,7 @@ write is verified; after a link loss nothing is shown as on the device.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -44,7 +45,7 @@ from .confirm_dialog import STIMULATING_REFUSAL, ConfirmDialog
 from .context import WindowContext
 from .parameter_field import ParameterField, field_limits, findings_label, render_findings
 from .preview_plots import PreviewPlots
-from .program_io import Outcome, read_slot, write_and_verify
+from .program_io import Outcome, settle_and_read, write_and_verify
 from .record_tasks import recorder_for
 from .theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN
 
@@ -80,7 +81,10 @@ def lead_figures(session: ProgrammingSession, lead: int) -> str:
     measured, ohms = session.impedances.pair_ohms(lead, program.anode, program.cathode)
     compliance = Decimal(limits.compliance_mv) / 1000
     if not measured:
-        lines.append("Compliance: not checked (pair impedance not measured)")
+        lines.append("Compliance: not checked (pair not measured on this connection)")
+        earlier = session.integrity.earlier_reading(lead, program.anode, program.cathode)
+        if earlier is not None:
+            lines.append(f"Last reading: {earlier.describe(datetime.now(UTC))}")
     elif ohms is None:
         lines.append("Compliance: the pair reads open circuit")
     else:
@@ -113,6 +117,7 @@ class ProgramPanel(QWidget):
         self._held_slot = self.session.slot  # the slot device_program was read from
         self._serial: str | None = None
         self._keep_draft = False  # reconnected with unsaved changes: read, but keep them
+        self._settle_on_read = False  # the next read is the first of a connection
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
@@ -406,6 +411,7 @@ class ProgramPanel(QWidget):
         self._serial = facts.identity.serial
         self.session.slot = slot
         self._fill_slots(slots)
+        self._settle_on_read = True  # writes left unconfirmed are settled on this first read
         self.read(slot)
 
     def _device_changed(self) -> None:
@@ -436,8 +442,11 @@ class ProgramPanel(QWidget):
         if self._operation is not None or not self.context.controller.is_connected:
             return
         self._start("read program")
-        self.context.controller.run("read program", lambda client: read_slot(client, slot),
-                                    self._read_done)
+        recorder = recorder_for(self.context) if self._settle_on_read else None
+        self._settle_on_read = False
+        self.context.controller.run(
+            "read program", lambda client: settle_and_read(client, recorder, slot),
+            self._read_done)
 
     def _read_done(self, outcome: Outcome) -> None:
         self._operation = None
@@ -504,22 +513,27 @@ class ProgramPanel(QWidget):
             self._show_result(False, "NOT written: no clinical record is open.")
             return
         engine = self.session.engine
-        impedances = self.session.impedances.engine_impedances(self.session.pairs_in_use())
+        integrity = self.session.integrity
         slot = self.session.slot
         reason = self.reason_edit.text().strip()
         confirmations = [Confirmation(f.rule, f.message, confirm_reason) for f in acknowledged]
         restored = self.session.version_to_write(slot)
         self._start("write program")
-        self._show_result(True, f"Writing slot {slot} and reading it back …")
+        first = ("Measuring the impedance of the pairs in use (Esc stops), then writing"
+                 if integrity.to_measure(self.session.pairs_in_use()) else "Writing")
+        self._show_result(True, f"{first} slot {slot} and reading it back …")
         self.context.controller.run(
             "write program",
-            lambda client: write_and_verify(client, recorder, engine, program, impedances,
+            lambda client: write_and_verify(client, recorder, engine, program, integrity,
                                             acknowledged, slot, reason, confirmations,
                                             restored),
             self._write_done)
 
     def _write_done(self, outcome: Outcome) -> None:
         self._operation = None
+        if outcome.check is not None and outcome.check.measured:
+            self.session.measured(outcome.check.records)
+            self.context.model.notify_impedance()
         if outcome.ok and outcome.program is not None:
             self.session.applied(outcome.slot, outcome.program)
             self._held_slot = outcome.slot

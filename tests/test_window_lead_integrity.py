@@ -1,0 +1,80 @@
+"""The window never writes onto a pair it has not measured on this connection, and never
+forgets a pair it saw open: reconnecting keeps it blocked until it is measured again."""
+
+from __future__ import annotations
+
+from tests.test_window_impedance import _measure
+from tests.test_window_program import click_write, slot_bytes, type_into
+from tests.window_fixtures import select_tab
+from ui.impedance_panel import ImpedancePanel
+from ui.program_panel import ProgramPanel
+
+
+def _received(demo, since: int) -> list[str]:
+    return [e["opcode"] for e in demo.emulator.trace(since=since)["entries"]
+            if e["dir"] == "rx" and e["kind"] == "REQUEST"]
+
+
+def _reconnect(qtbot, window, demo, panel: ProgramPanel) -> None:
+    controller = window.context.controller
+    with qtbot.waitSignal(controller.disconnected, timeout=10000):
+        demo.emulator.disconnect()
+    port = demo.emulator.reconnect()["port"]
+    with qtbot.waitSignal(controller.connected, timeout=10000):
+        window.connect_to(port, 115200)
+    qtbot.waitUntil(lambda: not panel.busy and panel.session.device_program is not None,
+                    timeout=10000)
+
+
+def _write(qtbot, panel: ProgramPanel, amplitude: str) -> None:
+    type_into(qtbot, panel, "left.amplitude_ma", amplitude)
+    panel.reason_edit.clear()
+    qtbot.keyClicks(panel.reason_edit, "stronger contraction wanted")
+    click_write(qtbot, panel)
+    qtbot.waitUntil(lambda: not panel.busy, timeout=15000)
+
+
+def test_an_open_pair_stays_blocked_across_a_reconnection(qtbot, window, demo):
+    program = select_tab(window, ProgramPanel)
+    left = program.session.draft.leads[0]
+    demo.emulator.inject_open(0, left.cathode)
+    _measure(qtbot, select_tab(window, ImpedancePanel))
+    program = select_tab(window, ProgramPanel)
+    assert program.summary_state.startswith("Blocked")
+
+    _reconnect(qtbot, window, demo, program)
+    assert program.summary_state.startswith("Blocked")
+    assert not program.write_button.isEnabled()
+    findings = program.electrode_findings[0].text()
+    assert "open circuit on" in findings and "an earlier connection" in findings
+    assert "Last reading: open circuit" in program.figures[0].text()
+
+    demo.emulator.inject_open(0, left.cathode, is_open=False)  # the lead is repaired
+    _measure(qtbot, select_tab(window, ImpedancePanel))
+    assert select_tab(window, ProgramPanel).summary_state == "Writable"
+
+
+def test_a_write_measures_the_pairs_in_use_first(qtbot, window, demo):
+    panel = select_tab(window, ProgramPanel)
+    assert "not measured on this connection" in panel.electrode_findings[0].text()
+    mark = demo.emulator.trace()["next"]
+    _write(qtbot, panel, "5.5")
+    assert "Written and verified" in panel.result.text()
+    assert "Measured impedance first: left pair" in panel.result.text()
+    received = _received(demo, mark)
+    assert received.index("MEASURE_IMPEDANCE") < received.index("WRITE_PROGRAM")
+    assert panel.session.impedances.bipolar  # kept as measured on this connection
+    assert "not measured on this connection" not in panel.electrode_findings[0].text()
+
+
+def test_a_write_onto_an_open_pair_never_measured_is_refused(qtbot, window, demo):
+    panel = select_tab(window, ProgramPanel)
+    demo.emulator.inject_open(0, panel.session.draft.leads[0].anode)
+    before = slot_bytes(demo, 0)
+    mark = demo.emulator.trace()["next"]
+    _write(qtbot, panel, "5.0")
+    assert "NOT applied: refused by the safety engine" in panel.result.text()
+    assert "open circuit" in panel.result.text()
+    assert "WRITE_PROGRAM" not in _received(demo, mark)
+    assert slot_bytes(demo, 0) == before
+    assert panel.summary_state.startswith("Blocked")
