@@ -42,6 +42,7 @@ STATUS_TEXT = {
     VersionStatus.WRITTEN: ("◐ written, not verified", CONFIRM_AMBER),
     VersionStatus.VERIFIED: ("✔ verified when written", OK_GREEN),
     VersionStatus.FAILED: ("✖ failed — not applied", BLOCK_RED),
+    VersionStatus.UNCONFIRMED: ("? unconfirmed — reconnect to read the slot", CONFIRM_AMBER),
 }
 
 
