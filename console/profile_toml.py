@@ -1,7 +1,8 @@
 """Strict TOML profiles: every key required, every value checked, nothing unknown.
 
 Shared by the clinic safety profile and the placement profile, because a silently
-missing threshold in either would be a silently missing check.
+missing threshold in either would be a silently missing check. The file is read through
+``bounded_file`` and every number is bounded before any arithmetic, as for program files.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from console.bounded_file import UnreadableFile, read_bounded_text
+from console.program import OutOfBounds, bounded_decimal, bounded_int, shortened
 
 Schema = dict[str, dict[str, tuple[str, str]]]
 """TOML section → key → (profile attribute, kind: "int", "ohms" or "decimal")."""
@@ -26,9 +30,9 @@ def profile_text(path: str | Path | None, resource: str, what: str) -> tuple[str
         text = resources.files("resources").joinpath(resource).read_text("utf-8")
         return text, f"{resource} (built in)"
     try:
-        return Path(path).read_text("utf-8"), str(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{path}: cannot read the {what} ({exc})") from exc
+        return read_bounded_text(path), str(path)
+    except UnreadableFile as exc:
+        raise ProfileError(f"{path}: cannot read the {what}: it {exc.reason}") from None
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
@@ -36,6 +40,10 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{source}: not valid TOML ({exc})") from exc
+    except RecursionError:
+        raise ProfileError(f"{source}: nested too deeply to be a profile") from None
+    except ValueError:  # tomllib's own int(): a literal of thousands of digits
+        raise ProfileError(f"{source}: holds a whole number too long to read") from None
 
 
 def take_name(data: dict[str, Any], source: str) -> str:
@@ -72,18 +80,26 @@ def refuse_unknown(table: dict[str, Any], prefix: str, source: str) -> None:
 
 
 def positive_number(value: object, kind: str, where: str) -> Decimal | int:
-    """A whole number (kind "int", or "ohms") or an exact decimal, greater than 0."""
+    """A whole number (kind "int", or "ohms") or an exact decimal, bounded, greater than 0."""
     if kind in ("int", "ohms"):
         if isinstance(value, bool) or not isinstance(value, int):
             unit = " of ohms" if kind == "ohms" else ""
-            raise ProfileError(f"{where}: expected a whole number{unit}, got {value!r}")
-        result: Decimal | int = value
-    else:
-        if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            raise ProfileError(f"{where}: expected a number, got {value!r}")
-        result = Decimal(value)
-        if not result.is_finite():
-            raise ProfileError(f"{where}: expected a finite number, got {value}")
+            raise ProfileError(f"{where}: expected a whole number{unit}, got "
+                               f"{shortened(repr(value))}")
+    elif isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise ProfileError(f"{where}: expected a number, got {shortened(repr(value))}")
+    result = _bounded(value, kind, where)
     if result <= 0:
-        raise ProfileError(f"{where}: must be greater than 0, got {value}")
+        raise ProfileError(f"{where}: must be greater than 0, got {result}")
     return result
+
+
+def _bounded(value: int | Decimal, kind: str, where: str) -> Decimal | int:
+    """Bounded before anything is computed with it (a huge int is never made a Decimal)."""
+    try:
+        if isinstance(value, int):
+            number = bounded_int(value, where)
+            return number if kind in ("int", "ohms") else Decimal(number)
+        return bounded_decimal(value, where)
+    except OutOfBounds as exc:
+        raise ProfileError(str(exc)) from None

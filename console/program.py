@@ -4,14 +4,17 @@ The clinician thinks in milliamperes and seconds; the device stores microamperes
 deciseconds (MFL/1 section 7). Values are held as exact ``Decimal``s so that converting
 to the wire record never rounds: a value that is not a whole number of device units
 cannot be encoded and raises ``NotRepresentable`` naming the field. Whether a value is
-*allowed* (ranges, steps, charge) is the safety engine's decision, not this module's.
+*allowed* (ranges, steps, charge) is the safety engine's decision, not this module's;
+only numbers no clinical field could hold (1e999999999, 8e-999999) are refused here,
+``OutOfBounds``, because the engine's exact arithmetic on them would never finish.
+``plain`` is how every clinical number is written for a person.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from device_link.messages import TestStimStart
@@ -29,6 +32,17 @@ _U16 = 0xFFFF
 
 FieldValue = Decimal | int | bool
 
+MAX_MAGNITUDE = 1_000_000
+"""No clinical value from outside may be larger than this (either sign): far above every
+device limit, so the engine still refuses in-range nonsense with its own sentence, yet
+small enough that its exact arithmetic stays instant."""
+MAX_PLACES = 6
+"""Most decimal places a value may have: the finest device unit is a thousandth of a
+clinical unit (µA of mA), and a tiny exponent would make exact fractions huge."""
+MAX_NUMBER_CHARACTERS = 40
+"""A number written with more characters than this is refused before it is converted."""
+_SHOWN_CHARACTERS = 40
+
 
 class NotRepresentable(ValueError):
     """A clinical value that has no exact encoding in the device's units."""
@@ -38,6 +52,76 @@ class NotRepresentable(ValueError):
         self.field = field
         self.value = value
         self.reason = reason
+
+
+class OutOfBounds(ValueError):
+    """A number that no clinical field can hold: the message names the field, the value
+    (shortened if huge) and the bound."""
+
+    def __init__(self, field: str, value: object, problem: str) -> None:
+        self.field = field
+        self.detail = f"{shortened(str(value))} {problem}"
+        super().__init__(f"{field}: {self.detail}")
+
+
+def shortened(text: str) -> str:
+    """``text`` cut to a readable length, saying how long it was (a value may be huge)."""
+    if len(text) <= _SHOWN_CHARACTERS:
+        return text
+    return f"{text[:_SHOWN_CHARACTERS // 2]}… ({len(text)} characters)"
+
+
+def plain(value: Decimal | int) -> str:
+    """The one way a clinical number is written: plain decimal, no exponent, no minus on
+    zero (1E+5 → "100000", -0.0 → "0.0", 8.050 → "8.050"). Bounded values only."""
+    if isinstance(value, int):
+        return str(value)
+    return format(value.copy_abs() if value.is_zero() else value, "f")
+
+
+def canonical(value: Decimal) -> Decimal:
+    """The same number held so that ``str`` writes it as ``plain`` does."""
+    return Decimal(plain(value))
+
+
+_OUTSIDE = (f"is outside the bounds of any clinical value "
+            f"(-{MAX_MAGNITUDE} to {MAX_MAGNITUDE})")
+
+
+def bounded_int(value: int, field: str) -> int:
+    """``value`` if within ``MAX_MAGNITUDE``; else ``OutOfBounds`` naming ``field``."""
+    if abs(value) > MAX_MAGNITUDE:
+        raise OutOfBounds(field, value, _OUTSIDE)
+    return value
+
+
+def bounded_decimal(value: Decimal, field: str) -> Decimal:
+    """``value``, ``canonical``, if finite, within ``MAX_MAGNITUDE`` and ``MAX_PLACES``.
+
+    Checked before any exact arithmetic: 1e999999999 or 8e-999999 would make the safety
+    engine's fractions grow without bound. Only comparisons run on an unchecked value.
+    """
+    if not value.is_finite():
+        raise OutOfBounds(field, value, "is not a finite number")
+    if value.copy_abs() > MAX_MAGNITUDE:  # exact: no context, so no overflow
+        raise OutOfBounds(field, value, _OUTSIDE)
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int), "finite decimals only"
+    if exponent < -MAX_PLACES:
+        raise OutOfBounds(field, value, f"has more than {MAX_PLACES} decimal places")
+    return canonical(value)
+
+
+def number_from_text(text: str, field: str) -> Decimal:
+    """A bounded number from text (the command line); its length is checked first."""
+    if len(text) > MAX_NUMBER_CHARACTERS:
+        raise OutOfBounds(field, text, f"is too long for a number (at most "
+                                       f"{MAX_NUMBER_CHARACTERS} characters)")
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise OutOfBounds(field, repr(text), "is not a number") from None
+    return bounded_decimal(value, field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +134,7 @@ class FieldInfo:
     def format(self, value: FieldValue) -> str:
         if isinstance(value, bool):
             return "on" if value else "off"
-        return f"{value} {self.unit}".rstrip()
+        return f"{plain(value)} {self.unit}".rstrip()
 
 
 def _lead_fields(prefix: str, title: str) -> dict[str, FieldInfo]:
@@ -96,28 +180,25 @@ def field_info(name: str) -> FieldInfo:
 
 
 def to_decimal(value: object, field: str) -> Decimal:
-    """An exact Decimal from a Decimal, int or numeric string; floats are refused as inexact."""
+    """An exact, bounded Decimal from a Decimal, int or numeric string; floats are refused
+    as inexact, and huge or minute values before any arithmetic can hang on them."""
     if isinstance(value, bool | float):
         raise TypeError(f"{field}: expected an exact number (Decimal, int or str), "
                         f"got {type(value).__name__} {value!r}")
     if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int | str):
-        try:
-            result = Decimal(value)
-        except ArithmeticError as exc:
-            raise ValueError(f"{field}: {value!r} is not a number") from exc
-    else:
-        raise TypeError(f"{field}: expected a number, got {type(value).__name__}")
-    if not result.is_finite():
-        raise ValueError(f"{field}: {value} is not a finite number")
-    return result
+        return bounded_decimal(value, field)
+    if isinstance(value, int):
+        return Decimal(bounded_int(value, field))
+    if isinstance(value, str):
+        return number_from_text(value, field)
+    raise TypeError(f"{field}: expected a number, got {type(value).__name__}")
 
 
 def _require_int(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{field}: expected a whole number, got {type(value).__name__} {value!r}")
-    return value
+        raise TypeError(f"{field}: expected a whole number, got {type(value).__name__} "
+                        f"{shortened(repr(value))}")
+    return bounded_int(value, field)
 
 
 def _require_bool(value: object, field: str) -> bool:

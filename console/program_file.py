@@ -5,6 +5,11 @@ unknown fields, numbers of the right kind — because a typo in a therapy file m
 error, never a default. Numbers are read as exact decimals (no binary floats), so
 "8.05" reaches the safety engine as 8.05 and is judged there, not rounded here.
 
+The file may be hostile: it is read through ``bounded_file`` (no FIFO, device or
+endless file), every number is bounded (``console.program.bounded_decimal``) before any
+arithmetic, a long integer literal is never turned into a huge ``int``, and nesting
+deeper than the parser's recursion limit is one error, not a crash.
+
     {"leads": [{"enabled": true, "anode": 1, "cathode": 2, "amplitude_ma": 8.0,
                 "pulse_width_us": 214}, {...}],
      "frequency_hz": 20, "ramp_up_s": 1.0, "ramp_down_s": 1.0, "on_s": 10.0,
@@ -19,7 +24,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from console.program import LeadProgram, Program, tidy
+from console.bounded_file import UnreadableFile, read_bounded_text
+from console.program import (
+    LeadProgram,
+    OutOfBounds,
+    Program,
+    bounded_decimal,
+    bounded_int,
+    plain,
+    shortened,
+    tidy,
+)
 
 # Field → kind, in file order.
 LEAD_KEYS = {"enabled": "bool", "anode": "int", "cathode": "int", "amplitude_ma": "decimal",
@@ -28,6 +43,9 @@ PROGRAM_KEYS = {"leads": "leads", "frequency_hz": "int", "ramp_up_s": "decimal",
                 "ramp_down_s": "decimal", "on_s": "decimal", "off_s": "decimal",
                 "session_min": "int"}
 FORMATS = (".json", ".toml")
+_INT_DIGITS = 7
+"""Integer literals longer than this are above ``MAX_MAGNITUDE`` anyway: kept as Decimal
+so the bounds check refuses them by field, without building a huge int."""
 
 
 class ProgramFileError(ValueError):
@@ -54,9 +72,9 @@ def load_program(path: str | Path) -> Program:
     path = Path(path)
     kind = _format_of(path)
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProgramFileError(path, None, f"cannot read the file ({exc})") from exc
+        text = read_bounded_text(path)
+    except UnreadableFile as exc:
+        raise ProgramFileError(path, None, f"cannot read the file: it {exc.reason}") from None
     data = _parse_json(text, path) if kind == ".json" else _parse_toml(text, path)
     return program_from_data(data, path)
 
@@ -72,16 +90,27 @@ def _no_duplicates(path: Path):
     return hook
 
 
+def _json_integer(literal: str) -> int | Decimal:
+    return int(literal) if len(literal.lstrip("-")) <= _INT_DIGITS else Decimal(literal)
+
+
+def _too_deep(path: Path) -> ProgramFileError:
+    return ProgramFileError(path, None, "nested too deeply to be a program file")
+
+
 def _parse_json(text: str, path: Path) -> object:
     def refuse_constant(name: str) -> None:
         raise ProgramFileError(path, None, f"{name} is not a number a program can hold")
 
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=refuse_constant,
+        return json.loads(text, parse_float=Decimal, parse_int=_json_integer,
+                          parse_constant=refuse_constant,
                           object_pairs_hook=_no_duplicates(path))
     except json.JSONDecodeError as exc:
         raise ProgramFileError(path, None, f"not valid JSON (line {exc.lineno} column "
                                            f"{exc.colno}: {exc.msg})") from exc
+    except RecursionError:
+        raise _too_deep(path) from None
 
 
 def _parse_toml(text: str, path: Path) -> object:
@@ -89,13 +118,17 @@ def _parse_toml(text: str, path: Path) -> object:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise ProgramFileError(path, None, f"not valid TOML ({exc})") from exc
+    except RecursionError:
+        raise _too_deep(path) from None
+    except ValueError:  # tomllib's own int(): a literal of thousands of digits
+        raise ProgramFileError(path, None, "holds a whole number too long to read") from None
 
 
 def _shown(value: object) -> str:
-    """A value as the file wrote it: 214.5, "8.0", true, null."""
+    """A value as the file wrote it: 214.5, "8.0", true, null (shortened if long)."""
     if isinstance(value, Decimal | int):  # bool included
-        return json.dumps(value) if isinstance(value, bool) else str(value)
-    return json.dumps(value, default=str)
+        return json.dumps(value) if isinstance(value, bool) else shortened(str(value))
+    return shortened(json.dumps(value, default=str))
 
 
 def _value(value: object, kind: str, path: Path, field: str) -> object:
@@ -105,16 +138,23 @@ def _value(value: object, kind: str, path: Path, field: str) -> object:
         return value
     if isinstance(value, bool):
         raise ProgramFileError(path, field, f"expected a number, got {_shown(value)}")
-    if kind == "int":
-        if not isinstance(value, int):
-            raise ProgramFileError(path, field, f"expected a whole number, got {_shown(value)}")
-        return value
     if not isinstance(value, int | Decimal):
-        raise ProgramFileError(path, field, f"expected a number, got {_shown(value)}")
-    number = Decimal(value)
-    if not number.is_finite():
-        raise ProgramFileError(path, field, f"expected a finite number, got {value}")
-    return number
+        expected = "a whole number" if kind == "int" else "a number"
+        raise ProgramFileError(path, field, f"expected {expected}, got {_shown(value)}")
+    number = _bounded(value, path, field)
+    if kind == "int" and not isinstance(number, int):
+        raise ProgramFileError(path, field, f"expected a whole number, got {_shown(value)}")
+    return number if kind == "int" else Decimal(number)
+
+
+def _bounded(value: int | Decimal, path: Path, field: str) -> int | Decimal:
+    """The bounds check, before any arithmetic; its message gains the file's name."""
+    try:
+        if isinstance(value, int):
+            return bounded_int(value, field)
+        return bounded_decimal(value, field)
+    except OutOfBounds as exc:
+        raise ProgramFileError(path, field, exc.detail) from None
 
 
 def _fields(data: object, keys: dict[str, str], path: Path, where: str) -> dict[str, Any]:
@@ -149,9 +189,7 @@ def program_from_data(data: object, path: str | Path) -> Program:
 def _number_text(value: Decimal | int | bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(tidy(value), "f")
-    return str(value)
+    return plain(tidy(value) if isinstance(value, Decimal) else value)
 
 
 def program_text(program: Program, kind: str) -> str:

@@ -207,9 +207,10 @@ def assert_error(frame: Frame, code: ErrorCode, detail: int | None = None,
 
 @pytest.fixture
 def key_file(tmp_path: Path) -> Path:
-    """A fresh random pairing key in a file (64 hex characters)."""
+    """A fresh random pairing key in a file (64 hex characters), mode 0600 as required."""
     path = tmp_path / "pairing.key"
     path.write_text(secrets.token_hex(32) + "\n", encoding="ascii")
+    path.chmod(0o600)
     return path
 
 

@@ -44,6 +44,7 @@ def test_uses_the_packaged_demo_key_without_a_key_file():
 def test_refuses_a_bad_key_file_with_one_line(tmp_path):
     bad = tmp_path / "bad.key"
     bad.write_text("not a key")
+    bad.chmod(0o600)
     result = subprocess.run([sys.executable, "-m", "console.cli.main", "emulator",
                              "--key-file", str(bad)], cwd=ROOT, capture_output=True,
                             text=True, timeout=60, check=False)

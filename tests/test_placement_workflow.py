@@ -95,6 +95,7 @@ def _run_scenario(scenario: str, key_file):
 def key_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("keys") / "device.key"
     path.write_text("5a" * 32)
+    path.chmod(0o600)
     return path
 
 

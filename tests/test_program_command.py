@@ -169,6 +169,7 @@ def test_a_device_that_rejects_the_key_is_a_one_line_error(tmp_path, capsys,
                                                            small_contact_device):
     wrong = tmp_path / "wrong.key"
     wrong.write_text("00" * 32 + "\n")
+    wrong.chmod(0o600)
     status, out, err = run(capsys, saved(tmp_path, make()), "--limits-from",
                            small_contact_device.port, "--key-file", str(wrong))
     assert status == 1 and out == ""

@@ -1,11 +1,21 @@
-"""Entry point of ``mfconsole``: dispatches to the command modules listed below."""
+"""Entry point of ``mfconsole``: dispatches to the command modules listed below.
+
+No command prints a traceback: an expected failure is a ``CliError`` (one line); anything
+else is a bug, reported in one line naming a log file that holds the traceback, with
+exit status 70 (EX_SOFTWARE).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
+import time
+import traceback
 from collections.abc import Sequence
 from importlib import import_module
+from pathlib import Path
 
 from .errors import CliError
 
@@ -23,6 +33,7 @@ COMMAND_MODULES = (
     "bench_command",
     "placement_command",
 )
+EXIT_INTERNAL = 70
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,14 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 2
     try:
-        return int(handler(args) or 0)
+        return _run(argv)
     except CliError as exc:
         print(f"mfconsole: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -53,6 +58,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mfconsole: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line here, the traceback in a log file
+        return _internal_error(exc)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    return int(handler(args) or 0)
+
+
+def _internal_error(exc: Exception) -> int:
+    """One line on stderr naming the log file with the traceback; status 70."""
+    what = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+    try:
+        where = f"the traceback is in {_save_traceback(exc)}"
+    except Exception as error:  # reporting the bug must not fail in turn
+        where = f"the traceback could not be saved ({type(error).__name__}: {error})"
+    print(f"mfconsole: internal error ({what}); {where}", file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+def _save_traceback(exc: Exception) -> Path:
+    """A new file, readable by the user only, in the app's user log directory. Only the
+    traceback: the command line may hold a database URL with its password."""
+    import platformdirs  # only on this path: a command's start-up stays light
+
+    from console.storage.config import APP_NAME
+
+    folder = Path(platformdirs.user_log_dir(APP_NAME))
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=time.strftime("internal-error-%Y%m%d-%H%M%S-"),
+                                suffix=".log", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as log:
+        log.write("".join(traceback.format_exception(exc)))
+    return Path(name)
 
 
 if __name__ == "__main__":

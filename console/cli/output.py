@@ -1,15 +1,22 @@
-"""Printing command results: JSON for machines, aligned text for people."""
+"""Printing command results: JSON for machines, aligned text for people.
+
+Decimals (clinical values) are written by ``console.program.plain`` in both: 100000,
+never 1E+5; 0.0, never -0.0.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
+
+from console.program import plain
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, sort_keys=False, default=str)
+    json.dump(data, sys.stdout, indent=2, sort_keys=False, default=_text)
     sys.stdout.write("\n")
 
 
@@ -32,4 +39,8 @@ def print_pairs(title: str, pairs: Iterable[tuple[str, object]]) -> None:
 
 
 def _cell(value: object) -> str:
-    return "—" if value is None else str(value)
+    return "—" if value is None else _text(value)
+
+
+def _text(value: object) -> str:
+    return plain(value) if isinstance(value, Decimal) else str(value)

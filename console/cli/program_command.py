@@ -1,7 +1,8 @@
 """``mfconsole program check FILE``: the safety engine's verdict on a program file.
 
 Exit status: 0 writable as it is, 3 needs the clinician's confirmation, 4 blocked;
-1 for a file or profile that cannot be read, 2 for wrong options.
+1 for a file or profile that cannot be read, 2 for wrong options. Numbers given as
+options are bounded like those in files, before anything is computed with them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 from dataclasses import dataclass
 from typing import Any
 
-from console.program import Program
+from console.program import MAX_MAGNITUDE, MAX_NUMBER_CHARACTERS, Program, shortened
 from console.program_file import ProgramFileError, load_program
 from console.safety import ProfileError, SafetyEngine, SafetyProfile, Verdict, load_profile
 from device_link.messages import Limits
@@ -22,6 +23,9 @@ EXIT_CLEAR = 0
 EXIT_CONFIRM = 3
 EXIT_BLOCKED = 4
 DEFAULT_LIMITS_SOURCE = "MFL/1 emulator defaults (no device consulted)"
+SLOT_MAX = 0xFF
+"""A slot number travels as one byte (MFL/1); the device says which slots it has."""
+BAUD_MAX = 10_000_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,19 +46,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="read the hard limits from this device instead of the spec's "
                             "emulator defaults (needs --key-file)")
     check.add_argument("--key-file", help="pairing key file of that device")
-    check.add_argument("--baud", type=int, default=115200, help="line rate (default 115200)")
+    check.add_argument("--baud", type=_baud, default=115200, help="line rate (default 115200)")
     check.set_defaults(handler=run_check)
+
+
+def whole_number(text: str, low: int, high: int) -> int:
+    """A whole number within ``low``..``high`` from an option's text; else a one-line
+    usage error. The length is checked first: a thousand digits are never converted."""
+    try:
+        value = int(text) if len(text) <= MAX_NUMBER_CHARACTERS else None
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{shortened(text)!r} is not a whole number from "
+                                         f"{low} to {high}")
+    return value
+
+
+def program_slot(text: str) -> int:
+    """A slot number as MFL/1 carries it (one byte); whether the device has it, it says."""
+    return whole_number(text, 0, SLOT_MAX)
+
+
+def _baud(text: str) -> int:
+    """A line rate a serial port could plausibly be set to."""
+    return whole_number(text, 1, BAUD_MAX)
 
 
 def _impedance(text: str) -> tuple[int, int | None]:
     lead_text, _, ohms_text = text.partition(":")
     if lead_text not in ("0", "1") or not ohms_text:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected LEAD:OHMS with LEAD 0 or 1")
+        raise argparse.ArgumentTypeError(f"{shortened(text)!r}: expected LEAD:OHMS with "
+                                         f"LEAD 0 or 1")
     if ohms_text.lower() == "open":
         return int(lead_text), None
-    if not ohms_text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r}: ohms must be a whole number or 'open'")
-    return int(lead_text), int(ohms_text)
+    if not (ohms_text.isascii() and ohms_text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{shortened(text)!r}: ohms must be a whole "
+                                         f"number or 'open'")
+    return int(lead_text), whole_number(ohms_text, 0, MAX_MAGNITUDE)
 
 
 @dataclass(frozen=True, slots=True)

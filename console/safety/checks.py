@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.program import LeadProgram, Program, TestStimulus
+from console.program import LeadProgram, Program, TestStimulus, plain
 
 from .context import LeadSetting, RuleContext
 from .rules_clinical import (
@@ -26,7 +26,7 @@ def _parked(lead: LeadProgram, setting: LeadSetting) -> list[Finding]:
         return []
     return [Finding(Severity.INFO, "lead_off", setting.field("enabled"), False, None, "",
                     f"{setting.title} lead is off: its settings (electrodes {lead.anode}–"
-                    f"{lead.cathode}, {lead.amplitude_ma} mA, {lead.pulse_width_us} µs) are "
+                    f"{lead.cathode}, {plain(lead.amplitude_ma)} mA, {lead.pulse_width_us} µs) are "
                     f"not stored on the device.")]
 
 
@@ -35,7 +35,7 @@ def _zero_amplitude(setting: LeadSetting) -> list[Finding]:
         return []
     return [Finding(Severity.INFO, "zero_amplitude", setting.field("amplitude_ma"),
                     setting.amplitude_ma, None, "mA",
-                    f"{setting.title} lead is on at {setting.amplitude_ma} mA: it will not "
+                    f"{setting.title} lead is on at {plain(setting.amplitude_ma)} mA: it will not "
                     f"stimulate.")]
 
 

@@ -2,7 +2,7 @@
 
 Comparisons against limits are exact (``Fraction``), so a value is never let through or
 refused because of a rounding step. Numbers are rounded only when they are written
-into a sentence for the clinician.
+into a sentence for the clinician, and written only by ``console.program.plain``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
-from console.program import tidy
+from console.program import canonical, plain, tidy
 
 # Enough digits that logarithms near a threshold are decided correctly.
 _PRECISION = 50
@@ -28,17 +28,18 @@ def clinical(value: Fraction | Decimal | int, power: int = 0) -> str:
 
     For values that are whole device units (µA, 0.1 s, µs), which is all this is used for.
     """
-    return str(tidy(to_decimal(Fraction(value) / 10**power)))
+    return plain(tidy(to_decimal(Fraction(value) / 10**power)))
 
 
 def rounded(value: Decimal | Fraction, places: int) -> str:
     """A derived figure for a sentence, e.g. 17.469... → "17.5" with ``places`` = 1."""
     decimal = value if isinstance(value, Decimal) else to_decimal(value)
-    return str(decimal.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
+    return plain(quantized(decimal, places))
 
 
 def quantized(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    """``value`` to ``places`` decimals, never "-0.000" (a tiny negative k rounds to 0)."""
+    return canonical(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
 
 
 def neighbours(value: Fraction, step: int, low: int, high: int) -> list[int]:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 
-from console.program import from_device_units
+from console.program import from_device_units, plain
 
 from .context import LeadSetting, RuleContext
 from .quantities import (
@@ -67,21 +67,21 @@ def charge_density_rules(ctx: RuleContext, lead: LeadSetting) -> list[Finding]:
     density = density_uc_cm2(charge, area)
     k = shannon_k(charge, density)
     figures = (f"Q = {rounded(charge, 2)} µC per phase, D = {rounded(density, 1)} µC/cm² "
-               f"on a {area_mm2} mm² contact, k = {rounded(k, 3)}")
-    setting = f"{lead.title} {lead.amplitude_ma} mA at {width} µs"
+               f"on a {plain(area_mm2)} mm² contact, k = {rounded(k, 3)}")
+    setting = f"{lead.title} {plain(lead.amplitude_ma)} mA at {width} µs"
     if k >= profile.shannon_k_block:
         highest = highest_amplitude_below_k(ctx, width)
         return [Finding(Severity.BLOCK, "shannon_k", lead.field("amplitude_ma"),
                         quantized(k, 3), profile.shannon_k_block, "",
                         f"{setting} reaches Shannon's k = {rounded(k, 3)}, at or above the "
-                        f"limit {profile.shannon_k_block} for tissue safety ({figures}): at "
-                        f"{width} µs use at most {clinical(highest, 3)} mA.")]
+                        f"limit {plain(profile.shannon_k_block)} for tissue safety "
+                        f"({figures}): at {width} µs use at most {clinical(highest, 3)} mA.")]
     if density > Fraction(profile.density_confirm_uc_cm2):
         return [Finding(Severity.CONFIRM, "charge_density", lead.field("amplitude_ma"),
                         quantized(to_decimal(density), 2), profile.density_confirm_uc_cm2,
                         "µC/cm²",
                         f"{setting} gives a charge density of {rounded(density, 1)} µC/cm², "
-                        f"above {profile.density_confirm_uc_cm2} µC/cm² ({figures}): "
+                        f"above {plain(profile.density_confirm_uc_cm2)} µC/cm² ({figures}): "
                         f"confirm that this is intended.")]
     return []
 
@@ -93,8 +93,9 @@ def soft_maximum_rules(ctx: RuleContext, lead: LeadSetting) -> list[Finding]:
         return []
     return [Finding(Severity.CONFIRM, "soft_maximum", lead.field("amplitude_ma"),
                     lead.amplitude_ma, soft_max, "mA",
-                    f"{lead.title} amplitude {lead.amplitude_ma} mA is above the clinic's soft "
-                    f"maximum {soft_max} mA: confirm that this is intended.")]
+                    f"{lead.title} amplitude {plain(lead.amplitude_ma)} mA is above the "
+                    f"clinic's soft maximum {plain(soft_max)} mA: confirm that this is "
+                    f"intended.")]
 
 
 def impedance_rules(ctx: RuleContext, lead: LeadSetting,
@@ -144,7 +145,7 @@ def _compliance(ctx: RuleContext, lead: LeadSetting, ohms: int) -> list[Finding]
     return [Finding(Severity.CONFIRM, "compliance", lead.field("amplitude_ma"),
                     quantized(to_decimal(needed_mv / 1000), 2),
                     from_device_units(compliance_mv, 3), "V",
-                    f"{lead.title} amplitude {lead.amplitude_ma} mA through {ohms} Ω needs "
+                    f"{lead.title} amplitude {plain(lead.amplitude_ma)} mA through {ohms} Ω needs "
                     f"{rounded(needed_mv / 1000, 1)} V, above the device's compliance "
                     f"{clinical(compliance_mv, 3)} V: the patient would receive only about "
                     f"{rounded(delivered_ua / 1000, 2)} mA, {rounded(shortfall_ua / 1000, 2)} "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from console.program import Program, TestStimulus, from_device_units
+from console.program import Program, TestStimulus, from_device_units, plain
 
 from .context import LEADS, LeadSetting, RuleContext
 from .quantities import charge_uc, clinical, neighbours, rounded
@@ -30,20 +30,20 @@ def _ranged(rule: str, field: str, title: str, value: Decimal | int, raw: Fracti
     def shown(units: int) -> Decimal | int:
         return from_device_units(units, power) if power else units
 
+    said = f"{title} {plain(value)} {unit}"
     if raw < low:
-        what = "negative" if low == 0 else f"below the device minimum {shown(low)} {unit}"
+        what = "negative" if low == 0 else f"below the device minimum {plain(shown(low))} {unit}"
         return [Finding(BLOCK, f"{rule}_range", field, value, shown(low), unit,
-                        f"{title} {value} {unit} is {what}: the device allows "
-                        f"{shown(low)} to {shown(high)} {unit}.")]
+                        f"{said} is {what}: the device allows "
+                        f"{plain(shown(low))} to {plain(shown(high))} {unit}.")]
     if raw > high:
         return [Finding(BLOCK, f"{rule}_range", field, value, shown(high), unit,
-                        f"{title} {value} {unit} is above the device maximum "
-                        f"{shown(high)} {unit}.")]
+                        f"{said} is above the device maximum {plain(shown(high))} {unit}.")]
     if raw % step:
-        options = [str(shown(option)) for option in neighbours(raw, step, low, high)]
+        options = [plain(shown(option)) for option in neighbours(raw, step, low, high)]
         return [Finding(BLOCK, f"{rule}_step", field, value, shown(step), unit,
-                        f"{title} {value} {unit} is not a multiple of the device step "
-                        f"{shown(step)} {unit}: {_either(options, unit)}.")]
+                        f"{said} is not a multiple of the device step "
+                        f"{plain(shown(step))} {unit}: {_either(options, unit)}.")]
     return []
 
 
@@ -73,8 +73,8 @@ def _charge_per_phase(ctx: RuleContext, lead: LeadSetting) -> list[Finding]:
     return [Finding(BLOCK, "charge_per_phase", lead.field("amplitude_ma"),
                     Decimal(rounded(charge, 3)), limit, "µC",
                     f"{lead.title} charge per phase {rounded(charge, 2)} µC "
-                    f"({lead.amplitude_ma} mA × {width} µs) is above the device maximum "
-                    f"{limit} µC: at {width} µs the amplitude may be at most "
+                    f"({plain(lead.amplitude_ma)} mA × {width} µs) is above the device "
+                    f"maximum {plain(limit)} µC: at {width} µs the amplitude may be at most "
                     f"{clinical(highest, 3)} mA.")]
 
 
@@ -115,9 +115,9 @@ def program_rules(ctx: RuleContext, program: Program) -> list[Finding]:
     ramps = program.ramp_up_s + program.ramp_down_s
     if Fraction(program.on_s) < Fraction(ramps):
         found.append(Finding(BLOCK, "on_includes_ramps", "on_s", program.on_s, ramps, "s",
-                             f"On time {program.on_s} s is shorter than its ramps "
-                             f"({program.ramp_up_s} s up + {program.ramp_down_s} s down = "
-                             f"{ramps} s): the on time includes both ramps."))
+                             f"On time {plain(program.on_s)} s is shorter than its ramps "
+                             f"({plain(program.ramp_up_s)} s up + {plain(program.ramp_down_s)} "
+                             f"s down = {plain(ramps)} s): the on time includes both ramps."))
     found += _time("off_s", "Off time", program.off_s, limits.off_min_ds, limits.off_max_ds)
     found += _ranged("session", "session_min", "Session length", program.session_min,
                      Fraction(program.session_min), limits.session_min_min,

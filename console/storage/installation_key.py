@@ -12,19 +12,20 @@ import contextlib
 import hashlib
 import os
 import secrets
-import stat
 from pathlib import Path
 
 import platformdirs
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ..bounded_file import UnreadableFile, read_bounded_text
 from .config import APP_NAME
 from .errors import RecordError
 
 ENV_INSTALLATION_KEY = "MFCONSOLE_INSTALLATION_KEY"
 KEY_BYTES = 32
 NONCE_BYTES = 12
+_FILE_LIMIT = 4096  # 64 hex characters and a newline; far more is not a key file
 
 
 class InstallationKeyError(RecordError):
@@ -103,15 +104,11 @@ def _create(path: Path) -> None:
 
 
 def _read(path: Path) -> bytes:
+    """The secret: from a regular, private file of bounded size (never a FIFO or device)."""
     try:
-        mode = path.stat().st_mode
-        text = path.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstallationKeyError(f"cannot read installation key {path}: "
-                                   f"{getattr(exc, 'strerror', None) or 'not ASCII'}") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise InstallationKeyError(f"installation key {path} is accessible to other users "
-                                   f"(mode {stat.S_IMODE(mode):04o}): chmod 600 it")
+        text = read_bounded_text(path, _FILE_LIMIT, encoding="ascii", private=True).strip()
+    except UnreadableFile as exc:
+        raise InstallationKeyError(f"installation key {path} {exc.reason}") from None
     try:
         secret = bytes.fromhex(text)
     except ValueError:
