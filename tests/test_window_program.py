@@ -295,3 +295,16 @@ def test_a_slot_chosen_elsewhere_is_not_shown_as_on_the_device(qtbot, window, pa
     assert panel.slot_box.currentData() == 2
     assert all(field.marker.isVisible() for field in panel.fields.values())
     assert "Slot 2: what the device holds is not known" in panel.summary.text()
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("9" * 50, "too long to be a value"),
+    ("99999999", "outside the bounds of any clinical value"),
+    ("1.0000001", "more than 6 decimal places"),
+])
+def test_a_hostile_number_typed_is_a_field_error_never_a_draft_value(qtbot, panel, typed,
+                                                                      said):
+    type_into(qtbot, panel, "left.amplitude_ma", typed)  # typed key by key, as a person does
+    assert said in panel.fields["left.amplitude_ma"].error
+    assert str(panel.session.draft.leads[0].amplitude_ma) != typed
+    assert not panel.write_button.isEnabled()

@@ -18,7 +18,16 @@ from html import escape
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from console.program import FieldValue, field_info, from_device_units
+from console.program import (
+    MAX_NUMBER_CHARACTERS,
+    FieldValue,
+    OutOfBounds,
+    bounded_decimal,
+    bounded_int,
+    field_info,
+    from_device_units,
+    shortened,
+)
 from console.safety import Finding, Severity
 from device_link.messages import Limits
 
@@ -105,11 +114,23 @@ def parse_value(name: str, text: str) -> Decimal | int:
     typed = text.strip()
     if not typed:
         raise FieldError(f"{info.label} is empty: type a value in {info.unit}.")
+    if len(typed) > MAX_NUMBER_CHARACTERS:
+        raise FieldError(f"{info.label} “{shortened(typed)}” is too long to be a value: type "
+                         f"a value in {info.unit}.")
     if not _DECIMAL.fullmatch(typed):
         raise FieldError(f"{info.label} “{typed}” is not a number: type a value in "
                          f"{info.unit}, such as 20 or 4.5.")
+    try:
+        return _bounded(name, typed)
+    except OutOfBounds as exc:
+        raise FieldError(f"{info.label} {exc.detail}.") from None
+
+
+def _bounded(name: str, typed: str) -> Decimal | int:
+    """The typed number, refused (OutOfBounds) before it can reach exact arithmetic."""
+    info = field_info(name)
     if not is_whole(name):
-        return Decimal(typed)
+        return bounded_decimal(Decimal(typed), name)
     if not _INTEGER.fullmatch(typed):
         value = Decimal(typed)
         below = int(value.to_integral_value(rounding="ROUND_FLOOR"))
@@ -119,7 +140,7 @@ def parse_value(name: str, text: str) -> Decimal | int:
         raise FieldError(f"{info.label} {typed} {info.unit} is not a whole number of "
                          f"{info.unit}, the device's unit: use {below} or {below + 1} "
                          f"{info.unit}.")
-    return int(typed)
+    return bounded_int(int(typed), name)
 
 
 _SEVERITY_STYLE = {Severity.BLOCK: (BLOCK_RED, "bold", "✖ BLOCKED: "),
