@@ -9,6 +9,7 @@ stimulation runs. Callers may use the client from any thread.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import queue
@@ -16,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import NoReturn
 
 from . import auth
 from .crc import crc16_ccitt_false
@@ -58,10 +60,14 @@ from .messages import (
     TherapyStartResponse,
     WriteProgramRequest,
     WriteProgramResponse,
+    max_reply_size,
 )
 from .protocol import (
     BIPOLAR_PAIRS,
+    CRC_SIZE,
+    HEADER_SIZE,
     IMPEDANCE_TIMEOUT_PER_MEASUREMENT_S,
+    MAC_SIZE,
     MAX_LOG_PAGE,
     ORDINARY_TIMEOUT_S,
     PROTOCOL_VERSION,
@@ -84,15 +90,43 @@ FLUSH = b"\x00"
 # Requests that start stimulation. STOP does not move the device's replay window (MFL/1
 # section 3), so one of these retransmitted after a STOP would be executed and undo it.
 _STARTS_STIMULATION = frozenset({Opcode.TEST_STIM_START, Opcode.THERAPY_START})
+BITS_PER_BYTE = 10  # 8N1: start bit, 8 data bits, stop bit
+COBS_BLOCK = 254  # data bytes one COBS code byte covers at most
+
+
+def longest_reply_wire_size(opcode: Opcode, mac: bool) -> int:
+    """Bytes the longest reply to ``opcode`` can take on the line.
+
+    Its body with MAC (in a session) and CRC, COBS-encoded at worst, its delimiter and
+    the extra 0x00 any sender may put before a frame (spec section 2).
+    """
+    body = HEADER_SIZE + max_reply_size(opcode) + (MAC_SIZE if mac else 0) + CRC_SIZE
+    return body + -(-body // COBS_BLOCK) + 2
 
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
-    """Response timeouts of spec section 3 (tests may lengthen them, never the device)."""
+    """Response timeouts of spec section 3 (rev 1.1): a base, line time, measurement time.
+
+    Tests may lengthen the base and the per-measurement time; smaller values count as
+    the spec's, so a device is never given less time than the spec allows it.
+    """
 
     ordinary_s: float = ORDINARY_TIMEOUT_S
     per_measurement_s: float = IMPEDANCE_TIMEOUT_PER_MEASUREMENT_S
     retransmissions: int = RETRANSMISSIONS
+
+    def response_s(self, opcode: Opcode, request_bytes: int, baud: int, mac: bool,
+                   measurements: int = 0) -> float:
+        """How long to wait for the reply to a request that took ``request_bytes`` to send.
+
+        At a slow rate the line time dominates: a HELLO exchange is about 0.4 s at 2400
+        baud, and a reply awaited only 250 ms would be asked for again.
+        """
+        line_bytes = request_bytes + longest_reply_wire_size(opcode, mac)
+        per_measurement = max(self.per_measurement_s, IMPEDANCE_TIMEOUT_PER_MEASUREMENT_S)
+        return (max(self.ordinary_s, ORDINARY_TIMEOUT_S) + line_bytes * BITS_PER_BYTE / baud
+                + measurements * per_measurement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +139,43 @@ class AppliedProgram:
 
 
 class _Pending:
-    __slots__ = ("done", "opcode", "reply")
+    """A request awaiting its reply.
 
-    def __init__(self, opcode: int) -> None:
+    With ``keep_all`` (HELLO before AUTH) every reply is kept: each retransmitted HELLO is
+    answered with a fresh nonce and the device keeps the last one (section 4, step 1).
+    Otherwise the first is kept: a retransmission gets the same remembered reply.
+    """
+
+    __slots__ = ("_arrived", "_ended", "_keep_all", "opcode", "replies")
+
+    def __init__(self, opcode: int, keep_all: bool) -> None:
         self.opcode = opcode
-        self.done = threading.Event()
-        self.reply: Frame | None = None
+        self.replies: list[Frame] = []
+        self._keep_all = keep_all
+        self._ended = False
+        self._arrived = threading.Condition()
+
+    @property
+    def reply(self) -> Frame | None:
+        return self.replies[-1] if self.replies else None
+
+    def add(self, frame: Frame) -> None:
+        with self._arrived:
+            if not self.replies or self._keep_all:
+                self.replies.append(frame)
+                self._arrived.notify_all()
+
+    def end(self) -> None:
+        """Wake the waiter for good: the link went down or was closed."""
+        with self._arrived:
+            self._ended = True
+            self._arrived.notify_all()
+
+    def wait(self, count: int, timeout: float) -> bool:
+        """Wait for ``count`` replies; True once they are in or the link has ended."""
+        with self._arrived:
+            return self._arrived.wait_for(
+                lambda: len(self.replies) >= count or self._ended, timeout)
 
 
 class DeviceClient:
@@ -120,7 +185,10 @@ class DeviceClient:
                  timeouts: Timeouts = Timeouts(),
                  trace: Callable[[TraceRecord], None] | None = None,
                  transport_factory: Callable[..., SerialTransport] = SerialTransport) -> None:
+        if baud <= 0:
+            raise ValueError(f"baud rate must be positive, got {baud}")
         self.port = port
+        self.baud = baud
         self.timeouts = timeouts
         self._key_store = key_store
         self._trace = trace
@@ -170,7 +238,7 @@ class DeviceClient:
                 self._handshake()
                 self.limits = self.get_limits()
             else:
-                self._hello()
+                self._hello(before_auth=False)
         except BaseException:
             self.close()
             raise
@@ -217,13 +285,19 @@ class DeviceClient:
 
         return unsubscribe
 
-    def _hello(self) -> Identity:
-        """HELLO with seq 1: ends any earlier session and test stimulation on the device."""
+    def _hello(self, before_auth: bool = True) -> Identity:
+        """HELLO with seq 1: ends any earlier session and test stimulation on the device.
+
+        Only AUTH needs the nonce the device kept; a console that just wants to STOP
+        does not wait for the answers to retransmitted HELLOs.
+        """
         self._keepalive.cancel()
         with self._state_lock:
             self._ks = None
             self._seq = 0
-        identity = Identity.decode(self._exchange_locked(Opcode.HELLO, HelloRequest().encode()))
+        identity = Identity.decode(self._exchange(self._take_seq(), Opcode.HELLO,
+                                                  HelloRequest().encode(),
+                                                  last_reply=before_auth))
         if identity.protocol != PROTOCOL_VERSION:
             raise ProtocolViolation(f"device speaks MFL/{identity.protocol}, not MFL/1")
         self.identity = identity
@@ -276,9 +350,8 @@ class DeviceClient:
             raise ValueError(f"lead mask {lead_mask} must select lead 0, lead 1 or both")
         per_lead = len(BIPOLAR_PAIRS) if mode == ImpedanceMode.BIPOLAR else 4
         count = per_lead * bin(lead_mask).count("1")
-        timeout = self.timeouts.ordinary_s + count * self.timeouts.per_measurement_s
         payload = MeasureImpedanceRequest(lead_mask, mode).encode()
-        return ImpedanceResult.decode(self._request(Opcode.MEASURE_IMPEDANCE, payload, timeout))
+        return ImpedanceResult.decode(self._request(Opcode.MEASURE_IMPEDANCE, payload, count))
 
     def read_program(self, slot: int) -> ReadProgramResponse:
         reply = ReadProgramResponse.decode(self._request(Opcode.READ_PROGRAM,
@@ -335,8 +408,7 @@ class DeviceClient:
         self._keepalive.cancel()
         with self._state_lock:
             self._stops += 1
-        payload = self._exchange(self._take_seq(), Opcode.STOP, b"", self.timeouts.ordinary_s,
-                                 flush_first=True)
+        payload = self._exchange(self._take_seq(), Opcode.STOP, b"", flush_first=True)
         return StopResponse.decode(payload).previous_state
 
     def start_therapy(self, slot: int) -> int:
@@ -365,49 +437,45 @@ class DeviceClient:
 
     # -- exchange machinery ---------------------------------------------------------------
 
-    def _request(self, opcode: Opcode, payload: bytes = b"",
-                 timeout: float | None = None) -> bytes:
+    def _request(self, opcode: Opcode, payload: bytes = b"", measurements: int = 0) -> bytes:
         with self._request_lock:
             if self._seq >= SEQ_MAX - SEQ_HEADROOM:
                 self._handshake()  # a fresh session before seq would wrap (ends test stim)
-            return self._exchange_locked(opcode, payload, timeout)
+            return self._exchange_locked(opcode, payload, measurements)
 
-    def _exchange_locked(self, opcode: Opcode, payload: bytes,
-                         timeout: float | None = None) -> bytes:
-        return self._exchange(self._take_seq(), opcode, payload,
-                              self.timeouts.ordinary_s if timeout is None else timeout)
+    def _exchange_locked(self, opcode: Opcode, payload: bytes, measurements: int = 0) -> bytes:
+        return self._exchange(self._take_seq(), opcode, payload, measurements)
 
     def _take_seq(self) -> int:
         with self._state_lock:
             self._seq = self._seq % SEQ_MAX + 1
             return self._seq
 
-    def _exchange(self, seq: int, opcode: Opcode, payload: bytes, timeout: float,
-                  flush_first: bool = False) -> bytes:
+    def _exchange(self, seq: int, opcode: Opcode, payload: bytes, measurements: int = 0, *,
+                  flush_first: bool = False, last_reply: bool = False) -> bytes:
         """Send one request and wait for its reply, retransmitting the same bytes.
 
-        ``flush_first`` puts a delimiter before the frame, so that a frame another
-        thread was interrupted in the middle of cannot swallow this one (STOP).
+        ``measurements`` lengthens the timeout for MEASURE_IMPEDANCE. ``flush_first`` puts
+        a delimiter before the frame, so that a frame another thread was interrupted in
+        the middle of cannot swallow this one (STOP). ``last_reply`` (HELLO before AUTH):
+        after retransmitting, wait one response time for the copies' answers and return
+        the last, whose nonce the device kept (section 4, step 1).
         """
         self._raise_if_down()
         with self._state_lock:
             ks = self._ks
             stops = self._stops
-            pending = self._pending[seq] = _Pending(opcode)
+            pending = self._pending[seq] = _Pending(opcode, keep_all=last_reply)
         wire = build_wire(Kind.REQUEST, seq, opcode, payload, ks)
         if flush_first:
             wire = FLUSH + wire
+        timeout = self.timeouts.response_s(opcode, len(wire), self.baud, ks is not None,
+                                           measurements)
         try:
-            for attempt in range(1 + self.timeouts.retransmissions):
-                if attempt and opcode in _STARTS_STIMULATION and self._stops != stops:
-                    # A STOP went out since: the device holds it, not this start.
-                    raise Aborted(opcode, ErrorPayload(ErrorCode.ABORTED))
-                self._send(wire, seq, opcode, payload, ks is not None)
-                if pending.done.wait(timeout):
-                    break
-            else:
-                self._link_lost(f"no reply to {opcode.name} after "
-                                f"{self.timeouts.retransmissions} retransmissions")
+            send = functools.partial(self._send, wire, seq, opcode, payload, ks is not None)
+            sent = self._send_until_answered(send, opcode, pending, timeout, stops)
+            if last_reply and sent > 1:
+                pending.wait(sent, timeout)  # no more can come once every copy is answered
         finally:
             with self._state_lock:
                 self._pending.pop(seq, None)
@@ -418,6 +486,19 @@ class DeviceClient:
         if reply.kind == Kind.ERROR:
             raise refusal_from(opcode, ErrorPayload.decode(reply.payload))
         return reply.payload
+
+    def _send_until_answered(self, send: Callable[[], None], opcode: Opcode,
+                             pending: _Pending, timeout: float, stops: int) -> int:
+        """Send, and resend after each timeout, until a reply; returns how often it was sent."""
+        for attempt in range(1 + self.timeouts.retransmissions):
+            if attempt and opcode in _STARTS_STIMULATION and self._stops != stops:
+                # A STOP went out since: the device holds it, not this start.
+                raise Aborted(opcode, ErrorPayload(ErrorCode.ABORTED))
+            send()
+            if pending.wait(1, timeout):
+                return attempt + 1
+        self._link_lost(f"no reply to {opcode.name} after "
+                        f"{self.timeouts.retransmissions} retransmissions")
 
     def _send(self, wire: bytes, seq: int, opcode: int, payload: bytes, mac: bool) -> None:
         try:
@@ -435,7 +516,7 @@ class DeviceClient:
         if self._closed:
             raise LinkLost("connection closed")
 
-    def _link_lost(self, reason: str) -> None:
+    def _link_lost(self, reason: str) -> NoReturn:
         """Mark the link down, wake every waiter, tell subscribers, and raise."""
         first = False
         with self._state_lock:
@@ -453,7 +534,7 @@ class DeviceClient:
         with self._state_lock:
             waiting = list(self._pending.values())
         for pending in waiting:
-            pending.done.set()
+            pending.end()
 
     # -- receive path (reader thread) -----------------------------------------------------
 
@@ -482,9 +563,8 @@ class DeviceClient:
         if frame.kind in (Kind.RESPONSE, Kind.ERROR):
             with self._state_lock:
                 pending = self._pending.get(frame.seq)
-            if pending is not None and pending.opcode == frame.opcode and not pending.done.is_set():
-                pending.reply = frame
-                pending.done.set()
+            if pending is not None and pending.opcode == frame.opcode:
+                pending.add(frame)
 
     def _traced(self, direction: str, frame: Frame, note: str = "") -> None:
         if self._trace is not None:

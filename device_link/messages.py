@@ -10,7 +10,15 @@ import struct
 from dataclasses import dataclass, fields
 from typing import ClassVar, Self
 
-from .protocol import ELECTRODE_CASE, LOG_ENTRY_SIZE, OHMS_OPEN, PROGRAM_SIZE
+from .protocol import (
+    BIPOLAR_PAIRS,
+    ELECTRODE_CASE,
+    LOG_ENTRY_SIZE,
+    MAX_LOG_PAGE,
+    OHMS_OPEN,
+    PROGRAM_SIZE,
+    Opcode,
+)
 
 
 class PayloadError(ValueError):
@@ -183,6 +191,8 @@ class ImpedanceRecord:
 
 @dataclass(frozen=True, slots=True)
 class ImpedanceResult:
+    # The longest answer: both leads (a device has 2), bipolar, 6 pairs each.
+    MAX_SIZE: ClassVar[int] = 1 + 2 * len(BIPOLAR_PAIRS) * ImpedanceRecord.FORMAT.size
     records: tuple[ImpedanceRecord, ...]
 
     def encode(self) -> bytes:
@@ -281,6 +291,7 @@ class LogEntry(Packed):
 
 @dataclass(frozen=True, slots=True)
 class LogPage:
+    MAX_SIZE: ClassVar[int] = 5 + MAX_LOG_PAGE * LOG_ENTRY_SIZE
     total: int
     entries: tuple[LogEntry, ...]
 
@@ -340,3 +351,27 @@ class StimTelemetry(Packed):
 class FaultEvent(Packed):
     FORMAT = struct.Struct("<H")
     fault_flags: int
+
+
+# The longest RESPONSE payload of each request (section 5), for its response timeout.
+_MAX_RESPONSE_SIZE: dict[int, int] = {
+    Opcode.HELLO: Identity.SIZE,
+    Opcode.AUTH: AuthResponse.FORMAT.size,
+    Opcode.PING: PingResponse.FORMAT.size,
+    Opcode.GET_STATUS: Status.FORMAT.size,
+    Opcode.GET_LIMITS: Limits.FORMAT.size,
+    Opcode.MEASURE_IMPEDANCE: ImpedanceResult.MAX_SIZE,
+    Opcode.READ_PROGRAM: ReadProgramResponse.FORMAT.size,
+    Opcode.WRITE_PROGRAM: WriteProgramResponse.FORMAT.size,
+    Opcode.TEST_STIM_START: Empty.FORMAT.size,
+    Opcode.TEST_STIM_ADJUST: Amplitude.FORMAT.size,
+    Opcode.STOP: StopResponse.FORMAT.size,
+    Opcode.THERAPY_START: TherapyStartResponse.FORMAT.size,
+    Opcode.GET_LOG: LogPage.MAX_SIZE,
+    Opcode.SET_TIME: Empty.FORMAT.size,
+}
+
+
+def max_reply_size(opcode: int) -> int:
+    """The longest payload a request can be answered with: its RESPONSE or an ERROR."""
+    return max(_MAX_RESPONSE_SIZE[opcode], ErrorPayload.FORMAT.size)

@@ -21,7 +21,6 @@ from .raw_device import RawDevice, reply
 SERIAL = "EMU-000099"
 KEY = PairingKey(bytes(range(32)))
 NONCE_D = bytes(range(0xA0, 0xB0))
-FAST = Timeouts(ordinary_s=0.05, per_measurement_s=0.01)
 
 
 def _identity() -> bytes:
@@ -46,7 +45,7 @@ def test_rogue_device_is_detected_and_dropped(key_store):
     device = RawDevice(rogue_device)
     try:
         with pytest.raises(AuthenticationError, match="failed to prove"):
-            DeviceClient.connect(device.port, key_store, timeouts=FAST)
+            DeviceClient.connect(device.port, key_store)
         assert [f.opcode for f in device.received] == [Opcode.HELLO, Opcode.AUTH]
     finally:
         device.close()
@@ -56,7 +55,7 @@ def test_console_tag_is_computed_from_key_and_both_nonces(key_store):
     device = RawDevice(rogue_device)
     try:
         with pytest.raises(AuthenticationError):
-            DeviceClient.connect(device.port, key_store, timeouts=FAST)
+            DeviceClient.connect(device.port, key_store)
         request = AuthRequest.decode(device.received[1].payload)
         expected = auth.console_tag(KEY.reveal(), NONCE_D, request.nonce_c)
         assert request.tag_c == expected
@@ -68,7 +67,7 @@ def test_unknown_device_serial_is_an_authentication_error():
     device = RawDevice(rogue_device)
     try:
         with pytest.raises(AuthenticationError, match=f"no pairing key for device {SERIAL}"):
-            DeviceClient.connect(device.port, StaticKeyStore({}), timeouts=FAST)
+            DeviceClient.connect(device.port, StaticKeyStore({}))
     finally:
         device.close()
 
@@ -77,7 +76,7 @@ def test_silent_device_is_link_lost_after_three_retransmissions(key_store):
     device = RawDevice(lambda frame: [])
     try:
         with pytest.raises(LinkLost, match="after 3 retransmissions"):
-            DeviceClient.connect(device.port, key_store, timeouts=FAST)
+            DeviceClient.connect(device.port, key_store)
         hellos = [f for f in device.received if f.opcode == Opcode.HELLO]
         assert len(hellos) == 4
         assert {f.seq for f in hellos} == {1}
@@ -130,7 +129,7 @@ def test_pairing_key_never_shows_in_repr_or_errors(key_store):
     device = RawDevice(rogue_device)
     try:
         with pytest.raises(AuthenticationError) as caught:
-            DeviceClient.connect(device.port, key_store, timeouts=FAST)
+            DeviceClient.connect(device.port, key_store)
         assert KEY.reveal().hex() not in str(caught.value)
     finally:
         device.close()

@@ -1,9 +1,10 @@
 """Where the emulated device meets the wire: a pseudo-terminal or a TCP socket.
 
 Input is read on its own thread and handed straight to the device, so a STOP is
-acted on the moment its frame is decoded. Output goes through a writer thread
-that can pace bytes at a baud rate (10 bits per byte, as 8N1 on a UART) so line-
-rate timing can be measured; STOP's reply is put at the head of its queue.
+acted on the moment its frame is decoded. Output goes through a writer thread; STOP's
+reply is put at the head of its queue. Both directions can be paced at a baud rate
+(10 bits per byte, as 8N1 on a UART) so line-rate timing can be measured: a byte is
+handed on only once it would have crossed the line, whichever side sent it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,64 @@ MAX_QUEUED = 1024
 PACE_CHUNK_S = 0.002  # pacing granularity: about 2 ms of line time per write
 
 OnBytes = Callable[[bytes, float], None]
+
+
+class PacedLine:
+    """One direction of a UART at ``baud``: when the bytes put on it cross.
+
+    Times run from where the line really is, not from when a thread woke up, so late
+    wake-ups do not add up into a line slower than its baud rate.
+    """
+
+    def __init__(self, baud: int | None) -> None:
+        self.byte_s = 10.0 / baud if baud else 0.0
+        self._free_at = 0.0
+
+    def reserve(self, count: int, now: float) -> float:
+        """Put ``count`` bytes on the line from ``now`` or once it is free; returns their start."""
+        start = max(self._free_at, now)
+        self._free_at = start + count * self.byte_s
+        return start
+
+
+def _wait_unless_woken(when: float, wake_fd: int) -> bool:
+    """Wait until ``when`` (perf_counter); False if ``wake_fd`` turns readable (closing)."""
+    while (left := when - time.perf_counter()) > 0:
+        readable, _, _ = select.select([wake_fd], [], [], left)
+        if readable:
+            return False
+    return True
+
+
+def _through_delimiters(data: bytes) -> list[bytes]:
+    """``data`` cut after each 0x00, so that each frame arrives at its own time."""
+    *frames, rest = data.split(b"\x00")
+    return [frame + b"\x00" for frame in frames] + ([rest] if rest else [])
+
+
+class PacedInput:
+    """Hands the console's bytes to the device as a line at ``pace_baud`` would.
+
+    A pseudo-terminal or a socket delivers them at once however slow the line it
+    stands for, so each frame is held until its last byte would have arrived.
+    """
+
+    def __init__(self, on_bytes: OnBytes, pace_baud: int | None, wake_fd: int) -> None:
+        self._on_bytes = on_bytes
+        self._line = PacedLine(pace_baud)
+        self._wake_fd = wake_fd
+
+    def feed(self, data: bytes, now: float) -> bool:
+        """False if the port began closing while the bytes were still on the line."""
+        if not self._line.byte_s:
+            self._on_bytes(data, now)
+            return True
+        for piece in _through_delimiters(data):
+            arrived = self._line.reserve(len(piece), now) + len(piece) * self._line.byte_s
+            if not _wait_unless_woken(arrived, self._wake_fd):
+                return False
+            self._on_bytes(piece, arrived)
+        return True
 
 
 class Port(Protocol):
@@ -64,12 +123,11 @@ class Writer:
                  pace_baud: int | None, name: str) -> None:
         self._write = write
         self._trace = trace
-        self._byte_s = 10.0 / pace_baud if pace_baud else 0.0
-        self._chunk = max(1, int(PACE_CHUNK_S / self._byte_s)) if pace_baud else 0
+        self._line = PacedLine(pace_baud)
+        self._chunk = max(1, int(PACE_CHUNK_S / self._line.byte_s)) if pace_baud else 0
         self._queue: deque[_Item] = deque()
         self._cond = threading.Condition()
         self._closing = False
-        self._line_free_at = 0.0
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
@@ -133,17 +191,17 @@ class Writer:
                                  f"not delivered (port closed or not read)")
 
     def _send(self, wire: bytes) -> bool:
-        if not self._byte_s:
+        if not self._line.byte_s:
             return self._write(wire)
-        for start in range(0, len(wire), self._chunk):
-            piece = wire[start:start + self._chunk]
-            if self._line_free_at > time.perf_counter() and not self._wait_until(
-                    self._line_free_at):
+        start = self._line.reserve(len(wire), time.perf_counter())
+        for offset in range(0, len(wire), self._chunk):
+            end = min(offset + self._chunk, len(wire))
+            # Written once it has crossed the line, not as it starts: a receiver has a
+            # byte only after its stop bit.
+            if not self._wait_until(start + end * self._line.byte_s):
                 return False
-            if not self._write(piece):
+            if not self._write(wire[offset:end]):
                 return False
-            self._line_free_at = max(self._line_free_at, time.perf_counter()) \
-                + len(piece) * self._byte_s
         return True
 
 
@@ -155,12 +213,12 @@ class PtyPort:
     """
 
     def __init__(self, on_bytes: OnBytes, trace: ProtocolTrace, pace_baud: int | None) -> None:
-        self._on_bytes = on_bytes
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         os.set_blocking(self._master, False)
         self.path = os.ttyname(self._slave)
         self._wake_r, self._wake_w = os.pipe()
+        self._input = PacedInput(on_bytes, pace_baud, self._wake_r)
         self._closed = False
         self._writer = Writer(self._write, trace, pace_baud, f"emulator-writer {self.path}")
         self._reader = threading.Thread(target=self._read_loop, daemon=True,
@@ -191,9 +249,8 @@ class PtyPort:
                 continue
             except OSError:
                 return
-            if not data:
+            if not data or not self._input.feed(data, time.perf_counter()):
                 return
-            self._on_bytes(data, time.perf_counter())
 
     def _write(self, data: bytes) -> bool:
         view = memoryview(data)
@@ -247,7 +304,6 @@ class TcpPort:
 
     def __init__(self, host: str, port: int, on_bytes: OnBytes, on_connect: Callable[[], None],
                  trace: ProtocolTrace, pace_baud: int | None) -> None:
-        self._on_bytes = on_bytes
         self._on_connect = on_connect
         self._trace = trace
         self._listener = socket.create_server((host, port))
@@ -255,6 +311,7 @@ class TcpPort:
         self._conn: socket.socket | None = None
         self._conn_lock = threading.Lock()
         self._wake_r, self._wake_w = os.pipe()
+        self._input = PacedInput(on_bytes, pace_baud, self._wake_r)
         self._closed = False
         self._writer = Writer(self._write, trace, pace_baud, f"emulator-writer {self.url}")
         self._acceptor = threading.Thread(target=self._accept_loop, daemon=True,
@@ -310,7 +367,8 @@ class TcpPort:
                 with contextlib.suppress(OSError):
                     conn.close()
                 return
-            self._on_bytes(data, time.perf_counter())
+            if not self._input.feed(data, time.perf_counter()):
+                return
 
     def _write(self, data: bytes) -> bool:
         conn = self._conn
