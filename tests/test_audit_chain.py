@@ -15,6 +15,7 @@ from sqlalchemy import text
 from console.audit import GENESIS_HASH, canonical_content, canonical_details, verify_chain
 from console.audit import verify as verify_module
 from console.storage import ClinicalRecord, ConflictError, InstallationKey
+from console.storage.database import open_database
 from tests.record_fixtures import FAST_HASHER
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.text() | st.floats(
@@ -94,10 +95,10 @@ def test_the_database_refuses_to_change_the_audit_trail(filled, statement):
 
 
 def test_postgresql_refuses_truncate_too(postgres_url):
-    rec = open_record(postgres_url)
-    with pytest.raises(Exception, match="append-only"), rec.engine.begin() as connection:
+    engine = open_database(postgres_url)  # creates the record if the session has none yet
+    with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
         connection.execute(text("TRUNCATE audit_entries"))
-    rec.close()
+    engine.dispose()
 
 
 def test_a_changed_entry_is_named(filled):

@@ -114,8 +114,9 @@ def run(argv: Sequence[str]) -> int:
         finally:
             demo.close()
     try:
-        record = ClinicalRecord.open(database_url(options.db))
-    except RecordError as exc:
+        record = ClinicalRecord.open_existing(database_url(options.db))
+    except RecordError as exc:  # no record there, not ours, damaged, unreachable
+        print(f"mfconsole: {exc}", file=sys.stderr)
         QMessageBox.critical(None, "Clinical record", str(exc))
         return 1
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class AccessError(Exception):
     """An expected refusal; the message is one line for the user."""
@@ -9,6 +11,15 @@ class AccessError(Exception):
 
 class AuthenticationFailed(AccessError):
     """Unknown user, wrong password or disabled account (never says which)."""
+
+
+class AccountLocked(AuthenticationFailed):
+    """Too many failed sign-ins in a row: refused, even with the right password, until
+    ``until`` (UTC) or an administrator unlocks the account."""
+
+    def __init__(self, message: str, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
 
 
 class PermissionDenied(AccessError):

@@ -14,7 +14,9 @@ def default_hasher() -> PasswordHasher:
 
 
 def check_password_quality(password: str) -> None:
-    """Reject passwords too short to protect a clinical record."""
+    """Reject passwords too short or too blank to protect a clinical record."""
+    if not password.strip():
+        raise ValueError("a password may not be empty or only spaces")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters, "
                          f"got {len(password)}")

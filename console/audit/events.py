@@ -8,6 +8,8 @@ from enum import StrEnum
 class AuditEvent(StrEnum):
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
+    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_UNLOCKED = "account_unlocked"
     USER_ADDED = "user_added"
     USER_DISABLED = "user_disabled"
     PASSWORD_CHANGED = "password_changed"
@@ -22,6 +24,7 @@ class AuditEvent(StrEnum):
     PROGRAM_WRITTEN = "program_written"
     PROGRAM_VERIFIED = "program_verified"
     PROGRAM_FAILED = "program_failed"
+    PROGRAM_UNCONFIRMED = "program_unconfirmed"
     TEST_STIMULATION = "test_stimulation"
     STOP = "stop"
     IMPEDANCE_RECORDED = "impedance_recorded"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import closing
 
 from ..accounts import Action
 from ..audit import verify_chain
-from .records_commands import acting, print_json, record_options
+from ..storage import DamagedRecord
+from .records_commands import expected_failures, login, open_record, print_json, record_options
 
 EXIT_BROKEN = 3
 
@@ -17,20 +19,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="audit_action", metavar="ACTION", required=True)
     verify = actions.add_parser(
         "verify", parents=[record_options(json_output=True)],
-        help=f"check every entry's hash chain (exit {EXIT_BROKEN} if broken)")
+        help=f"check the database file and every entry's hash chain (exit "
+             f"{EXIT_BROKEN} if damaged or broken)")
     verify.set_defaults(handler=_verify)
 
 
 def _verify(args: argparse.Namespace) -> int:
-    with acting(args) as (record, actor):
-        record.require(actor, Action.VERIFY_AUDIT)
-        result = verify_chain(record.engine)
+    with expected_failures():
+        try:
+            # The full check comes before the login: a damaged record cannot record one.
+            record = open_record(args, full_check=True)
+        except DamagedRecord as exc:
+            return _damaged(args, exc)
+        with closing(record):
+            actor = login(record, args)
+            record.require(actor, Action.VERIFY_AUDIT)
+            result = verify_chain(record.engine)
     if args.json:
-        print_json({"ok": result.ok, "entries": result.entries, "broken_at": result.broken_at,
-                    "problem": result.problem, "head_hash": result.head_hash})
+        print_json({"ok": result.ok, "damaged": False, "entries": result.entries,
+                    "broken_at": result.broken_at, "problem": result.problem,
+                    "head_hash": result.head_hash})
     elif result.ok:
         print(f"audit chain intact: {result.entries} entries, head {result.head_hash.hex()}")
     else:
         print(f"mfconsole: audit chain broken at entry {result.broken_at}: {result.problem}",
               file=sys.stderr)
     return 0 if result.ok else EXIT_BROKEN
+
+
+def _damaged(args: argparse.Namespace, exc: DamagedRecord) -> int:
+    """A record whose file fails SQLite's integrity check is not intact, whatever its chain."""
+    if args.json:
+        print_json({"ok": False, "damaged": True, "entries": None, "broken_at": None,
+                    "problem": str(exc), "head_hash": None})
+    else:
+        print(f"mfconsole: {exc}", file=sys.stderr)
+    return EXIT_BROKEN

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,9 +31,19 @@ def add_port_options(parser: argparse.ArgumentParser, *, required: bool = True) 
     parser.add_argument("--port", required=required,
                         help="serial port name or pyserial URL (/dev/ttyUSB0, /dev/pts/N, "
                              "socket://host:port, rfc2217://host:port)")
-    parser.add_argument("--baud", type=int, default=DEFAULT_BAUD,
-                        help=f"line rate (default {DEFAULT_BAUD})")
+    parser.add_argument("--baud", type=baud_rate, default=DEFAULT_BAUD,
+                        help=f"line rate in baud (default {DEFAULT_BAUD}); response "
+                             "timeouts allow for it")
     parser.add_argument("--key-file", help="pairing key file: 64 hexadecimal characters")
+
+
+def baud_rate(text: str) -> int:
+    """``--baud``: a positive whole number, refused as a usage error before any port opens."""
+    rate = int(text) if text.isdigit() else 0
+    if rate <= 0:
+        raise argparse.ArgumentTypeError(f"baud rate must be a positive whole number, "
+                                         f"got {text!r}")
+    return rate
 
 
 def add_record_options(parser: argparse.ArgumentParser) -> None:
@@ -96,11 +107,13 @@ def key_store_from(key_file: str | None) -> KeyStore:
 
 @contextmanager
 def open_device(port: str, key_file: str | None, baud: int = DEFAULT_BAUD,
-                authenticate: bool = True,
-                key_store: KeyStore | None = None) -> Iterator[DeviceClient]:
+                authenticate: bool = True, key_store: KeyStore | None = None,
+                recorder: DeviceRecorder | None = None) -> Iterator[DeviceClient]:
     """A connected client; every link failure inside becomes a one-line CliError.
 
-    ``key_store`` (the record's keys) replaces ``key_file`` when given.
+    ``key_store`` (the record's keys) replaces ``key_file`` when given. With a
+    ``recorder``, writes to this device whose outcome was unknown are settled first
+    (the slot read back), and what was found is said on stderr.
     """
     if not authenticate:
         key_store = None
@@ -109,6 +122,9 @@ def open_device(port: str, key_file: str | None, baud: int = DEFAULT_BAUD,
     client = DeviceClient(port, key_store, baud=baud)
     try:
         client.open(authenticate=authenticate)
+        if recorder is not None:
+            for sentence in recorder.settle_on_connect(client):
+                print(f"mfconsole: {sentence}", file=sys.stderr, flush=True)
         yield client
     except DeviceLinkError as exc:
         raise CliError(str(exc)) from None

@@ -3,7 +3,9 @@
 A command that reads or changes the record acts as a user: ``--user NAME`` (or
 ``MFCONSOLE_USER``) with the password from ``MFCONSOLE_PASSWORD`` or, in a
 terminal, a prompt. Every such login is audited. On a record with no users
-yet, ``users add`` creates the first admin without a login.
+yet, ``users add`` creates the first admin without a login; where there is no
+record at all, that first admin's ``users add`` is what creates it, and every
+other command refuses the place with a one-line message.
 """
 
 from __future__ import annotations
@@ -73,11 +75,24 @@ def login(record: ClinicalRecord, args: argparse.Namespace) -> User:
     return record.authenticate(username, read_secret(ENV_PASSWORD, f"Password for {username}: "))
 
 
+def open_record(args: argparse.Namespace, *, create: bool = False,
+                full_check: bool = False) -> ClinicalRecord:
+    """The record named by ``--db``/``MFCONSOLE_DB``; raises RecordError.
+
+    A place that holds no record (a mistyped path) is refused, unless ``create``: only
+    the first administrator's ``users add`` may create a record there.
+    """
+    url = database_url(args.db)
+    if create:
+        return ClinicalRecord.open(url)
+    return ClinicalRecord.open_existing(url, full_check=full_check)
+
+
 @contextmanager
-def opened(args: argparse.Namespace) -> Iterator[ClinicalRecord]:
-    """The record named by ``--db``/``MFCONSOLE_DB``, closed afterwards."""
+def opened(args: argparse.Namespace, *, create: bool = False) -> Iterator[ClinicalRecord]:
+    """The record named by ``--db``/``MFCONSOLE_DB`` (see ``open_record``), closed afterwards."""
     with expected_failures():
-        record = ClinicalRecord.open(database_url(args.db))
+        record = open_record(args, create=create)
         try:
             yield record
         finally:

@@ -1,4 +1,4 @@
-"""``mfconsole users add|list|disable|passwd``: the people who may use the console."""
+"""``mfconsole users add|list|disable|passwd|unlock``: the people who may use the console."""
 
 from __future__ import annotations
 
@@ -39,6 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                      "or a prompt)")
     passwd.add_argument("username")
     passwd.set_defaults(handler=_passwd)
+    unlock = actions.add_parser("unlock", parents=[record_options()],
+                                help="unlock an account locked after failed sign-ins")
+    unlock.add_argument("username")
+    unlock.set_defaults(handler=_unlock)
 
 
 def _new_password(username: str) -> str:
@@ -46,14 +50,21 @@ def _new_password(username: str) -> str:
 
 
 def _add(args: argparse.Namespace) -> int:
-    with opened(args) as record, expected_failures():
+    # Only the first admin, added without --user, may create a record: anything else
+    # needs one that exists (a mistyped --db is refused, not a new record).
+    bootstrap = args.role == Role.ADMIN.value and not args.user
+    with opened(args, create=bootstrap) as record, expected_failures():
+        created = not record.exists()
         actor = login(record, args) if record.has_users() else None
         user = record.add_user(actor, args.username, args.role, _new_password(args.username))
     if args.json:
-        print_json({"username": user.username, "role": user.role.value})
-    else:
-        print(f"added {user.username} ({user.role.value})"
-              + (" as the record's first admin" if actor is None else ""))
+        print_json({"username": user.username, "role": user.role.value,
+                    "created_record": created})
+        return 0
+    if created:
+        print(f"created a new clinical record: {record.where}")
+    print(f"added {user.username} ({user.role.value})"
+          + (" as the record's first admin" if actor is None else ""))
     return 0
 
 
@@ -81,4 +92,11 @@ def _passwd(args: argparse.Namespace) -> int:
     with acting(args) as (record, actor):
         record.change_password(actor, args.username, _new_password(args.username))
     print(f"password of {args.username} changed")
+    return 0
+
+
+def _unlock(args: argparse.Namespace) -> int:
+    with acting(args) as (record, actor):
+        record.unlock_user(actor, args.username)
+    print(f"unlocked {args.username}")
     return 0

@@ -1,6 +1,7 @@
 """The clinical record: patients, devices, visits, program versions, measurements, audit.
 
-Open it with ``ClinicalRecord.open(database_url(args.db))``.
+Open it with ``ClinicalRecord.open_existing(database_url(args.db))``; a record is
+created only by adding its first administrator (see ``ClinicalRecord.open``).
 """
 
 from .config import database_url
@@ -21,9 +22,11 @@ from .entities import (
 )
 from .errors import (
     ConflictError,
+    DamagedRecord,
     DatabaseUnavailable,
     ForeignDatabase,
     InvalidRecord,
+    NoRecord,
     NotFound,
     RecordError,
     SchemaMismatch,
@@ -34,9 +37,10 @@ from .keystore import DatabaseKeyStore
 from .record import ClinicalRecord
 
 __all__ = [
-    "ClinicalRecord", "Confirmation", "ConflictError", "DatabaseKeyStore", "DatabaseUnavailable",
-    "Device", "DeviceLogRecord", "FieldChange", "ForeignDatabase", "ImpedanceMeasurement",
-    "InstallationKey", "InstallationKeyError", "InvalidRecord", "NotFound", "Patient",
+    "ClinicalRecord", "Confirmation", "ConflictError", "DamagedRecord", "DatabaseKeyStore",
+    "DatabaseUnavailable", "Device", "DeviceLogRecord", "FieldChange", "ForeignDatabase",
+    "ImpedanceMeasurement", "InstallationKey", "InstallationKeyError", "InvalidRecord",
+    "NoRecord", "NotFound", "Patient",
     "PlacementLeadSummary", "PlacementTest", "ProgramVersion", "RecordError", "SchemaMismatch",
     "StatusChange", "Timeline", "VersionStatus", "Visit", "VisitKind", "database_url",
     "diff_programs",

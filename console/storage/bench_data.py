@@ -95,7 +95,8 @@ def _people(connection: Connection, scale: Scale) -> None:
     bulk_insert(connection, "users", ({
         "id": i, "username": "bench-admin" if i == 1 else f"bench-clinician-{i:02d}",
         "role": "admin" if i == 1 else "clinician", "password_hash": None, "disabled": False,
-        "created_at": _T0, "revision": 1} for i in range(1, CLINICIANS + 2)))
+        "created_at": _T0, "revision": 1, "failed_sign_ins": 0, "locked_until": None}
+        for i in range(1, CLINICIANS + 2)))
     bulk_insert(connection, "patients", ({
         "id": p, "clinic_id": f"B{p:06d}", "name": None, "date_of_birth": None,
         "created_at": _T0, "revision": 1} for p in range(1, scale.patients + 1)))

@@ -29,6 +29,7 @@ class VersionStatus(StrEnum):
     WRITTEN = "written"
     VERIFIED = "verified"
     FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"  # the link dropped mid-write: the device may hold it
 
 
 @dataclass(frozen=True, slots=True)

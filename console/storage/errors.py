@@ -11,6 +11,17 @@ class DatabaseUnavailable(RecordError):
     """The database cannot be opened or reached (file unreadable, server down)."""
 
 
+class NoRecord(RecordError):
+    """No clinical record where the console was pointed (no such file, or an empty database).
+
+    Nothing is created there: a record is created only by adding its first administrator.
+    """
+
+
+class DamagedRecord(RecordError):
+    """The SQLite file fails SQLite's own consistency check: refused, restore a backup."""
+
+
 class ForeignDatabase(RecordError):
     """The file or database holds something that is not a clinical record: never touched."""
 

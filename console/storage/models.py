@@ -34,7 +34,7 @@ JsonValue = JSON().with_variant(JSONB(), "postgresql")
 
 ROLES = ("clinician", "theatre", "engineer", "admin")
 VISIT_KINDS = ("implant", "programming", "follow-up", "engineering")
-VERSION_STATUSES = ("draft", "written", "verified", "failed")
+VERSION_STATUSES = ("draft", "written", "verified", "failed", "unconfirmed")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -73,6 +73,9 @@ class UserRow(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revision: Mapped[int] = mapped_column(Integer)
+    # Failed sign-ins since the last success or lock, and the end of the current lock.
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012 - SQLAlchemy reads it
 
 

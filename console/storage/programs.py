@@ -33,12 +33,15 @@ from .types import utc_now
 MAX_SLOT = 0xFF
 _ALLOWED_FROM: dict[VersionStatus, frozenset[VersionStatus]] = {
     VersionStatus.WRITTEN: frozenset({VersionStatus.DRAFT}),
-    VersionStatus.VERIFIED: frozenset({VersionStatus.WRITTEN}),
-    VersionStatus.FAILED: frozenset({VersionStatus.DRAFT, VersionStatus.WRITTEN}),
+    VersionStatus.VERIFIED: frozenset({VersionStatus.WRITTEN, VersionStatus.UNCONFIRMED}),
+    VersionStatus.FAILED: frozenset({VersionStatus.DRAFT, VersionStatus.WRITTEN,
+                                     VersionStatus.UNCONFIRMED}),
+    VersionStatus.UNCONFIRMED: frozenset({VersionStatus.DRAFT, VersionStatus.WRITTEN}),
 }
 _EVENT_OF = {VersionStatus.WRITTEN: AuditEvent.PROGRAM_WRITTEN,
              VersionStatus.VERIFIED: AuditEvent.PROGRAM_VERIFIED,
-             VersionStatus.FAILED: AuditEvent.PROGRAM_FAILED}
+             VersionStatus.FAILED: AuditEvent.PROGRAM_FAILED,
+             VersionStatus.UNCONFIRMED: AuditEvent.PROGRAM_UNCONFIRMED}
 _LOAD_CHUNK = 500
 
 
@@ -186,6 +189,30 @@ class ProgramsMixin(RecordService):
         return self._advance(actor, version_id, VersionStatus.FAILED, expected_revision,
                              device_crc, reason)
 
+    def mark_unconfirmed(self, actor: User, version_id: int, reason: str, *,
+                         expected_revision: int) -> ProgramVersion:
+        """The link dropped before the device's answer: it may or may not hold the version.
+
+        Resolved on the next connection to the device by reading the slot back.
+        """
+        if not reason.strip():
+            raise InvalidRecord("an unconfirmed write needs a reason")
+        return self._advance(actor, version_id, VersionStatus.UNCONFIRMED, expected_revision,
+                             None, reason)
+
+    def unconfirmed_versions(self, actor: User, device_serial: str) -> list[ProgramVersion]:
+        """The device's versions whose write ended with the outcome unknown, oldest first."""
+        with transactions.read(self.engine) as session:
+            self._acting(session, actor, Action.VIEW_RECORD)
+            device = device_row(session, device_serial)
+            waiting = select(ProgramStatusRow.version_id).where(
+                ProgramStatusRow.status == VersionStatus.UNCONFIRMED.value)
+            rows = session.execute(select(ProgramVersionRow).where(
+                ProgramVersionRow.device_id == device.id,
+                ProgramVersionRow.id.in_(waiting)).order_by(ProgramVersionRow.id)).scalars()
+            return [version for version in load_versions(session, rows)
+                    if version.status is VersionStatus.UNCONFIRMED]
+
     def version(self, actor: User, version_id: int) -> ProgramVersion:
         with transactions.read(self.engine) as session:
             self._acting(session, actor, Action.VIEW_RECORD)
@@ -220,7 +247,8 @@ class ProgramsMixin(RecordService):
             if VersionStatus(last.status) not in _ALLOWED_FROM[status]:
                 raise ConflictError(f"version {version_id} is {last.status}; it cannot "
                                     f"become {status.value}")
-            if status is not VersionStatus.FAILED and device_crc != row.record_crc:
+            if status in (VersionStatus.WRITTEN, VersionStatus.VERIFIED) \
+                    and device_crc != row.record_crc:
                 raise InvalidRecord(f"device CRC {device_crc:#06x} differs from version "
                                     f"{version_id}'s CRC {row.record_crc:#06x}: "
                                     "record the write as failed")

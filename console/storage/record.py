@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from argon2 import PasswordHasher
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Engine
 
+from ..safety.profile import SafetyProfile
 from .database import open_database
+from .errors import NoRecord
 from .history import HistoryMixin
 from .installation_key import InstallationKey
 from .keystore import KeysMixin
@@ -23,10 +25,30 @@ class ClinicalRecord(UsersMixin, PatientsMixin, HistoryMixin, MeasurementsMixin,
 
     @classmethod
     def open(cls, url: str | URL, *, password_hasher: PasswordHasher | None = None,
-             installation_key: InstallationKey | None = None) -> ClinicalRecord:
-        """Open (creating or migrating) the record at ``url``; see ``open_database``."""
-        return cls(open_database(url), password_hasher=password_hasher,
-                   installation_key=installation_key)
+             installation_key: InstallationKey | None = None,
+             safety_profile: SafetyProfile | None = None) -> ClinicalRecord:
+        """The record at ``url``, migrated if older; nothing is created here.
 
-    def close(self) -> None:
-        self.engine.dispose()
+        Where there is no record yet, every operation raises NoRecord except adding the
+        first administrator (``add_user(None, ...)``), which creates it: creating a
+        record is always that explicit act. The entry points use ``open_existing``.
+        """
+        try:
+            database: Engine | str | URL = open_database(url, create=False)
+        except NoRecord:
+            database = url
+        return cls(database, password_hasher=password_hasher,
+                   installation_key=installation_key, safety_profile=safety_profile)
+
+    @classmethod
+    def open_existing(cls, url: str | URL, *, full_check: bool = False,
+                      password_hasher: PasswordHasher | None = None,
+                      installation_key: InstallationKey | None = None,
+                      safety_profile: SafetyProfile | None = None) -> ClinicalRecord:
+        """The record at ``url``; NoRecord at once where there is none (a mistyped path).
+
+        ``full_check`` runs SQLite's ``integrity_check`` instead of ``quick_check``.
+        """
+        return cls(open_database(url, create=False, full_check=full_check),
+                   password_hasher=password_hasher, installation_key=installation_key,
+                   safety_profile=safety_profile)

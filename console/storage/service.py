@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
 
 from ..accounts import Action, PermissionDenied, Role, User, require
 from ..accounts.passwords import default_hasher
-from .errors import NotFound
+from ..safety.profile import SafetyProfile, load_profile
+from .database import describe, open_database
+from .errors import NoRecord, NotFound
 from .installation_key import InstallationKey
 from .models import DeviceRow, PatientRow, UserRow
 
@@ -23,13 +25,54 @@ def user_from_row(row: UserRow) -> User:
 
 
 class RecordService:
-    """Base of ClinicalRecord: holds the engine, the password hasher and the installation key."""
+    """Base of ClinicalRecord: the database, the password hasher, the installation key and
+    the clinic's safety profile (whose sign-in rules the record enforces)."""
 
-    def __init__(self, engine: Engine, *, password_hasher: PasswordHasher | None = None,
-                 installation_key: InstallationKey | None = None) -> None:
-        self.engine = engine
+    def __init__(self, database: Engine | str | URL, *,
+                 password_hasher: PasswordHasher | None = None,
+                 installation_key: InstallationKey | None = None,
+                 safety_profile: SafetyProfile | None = None) -> None:
+        """``database`` is the open engine, or the URL of a record not created yet."""
+        self._engine = database if isinstance(database, Engine) else None
+        self._url = database.url if isinstance(database, Engine) else make_url(database)
         self._hasher = password_hasher or default_hasher()
         self._installation_key = installation_key
+        self._safety_profile = safety_profile
+
+    @property
+    def engine(self) -> Engine:
+        """The record's database; NoRecord while there is none (looked for again each time,
+        so a record another console has just created is found)."""
+        if self._engine is None:
+            self._engine = open_database(self._url, create=False)
+        return self._engine
+
+    @property
+    def where(self) -> str:
+        """Where the record is, for messages (never the password)."""
+        return describe(self._url)
+
+    def exists(self) -> bool:
+        """True once there is a record here (until then it is looked for again each time)."""
+        try:
+            return self.engine is not None
+        except NoRecord:
+            return False
+
+    def _create(self) -> None:
+        """Create the record where there is none: only ever for its first administrator."""
+        if self._engine is None:
+            self._engine = open_database(self._url, create=True)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def safety_profile(self) -> SafetyProfile:
+        """The clinic's safety profile (sign-in lockout), loaded on first need."""
+        if self._safety_profile is None:
+            self._safety_profile = load_profile()
+        return self._safety_profile
 
     def installation_key(self) -> InstallationKey:
         """The key that encrypts pairing keys, loaded (or created) on first need."""

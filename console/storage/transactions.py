@@ -9,6 +9,7 @@ out as RecordError subclasses with one-line messages.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..accounts import User
 from .audit_trail import append, lock_head
-from .database import WRITE_OPTION, describe, first_line
+from .database import WRITE_OPTION, damaged, describe, first_line
 from .errors import ConflictError, DatabaseUnavailable, RecordError
 from .models import AuditEntryRow, AuditHeadRow
 
@@ -37,7 +38,15 @@ class Tx:
                       None if actor is None else actor.username, details)
 
 
+def _is_damage(exc: Exception) -> bool:
+    """SQLite found the file damaged while reading or writing it (after it was opened)."""
+    code = getattr(getattr(exc, "orig", None), "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
 def _translate(exc: Exception, engine: Engine) -> Exception:
+    if _is_damage(exc):
+        return damaged(describe(engine.url), first_line(exc))
     if isinstance(exc, StaleDataError):
         return ConflictError("another console changed this record first: reload and try again")
     if isinstance(exc, IntegrityError):

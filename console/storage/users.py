@@ -1,24 +1,37 @@
-"""Users of the console: adding, disabling (never deleting), passwords and logging in."""
+"""Users of the console: adding, disabling (never deleting), passwords, logging in and
+the lockout after failed sign-ins."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..accounts import Action, AuthenticationFailed, PermissionDenied, Role, User
+from ..accounts import (
+    AccessError,
+    AccountLocked,
+    Action,
+    AuthenticationFailed,
+    PermissionDenied,
+    Role,
+    User,
+)
 from ..accounts.passwords import check_password_quality, verify_password
+from ..audit.chain import format_time
 from ..audit.events import AuditEvent
 from . import transactions
 from .errors import ConflictError, InvalidRecord, NotFound
 from .models import UserRow
 from .service import RecordService, user_from_row
+from .transactions import Tx
 from .types import utc_now
 
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{0,63}")
 # Verified against for unknown users, so a failed login takes as long either way.
 _UNKNOWN_USER_PASSWORD = "unknown user: compare against something"
+_REFUSED = "unknown user, wrong password or disabled account"
 
 
 def _check_username(username: str) -> None:
@@ -34,29 +47,45 @@ def _check_password(password: str) -> None:
         raise InvalidRecord(str(exc)) from None
 
 
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise InvalidRecord(f"role {role!r} is not one of "
+                            f"{', '.join(r.value for r in Role)}") from None
+
+
+def _lock_end(locked_until: datetime | None) -> datetime | None:
+    """When the account's current lock ends; None when it is not locked (or no longer)."""
+    return locked_until if locked_until is not None and locked_until > utc_now() else None
+
+
 class UsersMixin(RecordService):
     def has_users(self) -> bool:
         """False on a new record: then the first user, an admin, is added without a login."""
+        if not self.exists():
+            return False
         with transactions.read(self.engine) as session:
             return session.execute(select(func.count()).select_from(UserRow)).scalar_one() > 0
 
     def add_user(self, actor: User | None, username: str, role: Role | str,
                  password: str) -> User:
-        """Add a user; ``actor`` None is allowed only for the first user, who must be an admin."""
+        """Add a user; ``actor`` None is allowed only for the first user, who must be an admin.
+
+        Where there is no record yet, adding its first admin creates it.
+        """
         _check_username(username)
         _check_password(password)
-        try:
-            role = Role(role)
-        except ValueError:
-            raise InvalidRecord(f"role {role!r} is not one of "
-                                f"{', '.join(r.value for r in Role)}") from None
+        role = _role(role)
+        if actor is None and role is not Role.ADMIN:
+            raise InvalidRecord("the first user must be an admin")
         password_hash = self._hasher.hash(password)
+        if actor is None:
+            self._create()
         with transactions.write(self.engine) as tx:
             if actor is None:
                 if tx.session.execute(select(func.count()).select_from(UserRow)).scalar_one():
                     raise PermissionDenied("only the first user is added without a login")
-                if role is not Role.ADMIN:
-                    raise InvalidRecord("the first user must be an admin")
             else:
                 self._acting(tx.session, actor, Action.MANAGE_USERS)
             if tx.session.execute(select(UserRow.id).where(UserRow.username == username)).first():
@@ -106,37 +135,93 @@ class UsersMixin(RecordService):
             tx.session.flush()
             tx.audit(AuditEvent.PASSWORD_CHANGED, actor, {"username": username})
 
+    def unlock_user(self, actor: User, username: str) -> None:
+        """End a lock after failed sign-ins before its time (administrators only)."""
+        with transactions.write(self.engine) as tx:
+            self._acting(tx.session, actor, Action.MANAGE_USERS)
+            row = self._user_row(tx.session, username)
+            until = _lock_end(row.locked_until)
+            if until is None:
+                raise ConflictError(f"user {username} is not locked")
+            tx.audit(AuditEvent.ACCOUNT_UNLOCKED, actor, {
+                "username": username, "was_locked_until": format_time(until)})
+            row.locked_until = None
+            row.failed_sign_ins = 0
+
     def authenticate(self, username: str, password: str) -> User:
-        """Log in; every success and failure is audited. Raises AuthenticationFailed."""
-        with transactions.read(self.engine) as session:
-            found = session.execute(select(UserRow.password_hash, UserRow.disabled).where(
-                UserRow.username == username)).first()
-        stored, disabled = found if found is not None else (None, False)
-        if stored is None:
-            self._hasher.hash(_UNKNOWN_USER_PASSWORD)
-            ok, reason = False, "unknown user"
-        elif not verify_password(self._hasher, stored, password):
-            ok, reason = False, "wrong password"
-        elif disabled:
-            ok, reason = False, "disabled"
-        else:
-            ok, reason = True, ""
+        """Log in; every success, failure and lock is audited.
+
+        Raises AuthenticationFailed; AccountLocked, even for the right password, while the
+        account is locked after the safety profile's number of failed sign-ins in a row.
+        """
+        stored = self._password_to_check(username)
+        ok = stored is not None and verify_password(self._hasher, stored, password)
         rehash = self._hasher.hash(password) if ok and self._hasher.check_needs_rehash(
             stored or "") else None
         with transactions.write(self.engine) as tx:
-            current = self._user_row(tx.session, username) if ok else None
-            if current is not None and current.disabled:  # disabled since the check above
-                ok, reason = False, "disabled"
-            if current is None or not ok:
-                tx.audit(AuditEvent.LOGIN_FAILED, None, {"username": username, "reason": reason})
-            else:
-                if rehash is not None:
-                    current.password_hash = rehash
-                user = user_from_row(current)
-                tx.audit(AuditEvent.LOGIN, user, {"username": username})
+            outcome = self._sign_in(tx, username, ok, rehash)
+        if isinstance(outcome, AccessError):
+            raise outcome
+        return outcome
+
+    def _password_to_check(self, username: str) -> str | None:
+        """The stored hash; None for an unknown or locked user (then no password is tried)."""
+        with transactions.read(self.engine) as session:
+            found = session.execute(select(UserRow.password_hash, UserRow.locked_until).where(
+                UserRow.username == username)).first()
+        if found is None:
+            self._hasher.hash(_UNKNOWN_USER_PASSWORD)
+            return None
+        stored, locked_until = found
+        return None if _lock_end(locked_until) else stored
+
+    def _sign_in(self, tx: Tx, username: str, ok: bool, rehash: str | None) -> User | AccessError:
+        """Audit one attempt against the account as it is now; the refusal is returned so
+        that it is raised after the audit entry is committed."""
+        row = tx.session.execute(select(UserRow).where(UserRow.username == username)).scalar()
+        if row is None:
+            return self._refuse(tx, username, "unknown user")
+        until = _lock_end(row.locked_until)
+        if until is not None:
+            self._refuse(tx, username, "locked")
+            return self._locked_error(username, until)
         if not ok:
-            raise AuthenticationFailed("unknown user, wrong password or disabled account")
+            self._refuse(tx, username, "wrong password")
+            return self._count_failure(tx, row)
+        if row.disabled:
+            return self._refuse(tx, username, "disabled")
+        if row.failed_sign_ins or row.locked_until is not None:
+            row.failed_sign_ins, row.locked_until = 0, None
+        if rehash is not None:
+            row.password_hash = rehash
+        user = user_from_row(row)
+        tx.audit(AuditEvent.LOGIN, user, {"username": username})
         return user
+
+    @staticmethod
+    def _refuse(tx: Tx, username: str, reason: str) -> AuthenticationFailed:
+        tx.audit(AuditEvent.LOGIN_FAILED, None, {"username": username, "reason": reason})
+        return AuthenticationFailed(_REFUSED)
+
+    def _count_failure(self, tx: Tx, row: UserRow) -> AccessError:
+        """One more failure in a row; at the profile's limit the account is locked."""
+        profile = self.safety_profile()
+        row.failed_sign_ins += 1
+        if row.failed_sign_ins < profile.sign_in_failed_attempts_lockout:
+            return AuthenticationFailed(_REFUSED)
+        until = utc_now() + timedelta(minutes=profile.sign_in_lockout_minutes)
+        tx.audit(AuditEvent.ACCOUNT_LOCKED, None, {
+            "username": row.username, "failed_sign_ins": row.failed_sign_ins,
+            "until": format_time(until)})
+        row.failed_sign_ins, row.locked_until = 0, until
+        return self._locked_error(row.username, until)
+
+    def _locked_error(self, username: str, until: datetime) -> AccountLocked:
+        attempts = self.safety_profile().sign_in_failed_attempts_lockout
+        return AccountLocked(
+            f"account {username} is locked until {until:%Y-%m-%d %H:%M:%S} UTC after "
+            f"{attempts} failed sign-ins in a row: sign in after that time, or ask an "
+            f"administrator to unlock it (mfconsole users unlock {username})", until)
 
     def require(self, user: User, action: Action) -> None:
         """Raise PermissionDenied unless ``user``, as the record knows them now, may act."""
