@@ -100,6 +100,7 @@ def shared_device(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Device]:
     """One emulator for the tests that do not depend on the device's starting state."""
     key_file = tmp_path_factory.mktemp("shared-key") / "pairing.key"
     key_file.write_text(os.urandom(32).hex() + "\n", encoding="ascii")
+    key_file.chmod(0o600)
     with EmulatorProcess(key_file=key_file) as process:
         yield Device(process, key_file)
 
@@ -277,6 +278,7 @@ def test_read_of_an_empty_slot_is_one_line(fresh_device, capsys):
 def test_wrong_key_fails_with_one_line_and_no_traceback(device, tmp_path):
     wrong = tmp_path / "wrong.key"
     wrong.write_text(os.urandom(32).hex() + "\n", encoding="ascii")
+    wrong.chmod(0o600)
     result = cli_process("device", "--port", device.port, "--key-file", str(wrong),
                          "interrogate")
     assert result.returncode != 0 and result.stdout == ""
@@ -288,6 +290,7 @@ def test_wrong_key_fails_with_one_line_and_no_traceback(device, tmp_path):
 def test_key_file_with_bad_content_is_a_clear_one_liner(device, tmp_path):
     bad = tmp_path / "bad.key"
     bad.write_text("this is not a key\n", encoding="ascii")
+    bad.chmod(0o600)
     result = cli_process("device", "--port", device.port, "--key-file", str(bad), "interrogate")
     assert result.returncode != 0 and result.stdout == ""
     line = one_line(result.stderr)
@@ -377,7 +380,7 @@ def test_titration_step_beyond_the_device_step_exits_4_before_sending(
     profile.write_text(default_profile_text().replace("step_ma = 0.5", "step_ma = 2.0"),
                        encoding="utf-8")
     code, out, err = cli(capsys, "device", *device.options(), *STIM, "--amp", "0.5",
-                         "--seconds", "10", "--step", "1.5", "--every", "0.3",
+                         "--seconds", "10", "--step", "1.5", "--every", "1",
                          "--profile", str(profile))
     assert code == 4 and out == ""
     line = one_line(err)
@@ -388,18 +391,51 @@ def test_titration_step_beyond_the_device_step_exits_4_before_sending(
 def test_titration_rises_then_holds_where_the_clinic_profile_asks_for_confirmation(
         device, tmp_path, capsys):
     profile = tmp_path / "low-soft-max.toml"
-    profile.write_text(default_profile_text().replace("soft_max_ma = 10.0",
-                                                      "soft_max_ma = 1.5"), encoding="utf-8")
+    profile.write_text(default_profile_text().replace("soft_max_ma = 10.0", "soft_max_ma = 1.5")
+                       .replace("min_interval_s = 1.0", "min_interval_s = 0.3"), encoding="utf-8")
     code, out, err = cli(capsys, "device", *device.options(), *STIM, "--amp", "0.5",
                          "--seconds", "6", "--step", "0.5", "--every", "0.3",
                          "--profile", str(profile))
     assert (code, err) == (0, "")
     lines = out.strip().splitlines()
-    assert lines[0] == "stimulating lead 0 (anode 1, cathode 2) at 0.5 mA"
-    assert lines[1:3] == ["amplitude 1.0 mA", "amplitude 1.5 mA"]
-    assert lines[3].startswith("holding at 1.5 mA:") and "soft maximum 1.5 mA" in lines[3]
-    assert lines[4:] == ["stimulation ended: test duration elapsed"]
+    assert lines[0] == "measuring impedance of the pairs in use (bipolar, one lead) ..."
+    assert lines[1].startswith("measured impedance first: left pair E1–E2: ")
+    assert lines[2] == "stimulating lead 0 (anode 1, cathode 2) at 0.5 mA"
+    assert lines[3:5] == ["amplitude 1.0 mA", "amplitude 1.5 mA"]
+    assert lines[5].startswith("holding at 1.5 mA:") and "soft maximum 1.5 mA" in lines[5]
+    assert lines[6:] == ["stimulation ended: test duration elapsed"]
     adjusts = [e["payload"] for e in device.received() if e["opcode"] == "TEST_STIM_ADJUST"]
     assert [int.from_bytes(bytes.fromhex(p), "little") for p in adjusts] == [1000, 1500]
     state = device.control.state()
     assert state["state"] == "IDLE" and state["last_stop_reason"] == 2  # duration elapsed
+
+
+TOO_FAST = ("is shorter than the shortest interval between increases, 1.0 s (clinic profile), "
+            "which lets the person watching the patient see the response to each step")
+
+
+@pytest.mark.parametrize(("every", "why"), [
+    ("0.000001", TOO_FAST),
+    ("0.3", TOO_FAST),
+    ("nan", "is not a number of seconds"),
+    ("inf", "is not a number of seconds"),
+    ("3601", "is longer than the longest schedule taken, 3600 s"),
+])
+def test_a_titration_schedule_no_one_can_follow_is_refused_before_contacting_the_device(
+        device, capsys, every, why):
+    code, out, err = cli(capsys, "device", *device.options(), *STIM, "--amp", "0.5",
+                         "--seconds", "2", "--step", "0.5", "--every", every)
+    assert (code, out) == (2, "")
+    assert one_line(err) == f"mfconsole: --every {every} s {why}"
+    assert device.received_opcodes() == []  # not even HELLO
+    assert device.control.state()["state"] == "IDLE"
+
+
+def test_a_titration_step_less_often_than_the_device_can_stimulate_is_refused(device, capsys):
+    code, out, err = cli(capsys, "device", *device.options(), *STIM, "--amp", "0.5",
+                         "--seconds", "2", "--step", "0.5", "--every", "121")
+    assert (code, out) == (2, "")
+    assert one_line(err) == ("mfconsole: --every 121 s is longer than the longest test "
+                             "stimulation the device allows, 120 s")
+    received = device.received_opcodes()
+    assert "GET_LIMITS" in received and "TEST_STIM_START" not in received

@@ -454,6 +454,8 @@ def test_an_operator_stop_of_test_stimulation_is_audited(clinic, capsys):
                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True) as process:
         assert process.stdout is not None
+        assert process.stdout.readline().startswith("measuring impedance of the pairs in use")
+        assert process.stdout.readline().startswith("measured impedance first: left pair E0–E1")
         assert process.stdout.readline().startswith("stimulating lead 0")
         process.send_signal(2)
         out, err = process.communicate(timeout=STOP_TIMEOUT_S)

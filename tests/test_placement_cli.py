@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from console.cli.main import main
+from console.safety.profile import default_profile_text
 from console.storage import ClinicalRecord, InstallationKey
 from tests.emulator_harness import ROOT, STOP_TIMEOUT_S, EmulatorProcess
 from tests.record_fixtures import FAST_HASHER
@@ -21,10 +22,20 @@ PASSWORD = "theatre password 1"
 STEP_S = "0.05"  # automatic steps this far apart keep a whole run to a few seconds
 
 
+def _quick_safety_profile(directory: Path) -> Path:
+    """A clinic allowing increases STEP_S apart (the shipped one waits 1.0 s)."""
+    path = directory / "quick-safety.toml"
+    path.write_text(default_profile_text().replace("min_interval_s = 1.0",
+                                                   f"min_interval_s = {STEP_S}"),
+                    encoding="utf-8")
+    return path
+
+
 def _argv(emulator: EmulatorProcess, key_file: Path, *extra: str) -> list[str]:
     return ["placement", "--port", emulator.port, "--key-file", str(key_file),
             "--observer", "simulated", "--control", emulator.control_address,
-            "--every", STEP_S, *extra]
+            "--every", STEP_S, "--safety-profile",
+            str(_quick_safety_profile(key_file.parent)), *extra]
 
 
 def test_good_placement_exits_0_with_the_whole_result_and_a_report(key_file, tmp_path,

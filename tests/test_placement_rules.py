@@ -93,11 +93,20 @@ class Clock:
         return self.now
 
 
+class SteadyClock(Clock):
+    """Each reading a second after the last: the operator's steps here are never sooner
+    than the clinic's interval (the pace has its own tests, test_titration_pace)."""
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
 def _ready(device: ScriptedDevice, stepping: Stepping = Stepping.MANUAL,
            clock: Clock | None = None):
     observer = OperatorObserver()
     workflow = PlacementWorkflow(load_placement_profile(), observer, operator="nurse",
-                                 stepping=stepping, clock=clock or Clock())
+                                 stepping=stepping, clock=clock or SteadyClock())
     workflow.identify(device)
     workflow.measure_impedance(device)
     return workflow, observer

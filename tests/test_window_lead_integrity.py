@@ -3,11 +3,15 @@ forgets a pair it saw open: reconnecting keeps it blocked until it is measured a
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from tests.test_window_impedance import _measure
 from tests.test_window_program import click_write, slot_bytes, type_into
+from tests.test_window_test_stim import _start as _start_test_stim
 from tests.window_fixtures import select_tab
 from ui.impedance_panel import ImpedancePanel
 from ui.program_panel import ProgramPanel
+from ui.test_stim_panel import TestStimPanel
 
 
 def _received(demo, since: int) -> list[str]:
@@ -78,3 +82,29 @@ def test_a_write_onto_an_open_pair_never_measured_is_refused(qtbot, window, demo
     assert "WRITE_PROGRAM" not in _received(demo, mark)
     assert slot_bytes(demo, 0) == before
     assert panel.summary_state.startswith("Blocked")
+
+
+def test_test_stimulation_measures_its_pair_before_the_start(qtbot, window, demo):
+    panel = select_tab(window, TestStimPanel)
+    assert any("not measured on this connection" in text
+               for text in panel.setup.finding_texts())
+    mark = demo.emulator.trace()["next"]
+    _start_test_stim(qtbot, panel, demo)
+    received = _received(demo, mark)
+    assert received.index("MEASURE_IMPEDANCE") < received.index("TEST_STIM_START")
+    assert "measured impedance first: left pair E1–E2" in panel.message.text()
+    window.context.controller.stop()
+    qtbot.waitUntil(lambda: panel._running is None, timeout=5000)
+
+
+def test_test_stimulation_on_an_open_pair_never_measured_does_not_start(qtbot, window, demo):
+    panel = select_tab(window, TestStimPanel)
+    demo.emulator.inject_open(0, 1)
+    mark = demo.emulator.trace()["next"]
+    qtbot.waitUntil(panel.setup.start_button.isEnabled, timeout=5000)
+    qtbot.mouseClick(panel.setup.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Not started" in panel.message.text(), timeout=10000)
+    assert "open circuit" in panel.message.text()
+    assert "TEST_STIM_START" not in _received(demo, mark)
+    assert demo.emulator.state()["state"] == "IDLE"
+    assert not panel.setup.start_button.isEnabled()  # now known open: blocked on screen

@@ -6,7 +6,8 @@ import json
 import threading
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from console.storage.models import AuditEntryRow
 from device_link.messages import ImpedanceRecord
 from ui.test_stim_panel import TestStimPanel
 
+from .test_placement_workflow import ManualClock
 from .window_fixtures import select_tab
 
 
@@ -44,8 +46,20 @@ def _audit(demo, event: str) -> list[dict]:
         return [json.loads(details) for (details,) in rows]
 
 
+def _held_up_key(panel: TestStimPanel) -> None:
+    """One auto-repeated Up press, as a held key sends them (through the shortcut map)."""
+    QApplication.sendEvent(panel, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Up,
+                                            Qt.KeyboardModifier.NoModifier, "", True))
+
+
+def _refused_at(panel: TestStimPanel, demo, amp_ua: int) -> bool:
+    """The last change was refused on the spot: nothing on its way, the device unchanged."""
+    return not panel._adjusting and _amp_ua(demo) == amp_ua
+
+
 def test_starts_at_the_start_value_and_titrates_with_button_and_keys(qtbot, window, demo):
     panel = _panel(window)
+    clock = panel.clock = ManualClock()
     assert panel.setup.amplitude.text() == "0.5"  # the titration start value (device and clinic)
     assert panel.setup.step.text() == "0.5"
     qtbot.waitUntil(lambda: "Compliance limit unknown: pair E1–E2 has no impedance "
@@ -65,10 +79,12 @@ def test_starts_at_the_start_value_and_titrates_with_button_and_keys(qtbot, wind
     assert len(started) == 1 and started[0]["amplitude_ma"] == "0.5"
     assert started[0]["visit"] == demo.visit_id
 
+    clock.advance(1.0)  # the first increase waits the interval after the start
     qtbot.mouseClick(panel.raise_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _amp_ua(demo) == 1000, timeout=5000)
     qtbot.waitUntil(lambda: panel.amplitude_now.text() == "1.0 mA", timeout=5000)
 
+    clock.advance(1.0)  # the clinic's interval between increases
     panel.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is panel, timeout=5000)
     qtbot.keyClick(panel, Qt.Key.Key_Up)
@@ -77,6 +93,40 @@ def test_starts_at_the_start_value_and_titrates_with_button_and_keys(qtbot, wind
 
     qtbot.keyClick(panel, Qt.Key.Key_Down)
     qtbot.waitUntil(lambda: _amp_ua(demo) == 1000, timeout=5000)
+
+
+def test_quick_presses_and_a_held_key_raise_once_per_interval(qtbot, window, demo):
+    panel = _panel(window)
+    clock = panel.clock = ManualClock()
+    _start(qtbot, panel, demo)
+    qtbot.keyClick(panel, Qt.Key.Key_Up)  # at once: the start was the last increase
+    assert _refused_at(panel, demo, 500)
+    clock.advance(1.0)
+    qtbot.keyClick(panel, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: panel.amplitude_now.text() == "1.0 mA", timeout=5000)
+
+    for _ in range(5):  # quick presses, each after the last change was confirmed
+        clock.advance(0.04)
+        qtbot.keyClick(panel, Qt.Key.Key_Up)
+        assert _refused_at(panel, demo, 1000)
+    assert panel.message.text() == (
+        "Not sent — amplitude stays at 1.0 mA. Left test amplitude 1.0 → 1.5 mA comes 0.2 s "
+        "after the last increase: increases are at least 1.0 s apart so that the response to "
+        "each step can be seen; the next increase is allowed in 0.8 s.")
+
+    clock.advance(5.0)  # long past the interval, the key is still held: nothing rises
+    for _ in range(5):
+        _held_up_key(panel)
+        assert _refused_at(panel, demo, 1000)
+
+    qtbot.keyClick(panel, Qt.Key.Key_Up)  # a fresh press
+    qtbot.waitUntil(lambda: panel.amplitude_now.text() == "1.5 mA", timeout=5000)
+    assert _amp_ua(demo) == 1500
+    qtbot.keyClick(panel, Qt.Key.Key_Down)  # lowering is never held back …
+    qtbot.waitUntil(lambda: panel.amplitude_now.text() == "1.0 mA", timeout=5000)
+    qtbot.mouseClick(panel.raise_button, Qt.MouseButton.LeftButton)  # … nor restarts it
+    assert _refused_at(panel, demo, 1000)
+    assert "the next increase is allowed in 1.0 s" in panel.message.text()
 
 
 def test_a_too_large_step_is_refused_with_a_message_and_not_sent(qtbot, window, demo):
@@ -161,6 +211,7 @@ def test_a_start_above_the_start_limit_is_blocked_in_words(qtbot, window):
 
 def test_a_finding_to_confirm_is_confirmed_with_a_reason_before_the_start(qtbot, window, demo):
     panel = _panel(window)
+    clock = panel.clock = ManualClock()
     model = window.context.model
     # a high (not open) left pair 1-2: the engine asks for a confirmation
     model.session.measured([ImpedanceRecord(0, 1, 2, 4000)])
@@ -182,6 +233,7 @@ def test_a_finding_to_confirm_is_confirmed_with_a_reason_before_the_start(qtbot,
     assert confirmed[0]["device"] == "EMU-000001"
 
     # the same finding, confirmed before the start, does not hold up the titration
+    clock.advance(1.0)
     qtbot.mouseClick(panel.raise_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _amp_ua(demo) == 1000, timeout=5000)
 

@@ -2,16 +2,19 @@
 
 Before the start everything is on screen only and checked by the safety engine
 (``TestStimSetup``). Once the device confirms the start only the amplitude moves
-(buttons, or Up/Down while this tab has focus); every increase is checked first and a
-refused step is explained, not sent. Whatever ends the stimulation (STOP, the device's
-own duration, its watchdog, a fault, a lost link), the tab says why and the clinical
-record notes it, off the GUI thread.
+(buttons, or Up/Down while this tab has focus); every increase is checked first, by the
+safety engine and by the titration pace (increases at least the clinic's interval apart,
+counted from when each one really went out), and a refused step is explained, not sent.
+A held key is one press: its auto-repeats never raise the amplitude. Whatever ends the
+stimulation (STOP, the device's own duration, its watchdog, a fault, a lost link), the
+tab says why and the clinical record notes it, off the GUI thread.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,12 +33,21 @@ from console.accounts import AccessError, Action
 from console.audit.events import AuditEvent
 from console.device_facts import STOP_REASON_TEXT
 from console.device_recording import DeviceRecorder
+from console.lead_integrity import (
+    LeadIntegrity,
+    PreCheck,
+    measure_pairs_in_use,
+    stimulus_pairs,
+    unmeasured_refusal,
+    with_integrity,
+)
 from console.program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
-from console.safety import SafetyRefusal
+from console.safety import SafetyEngine, SafetyRefusal, Verdict
+from console.safety.titration_pace import Clock, TitrationPace
 from console.safety.verdict import Finding
 from console.storage import Confirmation, RecordError
 from device_link.client import DeviceClient
-from device_link.errors import DeviceLinkError
+from device_link.errors import Aborted, DeviceLinkError
 from device_link.messages import StimStopped, StimTelemetry, TestStimStart
 from device_link.protocol import DeviceState, StopReason
 
@@ -67,11 +79,22 @@ class _Started:
     stimulus: TestStimulus
     serial: str
     note: str  # how the record took it
+    check: PreCheck | None = None  # the impedance measured before the start
 
 
 @dataclass(frozen=True, slots=True)
 class _NotStarted:
     reason: str
+    check: PreCheck | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _PreStart:
+    """What the worker needs to measure the pair before the start and judge it again."""
+
+    engine: SafetyEngine
+    integrity: LeadIntegrity
+    acknowledged: list[Finding]
 
 
 class TestStimPanel(QWidget):
@@ -90,6 +113,8 @@ class TestStimPanel(QWidget):
         self._acknowledged: list[Finding] = []  # confirmed before this test started
         self._attached = False  # whether the session holds a device's facts
         self._device_busy = False  # another operation holds the device (status polls aside)
+        self._pace: TitrationPace | None = None  # the running stimulation's
+        self.clock: Clock = time.monotonic  # of the pace; tests move their own by hand
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         draft = context.model.session.draft
@@ -105,7 +130,7 @@ class TestStimPanel(QWidget):
         self._lower_key = QShortcut(QKeySequence(Qt.Key.Key_Down), self, self.lower_amplitude,
                                     context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for key in (self._raise_key, self._lower_key):
-            key.setAutoRepeat(False)  # one press, one step: holding a key never runs away
+            key.setAutoRepeat(False)  # auto-repeated presses (isAutoRepeat) never step
 
         model, controller = context.model, context.controller
         model.device_changed.connect(self._on_device_changed)
@@ -170,14 +195,22 @@ class TestStimPanel(QWidget):
         self.evaluate()
 
     def _impedances(self, stimulus: TestStimulus) -> dict[int, int | None]:
-        return self._context.model.session.impedances.engine_impedances(
-            {stimulus.lead: (stimulus.anode, stimulus.cathode)})
+        """The pair's impedance measured on this connection, for the engine."""
+        return self._context.model.session.integrity.engine_impedances(
+            stimulus_pairs(stimulus))
+
+    def _judge(self, stimulus: TestStimulus) -> Verdict:
+        """The engine's verdict, with what is known of a pair not measured now: a pair last
+        seen open, or a lead the device flags, blocks; any other is measured at the start."""
+        session = self._context.model.session
+        verdict = session.engine.check_test_start(stimulus, self._impedances(stimulus))
+        return with_integrity(verdict, session.integrity, stimulus_pairs(stimulus),
+                              session.profile, lambda _lead: "cathode")
 
     def evaluate(self) -> None:
         """The engine's word on the stimulus on screen (nothing to do while it runs)."""
         if self._running is None:
-            stimulus = self.setup.evaluate(self._context.model.session.engine,
-                                           self._impedances,
+            stimulus = self.setup.evaluate(self._judge,
                                            self._context.may(Action.CONFIRM_SAFETY_FINDING))
             if stimulus is not None:
                 self.compliance.setText(self._compliance(stimulus)[1])
@@ -226,26 +259,34 @@ class TestStimPanel(QWidget):
         self._refresh_controls()
         recorder = recorder_for(self._context)
         stop_pressed = self._stop_pressed
+        session = self._context.model.session
+        measure = _PreStart(session.engine, session.integrity, acknowledged)
         self._context.controller.run(
             START, lambda client: _start(client, recorder, stimulus, request, confirmations,
-                                         stop_pressed),
+                                         stop_pressed, measure),
             self._started)
 
     def _started(self, outcome: _Started | _NotStarted) -> None:
         self._starting = False
+        if outcome.check is not None and outcome.check.measured:
+            self._context.model.session.measured(outcome.check.records)
+            self._context.model.notify_impedance()
         if isinstance(outcome, _NotStarted):
             self._say(f"Not started: {outcome.reason}", "findingBlock")
             self.evaluate()
             return
         self._running = outcome.stimulus
         self._serial = outcome.serial
+        self._pace = self._context.model.session.engine.titration.pace(self.clock)
+        self._pace.started()
         self._context.model.set_state(DeviceState.TEST_STIM)
         limit_ma, text = self._compliance(outcome.stimulus)
         self.compliance.setText(text)
         self.plot.start(limit_ma)
         self._show_running()
-        self._say(f"Stimulating; {outcome.note}. Raise with ▲ or the Up key, lower with ▼ or "
-                  "Down. STOP, Esc or Space stops at once.", "findingInfo")
+        self._say(f"Stimulating; {outcome.note}. Raise with ▲ or the Up key (increases at "
+                  f"least {self._pace.min_interval_s} s apart), lower with ▼ or Down. STOP, "
+                  "Esc or Space stops at once.", "findingInfo")
         self.setFocus(Qt.FocusReason.OtherFocusReason)
         if self._early_stop is not None:
             self._end(self._early_stop)
@@ -259,8 +300,8 @@ class TestStimPanel(QWidget):
         self._adjust(-1)
 
     def _adjust(self, direction: int) -> None:
-        current = self._running
-        if current is None:
+        current, pace = self._running, self._pace
+        if current is None or pace is None:
             return
         if self._adjusting:
             self._say("The previous change is still being sent.", "findingInfo")
@@ -276,7 +317,8 @@ class TestStimPanel(QWidget):
                 return
         requested = dataclasses.replace(current, amplitude_ma=target)
         verdict = self._context.model.session.engine.check_adjustment(
-            current, requested, impedances=self._impedances(current))
+            current, requested, impedances=self._impedances(current)).merged(
+            pace.check(current, requested))
         # Lowering is always allowed; an increase goes only when nothing blocks and every
         # confirmation is one given before the start (the same finding, the same numbers).
         unconfirmed = tuple(finding for finding in verdict.confirmations
@@ -295,8 +337,9 @@ class TestStimPanel(QWidget):
             self._say(f"Not sent: {exc}", "findingBlock")
             return
         self._adjusting = True
-        self._context.controller.run(ADJUST, lambda client: client.adjust_test_stim(amp_ua),
-                                     self._adjusted)
+        self._context.controller.run(
+            ADJUST, lambda client: _adjust_now(client, pace, current, requested, amp_ua),
+            self._adjusted)
 
     def _adjusted(self, amp_ua: int) -> None:
         self._adjusting = False
@@ -441,10 +484,18 @@ class TestStimPanel(QWidget):
         self.message.style().polish(self.message)
 
 
+def _adjust_now(client: DeviceClient, pace: TitrationPace, current: TestStimulus,
+                requested: TestStimulus, amp_ua: int) -> int:
+    """On the worker, as it goes out: the pace counts from the real send, not the press."""
+    pace.sent(current, requested)
+    return client.adjust_test_stim(amp_ua)
+
+
 def _start(client: DeviceClient, recorder: DeviceRecorder | None, stimulus: TestStimulus,
            request: TestStimStart, confirmations: list[Confirmation],
-           stop_pressed: threading.Event) -> _Started | _NotStarted:
-    """On the worker: note the start (and what was confirmed) in the record, then start.
+           stop_pressed: threading.Event, pre: _PreStart) -> _Started | _NotStarted:
+    """On the worker: measure the pair if this connection has not, note the start (and
+    what was confirmed) in the record, then start.
 
     The record is written first so that nothing is delivered that the record does not
     show; if the device then does not start, the record says so. A STOP pressed while
@@ -454,6 +505,54 @@ def _start(client: DeviceClient, recorder: DeviceRecorder | None, stimulus: Test
     serial = client.identity.serial
     if stop_pressed.is_set():
         return _NotStarted("STOP was pressed before the start was sent; nothing was sent")
+    measured = _measure_first(client, recorder, stimulus, pre)
+    if isinstance(measured, _NotStarted) or stop_pressed.is_set():
+        return measured if isinstance(measured, _NotStarted) else _NotStarted(
+            "STOP was pressed before the start was sent; nothing was sent", measured)
+    started = _record_and_start(client, recorder, stimulus, request, confirmations,
+                                stop_pressed, serial)
+    if measured.measured:
+        started = dataclasses.replace(started, check=measured)
+        if isinstance(started, _Started):
+            started = dataclasses.replace(started, note=f"{measured.summary()}; {started.note}")
+    return started
+
+
+def _measure_first(client: DeviceClient, recorder: DeviceRecorder | None,
+                   stimulus: TestStimulus, pre: _PreStart) -> PreCheck | _NotStarted:
+    """The pair's impedance on this connection, measured now if need be, judged again."""
+    pairs = stimulus_pairs(stimulus)
+    try:
+        check = measure_pairs_in_use(client, pre.integrity, pairs, pre.engine.profile)
+    except Aborted:
+        return _NotStarted("STOP pressed during the impedance measurement before the start; "
+                           "nothing was started")
+    except DeviceLinkError as exc:
+        return _NotStarted(f"the impedance measurement before the start failed ({exc}); "
+                           "nothing was started")
+    if check.measured and recorder is not None:
+        try:
+            recorder.record_impedance(recorder.known_device(client.identity).serial,
+                                      check.records)
+        except (RecordError, AccessError) as exc:
+            return _NotStarted(f"the impedance measured before the start could not be stored "
+                               f"({exc}); nothing was started", check)
+    refusal = unmeasured_refusal(check.integrity, pairs)
+    if refusal is not None:
+        return _NotStarted(refusal, check)
+    try:
+        pre.engine.approve_test_start(stimulus,
+                                      impedances=check.integrity.engine_impedances(pairs),
+                                      acknowledged=pre.acknowledged)
+    except SafetyRefusal as exc:
+        return _NotStarted(f"{check.summary()}; refused by the safety engine: {exc}", check)
+    return check
+
+
+def _record_and_start(client: DeviceClient, recorder: DeviceRecorder | None,
+                      stimulus: TestStimulus, request: TestStimStart,
+                      confirmations: list[Confirmation], stop_pressed: threading.Event,
+                      serial: str) -> _Started | _NotStarted:
     note = "NOT recorded: no clinical record is open"
     if recorder is not None:
         try:

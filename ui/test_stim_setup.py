@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.program import TestStimulus
-from console.safety import SafetyEngine, Verdict
+from console.safety import Verdict
 from console.safety.verdict import Finding, Severity
 from console.storage import Confirmation
 
@@ -235,17 +235,17 @@ class TestStimSetup(QGroupBox):
 
     # -- the engine's word -----------------------------------------------------------------
 
-    def evaluate(self, engine: SafetyEngine,
-                 impedances: Callable[[TestStimulus], dict[int, int | None]],
+    def evaluate(self, judge: Callable[[TestStimulus], Verdict],
                  may_confirm: bool) -> TestStimulus | None:
-        """Check the stimulus on screen and show the findings; the stimulus if it parses."""
+        """Check the stimulus on screen with ``judge`` (the engine's verdict with what is
+        known of the pair) and show the findings; the stimulus if it parses."""
         stimulus = self.stimulus()
         self._clear_findings()
         if isinstance(stimulus, str):
             self.verdict = Verdict()
             self._add_finding(stimulus, "findingBlock")
         else:
-            self.verdict = engine.check_test_start(stimulus, impedances(stimulus))
+            self.verdict = judge(stimulus)
             for finding in self.verdict.findings:
                 if finding.severity is not Severity.CONFIRM:  # those get their own rows
                     self._add_finding(finding.message, _FINDING_STYLE[finding.severity])

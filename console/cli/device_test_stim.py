@@ -1,22 +1,33 @@
 """``mfconsole device test-stim``: continuous test pulses on one pair, optionally titrated up.
 
-Ctrl-C or SIGTERM sends STOP at once: the handler only wakes a thread kept for that, so
-a signal landing while the main thread holds a lock can never delay it. The device's
-watchdog stops stimulation anyway if this process dies.
+However the command ends once the start may have gone out (the duration elapsing,
+Ctrl-C, SIGTERM, SIGQUIT, SIGHUP, the reader of its output going away, a link failure,
+any exception), STOP is sent first, unless the device said it stopped by itself, and the
+end is recorded afterwards. Signals and a closed output are served at once by
+``StopRequests``' own thread; every other way out goes through ``_Session.run``'s
+try/finally. The device's watchdog stops stimulation anyway if this process dies outright.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import signal
 import sys
 import threading
+import time
 from decimal import Decimal, InvalidOperation
-from types import FrameType
 
-from console.program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
+from console.lead_integrity import stimulus_pairs
+from console.program import (
+    UA_PER_MA,
+    NotRepresentable,
+    OutOfBounds,
+    TestStimulus,
+    from_device_units,
+    number_from_text,
+)
 from console.safety import SafetyEngine, SafetyRefusal
+from console.safety.titration_pace import TitrationPace
 from device_link.client import DeviceClient
 from device_link.errors import DeviceLinkError
 from device_link.events import LinkDown, Notice
@@ -29,16 +40,21 @@ from ..device_recording import DeviceRecorder
 from ..storage import RecordError
 from .device_access import key_store_for, open_device, recording
 from .errors import CliError
+from .lead_check import measure_before_current
 from .program_command import EXIT_BLOCKED, profile_or_fail
+from .stop_requests import StopRequest, StopRequests
 
-EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+EXIT_USAGE = 2
+LONGEST_EVERY_S = Decimal(3600)
+"""No titration schedule is longer than this, whatever the device (its own limit is lower)."""
 
 
 def register_test_stim(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "test-stim", help="test stimulation on one pair (Ctrl-C stops at once)",
         description="Start test stimulation at --amp (at or below the device's start limit) "
-                    "and optionally raise it by --step every --every seconds.")
+                    "and optionally raise it by --step every --every seconds (at least the "
+                    "clinic profile's shortest interval between increases).")
     parser.add_argument("--lead", type=int, required=True, help="0 left, 1 right")
     parser.add_argument("--anode", type=int, required=True, help="electrode 0 (tip) .. 3")
     parser.add_argument("--cathode", type=int, required=True, help="electrode 0 (tip) .. 3")
@@ -49,97 +65,172 @@ def register_test_stim(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--seconds", type=int, required=True, metavar="S",
                         help="duration; the device stops by itself after it")
     parser.add_argument("--step", type=_milliamps, metavar="MA", help="raise by this much …")
-    parser.add_argument("--every", type=float, metavar="S", help="… every this many seconds")
+    parser.add_argument("--every", metavar="S",
+                        help="… every this many seconds (at least the profile's "
+                             "test_stimulation.min_interval_s)")
     parser.add_argument("--profile", help="clinic safety profile (default: the one shipped)")
     parser.set_defaults(handler=run_test_stim)
 
 
 def _milliamps(text: str) -> Decimal:
+    """A non-negative number of mA, bounded before anything is computed with it."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of mA") from None
-    if not value.is_finite() or value < 0:
+        value = number_from_text(text, "--amp/--step")
+    except OutOfBounds as exc:
+        raise argparse.ArgumentTypeError(exc.detail) from None
+    if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a non-negative number of mA")
     return value
 
 
 def run_test_stim(args: argparse.Namespace) -> int:
     if (args.step is None) != (args.every is None):
-        raise CliError("--step and --every go together", 2)
-    if args.every is not None and args.every <= 0:
-        raise CliError(f"--every {args.every} s must be positive", 2)
+        raise CliError("--step and --every go together", EXIT_USAGE)
     try:
         stimulus = TestStimulus(args.lead, args.anode, args.cathode, args.freq, args.pw,
                                 args.amp, args.seconds)
     except (TypeError, ValueError) as exc:
-        raise CliError(str(exc), 2) from None
+        raise CliError(str(exc), EXIT_USAGE) from None
     profile = profile_or_fail(args.profile)
+    pace = TitrationPace(profile.titration_min_interval_s)
+    every = _every(args.every, pace, LONGEST_EVERY_S, "the longest schedule taken")
     with recording(args, Action.TEST_STIMULATION) as recorder, open_device(
             args.port, args.key_file, args.baud,
-            key_store=key_store_for(recorder, args.key_file)) as client:
+            key_store=key_store_for(recorder, args.key_file), recorder=recorder) as client:
         assert client.limits is not None and client.identity is not None
         engine = SafetyEngine(client.limits, profile,
                               electrodes_per_lead=client.identity.electrodes_per_lead)
+        _every(args.every, pace, Decimal(client.limits.test_duration_max_s),
+               "the longest test stimulation the device allows")
         if args.step is not None and args.step > engine.titration.step_max_ma:
             raise CliError(f"--step {args.step} mA exceeds the largest titration step "
                            f"{engine.titration.step_max_ma} mA", EXIT_BLOCKED)
-        try:
-            request = engine.approve_test_start(stimulus)
-        except (SafetyRefusal, NotRepresentable) as exc:
-            raise CliError(f"test stimulation refused: {exc}", EXIT_BLOCKED) from None
-        session = _Session(client, engine, stimulus, args.step, args.every)
-        if recorder is None:
-            return session.run(request)
-        serial = recorder.known_device(client.identity).serial
-        recorder.record_test_start(serial, stimulus)
-        return _run_recorded(session, request, recorder, serial)
+        _approved_start(engine, stimulus)  # refused on its own values: nothing measured
+        pairs = stimulus_pairs(stimulus)
+        check = measure_before_current(client, pairs, profile, recorder, args.json)
+        request = _approved_start(engine, stimulus, check.integrity.engine_impedances(pairs))
+        serial = client.identity.serial if recorder is None \
+            else recorder.known_device(client.identity).serial
+        titration = None if every is None else _Titration(args.step, every, pace)
+        return _Session(client, engine, stimulus, titration, recorder, serial).run(request)
 
 
-def _run_recorded(session: _Session, request: TestStimStart, recorder: DeviceRecorder,
-                  serial: str) -> int:
-    """Run the audited session; however it ends, the end is audited as a stop."""
+def _approved_start(engine: SafetyEngine, stimulus: TestStimulus,
+                    impedances: dict[int, int | None] | None = None) -> TestStimStart:
     try:
-        code = session.run(request)
-    except CliError as exc:
-        _record_end(recorder, serial, str(exc))
-        raise
-    _record_end(recorder, serial, session.ending)
-    return code
+        return engine.approve_test_start(stimulus, impedances=impedances)
+    except (SafetyRefusal, NotRepresentable) as exc:
+        raise CliError(f"test stimulation refused: {exc}", EXIT_BLOCKED) from None
 
 
-def _record_end(recorder: DeviceRecorder, serial: str, how: str) -> None:
-    """Audit the end (never refused); a record that cannot be reached is reported only."""
+def _every(text: str | None, pace: TitrationPace, longest: Decimal,
+           longest_is: str) -> Decimal | None:
+    """``--every`` as exact seconds a person can follow and the device can reach, or exit 2
+    before anything is sent; the message quotes the value as typed."""
+    if text is None:
+        return None
     try:
-        recorder.record_stop(serial, f"test stimulation ended: {how}")
-    except RecordError as exc:
-        print(f"mfconsole: the end of test stimulation was not recorded: {exc}",
-              file=sys.stderr)
+        every = Decimal(text)
+    except InvalidOperation:
+        every = Decimal("NaN")
+    problem = pace.schedule_refusal(every)
+    if problem is None and every > longest:
+        problem = f"is longer than {longest_is}, {longest} s"
+    if problem is not None:
+        raise CliError(f"--every {text} s {problem}", EXIT_USAGE)
+    return every
+
+
+@dataclasses.dataclass(slots=True)
+class _Titration:
+    """Automatic steps: ``step`` every ``every`` seconds, never sooner than ``pace`` allows."""
+
+    step: Decimal
+    every: Decimal
+    pace: TitrationPace
+    due: float | None = None  # monotonic time of the next step; None: holding
+
+    def seconds_to_step(self) -> float | None:
+        if self.due is None:
+            return None
+        return max(0.0, max(self.due, self.pace.allowed_at()) - time.monotonic())
+
+    def schedule(self) -> None:
+        self.due = time.monotonic() + float(self.every)
 
 
 class _Session:
-    """One test stimulation: start, titrate on a timer, end on an event or a signal.
+    """One test stimulation: record and start it, titrate on a timer, end on an event.
 
-    The signal handler only records the request: a dedicated thread sends STOP, so a
-    signal that lands while the main thread holds a lock can never deadlock the stop.
+    ``run``'s try/finally is the one way out: STOP (unless the device stopped by itself,
+    or the stop thread's STOP surely came after the START), then the end in the record.
     """
 
     def __init__(self, client: DeviceClient, engine: SafetyEngine, stimulus: TestStimulus,
-                 step: Decimal | None, every: float | None) -> None:
+                 titration: _Titration | None, recorder: DeviceRecorder | None,
+                 serial: str) -> None:
         self.client = client
         self.engine = engine
         self.current = stimulus
-        self.step = step
-        self.every = every
+        self.titration = titration
+        self.recorder = recorder
+        self.serial = serial
+        self.stops = StopRequests(self._send_stop)
         self._ended = threading.Condition()
         self._end: Notice | None = None
-        self._signal: int | None = None
-        self._stop_requested = threading.Event()
-        self._stop_done = threading.Event()
+        self._start_recorded = False
+        self._start_sent = False
+        self._start_answered = False
+        self._stop_after_start = False  # the stop thread's STOP left after the START's reply
         self._stop_error: DeviceLinkError | None = None
-        self._stopper = threading.Thread(target=self._stop_when_asked, daemon=True,
-                                         name="test-stim-stopper")
-        self.ending = ""  # how a session that ended without an error ended, for the record
+        self.ending = ""  # how it ended, for the record
+
+    def run(self, request: TestStimStart) -> int:
+        with self.stops:
+            unsubscribe = self.client.subscribe(self._on_notice)
+            try:
+                return self._stimulate(request)
+            except BaseException as exc:
+                self.ending = self.ending or _failure(exc)
+                raise
+            finally:
+                unsubscribe()
+                if self._start_sent:
+                    self._stop_unless_stopped()
+                if self._start_recorded:
+                    self._record_end()
+
+    def _stimulate(self, request: TestStimStart) -> int:
+        try:
+            if not self._start_stimulation(request) or self.stops.asked:
+                return self._stopped_on_request()
+            self.stops.say(f"stimulating lead {self.current.lead} (anode {self.current.anode}, "
+                           f"cathode {self.current.cathode}) at {self.current.amplitude_ma} mA")
+            if self.titration is not None:
+                self.titration.schedule()
+            return self._until_end()
+        except DeviceLinkError as exc:
+            if self.stops.asked:
+                return self._stopped_on_request()
+            raise CliError(f"test stimulation: {exc}") from None
+
+    def _start_stimulation(self, request: TestStimStart) -> bool:
+        """The start sequence: the record first, so it never misses a stimulation, then
+        TEST_STIM_START. Nothing is sent once STOP has been asked for (returns False)."""
+        if self.recorder is not None:
+            self.recorder.record_test_start(self.serial, self.current)
+            self._start_recorded = True
+        if self.stops.asked:
+            self.ending = "STOP asked for before the start was sent; nothing was sent"
+            return False
+        self._start_sent = True
+        self.client.start_test_stim(request)
+        self._start_answered = True
+        if self.titration is not None:  # the start is the first increase from nothing
+            self.titration.pace.started()
+        return True
+
+    # -- how it ends -------------------------------------------------------------------------
 
     def _on_notice(self, notice: Notice) -> None:
         if isinstance(notice, StimStopped | LinkDown):
@@ -151,79 +242,84 @@ class _Session:
                 self._end = notice
             self._ended.notify_all()
 
-    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        if self._signal is None:
-            self._signal = signum
-        self._stop_requested.set()
-
-    def _stop_when_asked(self) -> None:
-        self._stop_requested.wait()
+    def _send_stop(self, _request: StopRequest) -> None:
+        """On the stop thread, at once, whatever the main thread is doing."""
+        self._stop_after_start = self._start_answered
         try:
             self.client.stop()
         except DeviceLinkError as exc:
             self._stop_error = exc
-        self._stop_done.set()
         self._finish(None)
 
-    def run(self, request) -> int:
-        self._stopper.start()
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in EXIT_SIGNAL}
-        unsubscribe = self.client.subscribe(self._on_notice)
+    def _stop_unless_stopped(self) -> None:
+        """STOP, unless the device stopped by itself or the stop thread's STOP will do.
+
+        A STOP sent before the START was answered may have overtaken it on the line, so
+        it is sent again. A STOP that fails here does not hide the error that ended the
+        session: the record says so next to it.
+        """
+        if self.stops.asked:
+            self.stops.done.wait()
+            if self._stop_after_start or self._stop_error is not None:
+                return
+        elif isinstance(self._end, StimStopped):
+            return
         try:
-            self.client.start_test_stim(request)
-            if self._stop_requested.is_set():
-                # The STOP may have gone out before this START reached the device.
-                self.client.stop()
-                return self._stopped_by_operator()
-            print(f"stimulating lead {self.current.lead} (anode {self.current.anode}, "
-                  f"cathode {self.current.cathode}) at {self.current.amplitude_ma} mA",
-                  flush=True)
-            return self._until_end()
+            self.client.stop()
         except DeviceLinkError as exc:
-            if self._stop_requested.is_set():
-                return self._stopped_by_operator()
-            raise CliError(f"test stimulation: {exc}") from None
-        finally:
-            unsubscribe()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            self.ending += (f"; STOP not confirmed ({exc}): the device's watchdog stops "
+                            "stimulation when this console falls silent")
 
-    def _until_end(self) -> int:
-        while True:
-            with self._ended:
-                self._ended.wait_for(lambda: self._end is not None or self._stop_done.is_set(),
-                                     self.every)
-                end = self._end
-            if self._stop_requested.is_set():
-                return self._stopped_by_operator()
-            if end is not None:
-                return self._report(end)
-            self._raise_one_step()
-
-    def _stopped_by_operator(self) -> int:
-        self._stop_done.wait()
+    def _stopped_on_request(self) -> int:
+        self.stops.done.wait()
+        request = self.stops.request
+        assert request is not None
         if self._stop_error is not None:
             raise CliError(f"STOP not confirmed by the device ({self._stop_error}); its "
                            "watchdog stops stimulation when this console falls silent")
-        print("STOP sent: stimulation stopped by the operator", flush=True)
-        signum = self._signal or signal.SIGINT
-        self.ending = f"STOP sent: stopped by the operator ({signal.Signals(signum).name})"
-        return EXIT_SIGNAL.get(signum, 130)
+        self.stops.say(f"STOP sent: stimulation stopped {request.why}")
+        self.ending = self.ending or f"STOP sent: stopped {request.why}"
+        return request.exit_status
 
-    def _raise_one_step(self) -> None:
-        assert self.step is not None
+    def _record_end(self) -> None:
+        """Audit the end (never refused); a record that cannot be reached is reported only."""
+        assert self.recorder is not None
+        try:
+            self.recorder.record_stop(self.serial, f"test stimulation ended: {self.ending}")
+        except RecordError as exc:
+            print(f"mfconsole: the end of test stimulation was not recorded: {exc}",
+                  file=sys.stderr)
+
+    # -- while it runs -----------------------------------------------------------------------
+
+    def _until_end(self) -> int:
+        while True:
+            wait = None if self.titration is None else self.titration.seconds_to_step()
+            with self._ended:
+                self._ended.wait_for(lambda: self._end is not None or self.stops.asked, wait)
+                end = self._end
+            if self.stops.asked:
+                return self._stopped_on_request()
+            if end is not None:
+                return self._report(end)
+            if self.titration is not None and self.titration.seconds_to_step() == 0:
+                self._raise_one_step(self.titration)
+
+    def _raise_one_step(self, titration: _Titration) -> None:
         requested = dataclasses.replace(self.current,
-                                        amplitude_ma=self.current.amplitude_ma + self.step)
-        verdict = self.engine.check_adjustment(self.current, requested)
+                                        amplitude_ma=self.current.amplitude_ma + titration.step)
+        verdict = self.engine.check_adjustment(self.current, requested).merged(
+            titration.pace.check(self.current, requested))
         if not verdict.clear:
             reason = (verdict.blocks or verdict.confirmations)[0].message
-            print(f"holding at {self.current.amplitude_ma} mA: {reason}", flush=True)
-            self.step = None
-            self.every = None
+            self.stops.say(f"holding at {self.current.amplitude_ma} mA: {reason}")
+            titration.due = None
             return
+        titration.pace.sent(self.current, requested)
         now_ua = self.client.adjust_test_stim(requested.amplitude_record())
+        titration.schedule()
         self.current = requested
-        print(f"amplitude {from_device_units(now_ua, UA_PER_MA)} mA", flush=True)
+        self.stops.say(f"amplitude {from_device_units(now_ua, UA_PER_MA)} mA")
 
     def _report(self, end: Notice) -> int:
         if isinstance(end, LinkDown):
@@ -233,7 +329,14 @@ class _Session:
         text = STOP_REASON_TEXT.get(StopReason(end.reason), f"reason {end.reason}") \
             if end.reason in StopReason._value2member_map_ else f"reason {end.reason}"
         if end.reason == StopReason.DURATION_ELAPSED:
-            print(f"stimulation ended: {text}", flush=True)
+            self.stops.say(f"stimulation ended: {text}")
             self.ending = text
             return 0
         raise CliError(f"stimulation stopped: {text}")
+
+
+def _failure(exc: BaseException) -> str:
+    """How an error ended the session, for the record."""
+    if isinstance(exc, CliError):
+        return str(exc)
+    return f"ended by an unexpected error ({type(exc).__name__}: {exc})"

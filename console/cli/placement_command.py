@@ -4,8 +4,10 @@ The command runs the guided test without a person at the keys, so its observatio
 from the emulator's simulated patient (``--observer simulated --control ADDR``) and are
 labelled simulated everywhere; in theatre the window's wizard is used, with the team as
 observer. Exit status 0 when both leads pass, 1 when the test fails or cannot be run.
-Ctrl-C or SIGTERM sends STOP at once (from its own thread): the test ends incomplete,
-is stored as incomplete when recording, and the command exits 130 or 143.
+Ctrl-C, SIGTERM, SIGQUIT, SIGHUP or the reader of the output going away sends STOP at
+once (from its own thread): the test ends incomplete, is stored as incomplete when
+recording, and the command exits 130, 143, 131, 129 or 141. Any other way out while the
+test runs (a device error, an unexpected exception) sends STOP first too.
 """
 
 from __future__ import annotations
@@ -14,15 +16,12 @@ import argparse
 import dataclasses
 import getpass
 import os
-import signal
 import sys
-import threading
 from decimal import Decimal
-from types import FrameType
 
 from device_link.client import DeviceClient
 from device_link.emulator.control import ControlClient, ControlError
-from device_link.errors import DeviceLinkError
+from device_link.errors import DeviceLinkError, LinkLost, PortError
 
 from ..accounts import AccessError, Action
 from ..device_recording import DeviceRecorder
@@ -51,9 +50,10 @@ from .device_access import (
 from .errors import CliError
 from .output import print_json
 from .program_command import profile_or_fail
+from .stop_requests import OUTPUT_CLOSED, StopRequest, StopRequests, silence_stdout
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+LONGEST_EVERY_S = 3600.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,7 +80,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--safety-profile", metavar="TOML",
                         help="clinic safety profile (default: the one shipped)")
     parser.add_argument("--every", type=_seconds, metavar="S",
-                        help="seconds between automatic steps (default: the profile's)")
+                        help="seconds between automatic steps (default: the profile's); "
+                             "never closer than the safety profile's shortest interval "
+                             "between increases")
     parser.add_argument("--fluoroscopy-confirmed", action="store_true",
                         help="record that fluoroscopy confirms the leads' position")
     parser.add_argument("--notes", default="", help="notes kept with the result")
@@ -94,8 +96,9 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 s")
+    if not 0 < value <= LONGEST_EVERY_S:  # nan and inf too
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 s and at most "
+                                         f"{LONGEST_EVERY_S:g} s")
     return value
 
 
@@ -122,17 +125,27 @@ def run_placement(args: argparse.Namespace) -> int:
             patient=patient, safety_profile=safety,
             before_stimulation=(lambda s: recorder.record_test_start(serial, s))
             if recorder else None)
-        result, signum, link_error = _run(workflow, client)
+        try:
+            result, request, link_error = _run(workflow, client)
+        except BaseException as exc:  # STOP has gone out (see _run): keep what was done
+            _store(recorder, workflow.snapshot(), patient, args.visit, serial,
+                   f"by an unexpected error ({type(exc).__name__}: {exc})")
+            raise
         if result.phase == Phase.VERDICT:
             result = workflow.sign_off(fluoroscopy_confirmed=args.fluoroscopy_confirmed,
                                        notes=args.notes)
-        recorded = _store(recorder, result, patient, args.visit, serial, signum)
+        recorded = _store(recorder, result, patient, args.visit, serial,
+                          request.why if request else None)
     report = write_placement_report(result, args.report) if args.report else None
-    _print(args, result, recorded, report)
+    try:
+        _print(args, result, recorded, report)
+    except OSError:  # the reader went away; the result is stored and the report written
+        silence_stdout()
+        return OUTPUT_CLOSED.exit_status
     if link_error is not None:
         raise CliError(f"placement test incomplete: {link_error}")
-    if signum is not None:
-        return EXIT_SIGNAL[signum]
+    if request is not None:
+        return request.exit_status
     return EXIT_PASS if result.passed else EXIT_FAIL
 
 
@@ -160,73 +173,42 @@ def _operator(args: argparse.Namespace, recorder: DeviceRecorder | None) -> str:
     return args.operator or os.environ.get("USER") or getpass.getuser()
 
 
-class _Stopper:
-    """Signals only set a flag; this thread sends STOP, so a signal never deadlocks it."""
-
-    def __init__(self, workflow: PlacementWorkflow, client: DeviceClient) -> None:
-        self.workflow = workflow
-        self.client = client
-        self.signum: int | None = None
-        self.requested = threading.Event()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._stop_when_asked, daemon=True,
-                                        name="placement-stopper")
-
-    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        if self.signum is None:
-            self.signum = signum
-        self.requested.set()
-
-    def _stop_when_asked(self) -> None:
-        self.requested.wait()
-        if self.signum is not None:
-            name = signal.Signals(self.signum).name
-            self.workflow.stop(self.client, f"STOP by the operator ({name})")
-        self._done.set()
-
-    def wait(self, seconds: float) -> bool:
-        """Let ``seconds`` pass; False when STOP was asked for meanwhile."""
-        return not self.requested.wait(seconds)
-
-    def __enter__(self) -> _Stopper:
-        self._previous = {sig: signal.signal(sig, self._on_signal) for sig in EXIT_SIGNAL}
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-        self.requested.set()  # end the thread; it stops the device only after a signal
-        self._thread.join()
-
-
 def _run(workflow: PlacementWorkflow, client: DeviceClient
-         ) -> tuple[PlacementResult, int | None, DeviceLinkError | None]:
-    """The automatic test; the result, the signal that stopped it, a link failure."""
+         ) -> tuple[PlacementResult, StopRequest | None, DeviceLinkError | None]:
+    """The automatic test; the result, what asked for STOP, a link failure.
+
+    Every way out while it runs sends STOP first: a signal or a closed output from the
+    stop thread at once, an error or an exception here before it goes further.
+    """
     link_error: DeviceLinkError | None = None
-    with _Stopper(workflow, client) as stopper:
+    with StopRequests(lambda asked: workflow.stop(client, f"STOP {asked.why}")) as stops:
         try:
-            run_automatic(workflow, client, stopper.wait)
+            run_automatic(workflow, client, stops.wait)
         except PlacementRefused as exc:
             workflow.stop(client, f"the test could not go on: {exc}")
-        except DeviceLinkError as exc:
+        except (LinkLost, PortError) as exc:
             link_error = exc
             workflow.link_lost(f"link failure: {exc}")
+        except DeviceLinkError as exc:  # the link still works: STOP goes out
+            link_error = exc
+            workflow.stop(client, f"the device refused: {exc}")
         except (ControlError, OSError) as exc:
             workflow.stop(client, f"the emulator's observation failed: {exc}")
-        signum = stopper.signum
-    return workflow.snapshot(), signum, link_error
+        except BaseException as exc:
+            workflow.stop(client, f"unexpected error ({type(exc).__name__}: {exc})")
+            raise
+    return workflow.snapshot(), stops.request, link_error
 
 
 def _store(recorder: DeviceRecorder | None, result: PlacementResult, patient: str | None,
-           visit: int | None, serial: str, signum: int | None) -> list[int]:
-    """Store the result when recording; a record that cannot be reached is reported."""
+           visit: int | None, serial: str, stopped: str | None) -> list[int]:
+    """Store the result when recording, after the stop (``stopped``: why, if asked for);
+    a record that cannot be reached is reported."""
     if recorder is None or patient is None:
         return []
     try:
-        if signum is not None:
-            recorder.record_stop(serial, f"placement test stopped by the operator "
-                                         f"({signal.Signals(signum).name})")
+        if stopped is not None:
+            recorder.record_stop(serial, f"placement test stopped {stopped}")
         stored = store_result(recorder.record, recorder.actor, result, patient=patient,
                               visit_id=visit)
     except (RecordError, AccessError) as exc:

@@ -12,6 +12,9 @@ Safety, in the order it is applied:
 * a pair whose contacts or reading are open, shorted or unmeasured is never stimulated;
 * every start and every step is approved by the safety engine (device limits, clinic
   profile, the pair's impedance) before it is sent; a refused step stops the trial;
+* increases come at least the clinic profile's interval apart, whatever the placement
+  profile's ``step_interval_s``: an automatic step waits for it, an operator's step up
+  sooner than that is refused and nothing is sent;
 * a response, the trial's highest amplitude, or STOP ends stimulation at once;
 * ``stop`` may be called from any thread at any moment: it sends STOP straight away and
   the test ends incomplete, never passed. ``note_stop`` only marks it (for a caller that
@@ -44,6 +47,7 @@ from ..device_facts import STOP_REASON_TEXT, identity_dict
 from ..impedance import ImpedanceMap
 from ..program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
 from ..safety import SafetyEngine, SafetyProfile, SafetyRefusal, load_profile
+from ..safety.titration_pace import TitrationPace
 from .integrity import lead_integrity, pair_refusal
 from .judge import judge_lead, margin_target
 from .observation import Observation, Observer, Unwanted
@@ -156,6 +160,7 @@ class PlacementWorkflow:
         self._trials: list[_TrialState] = []
         self._steps: list[Step] = []
         self._next_step_at = 0.0
+        self._pace: TitrationPace | None = None  # the running trial's; one per trial
         self._fluoroscopy: bool | None = None
         self._notes = ""
         self._final_reason: str | None = None
@@ -171,7 +176,7 @@ class PlacementWorkflow:
         """Automatic stepping: seconds until ``tick`` should raise the amplitude."""
         if self.stepping != Stepping.AUTOMATIC or self._running() is None:
             return None
-        return max(0.0, self._next_step_at - self._clock())
+        return max(0.0, self._step_due() - self._clock())
 
     def candidate_pairs(self, lead: int) -> list[tuple[int, int]]:
         """Pairs that may be stimulated on ``lead``: the profile's order first, then the rest."""
@@ -290,10 +295,12 @@ class PlacementWorkflow:
         trial = _TrialState(len(self._trials) + 1, purpose, stimulus, target, ohms,
                             threshold)
         self._trials.append(trial)
+        self._pace = self._engine.titration.pace(self._clock)
+        self._pace.started()
         self._step(f"stimulation started ({purpose.value})", lead, anode, cathode,
                    stimulus.amplitude_ma, detail=f"up to {target} mA in steps of "
-                   f"{self.profile.step_ma} mA, {self.profile.pulse_width_us} µs, "
-                   f"{self.profile.frequency_hz} Hz")
+                   f"{self.profile.step_ma} mA at least {self._pace.min_interval_s} s apart, "
+                   f"{self.profile.pulse_width_us} µs, {self.profile.frequency_hz} Hz")
         self._next_step_at = self._clock() + float(self.profile.step_interval_s)
 
     def tick(self, client: DevicePort) -> PlacementResult:
@@ -452,8 +459,14 @@ class PlacementWorkflow:
         if seen.anything:
             self._respond(client, trial, seen)
         elif force or (self.stepping == Stepping.AUTOMATIC
-                       and self._clock() >= self._next_step_at):
+                       and self._clock() >= self._step_due()):
             self._raise(client, trial)
+
+    def _step_due(self) -> float:
+        """When the next automatic step goes: the profile's schedule, never sooner than the
+        clinic's interval after the last increase."""
+        assert self._pace is not None
+        return max(self._next_step_at, self._pace.allowed_at())
 
     @staticmethod
     def _relevant(trial: _TrialState, seen: Observation) -> Observation:
@@ -487,6 +500,10 @@ class PlacementWorkflow:
                       f"nothing seen up to {current.amplitude_ma} mA; stimulation stopped")
             return
         requested = dataclasses.replace(current, amplitude_ma=wanted)
+        assert self._pace is not None
+        too_soon = self._pace.check(current, requested)
+        if too_soon.blocked:
+            raise PlacementRefused(too_soon.blocks[0].message)
         try:
             amp_ua = self._engine.approve_adjustment(current, requested,
                                                      impedances={current.lead: trial.ohms})
@@ -494,6 +511,7 @@ class PlacementWorkflow:
             self._io(client.stop)
             self._end(trial, TrialEnd.HELD, f"{exc}; stimulation stopped")
             return
+        self._pace.sent(current, requested)
         try:
             now_ua = self._io(lambda: client.adjust_test_stim(amp_ua))
         except InvalidState:

@@ -9,12 +9,15 @@ clinic's stricter ones, before anything is sent:
   decreases of any size are always allowed;
 * while stimulation runs only the amplitude moves: lead, electrodes, frequency, pulse
   width and duration are locked;
-* choosing other electrodes (or another lead) sets the amplitude back to zero.
+* choosing other electrodes (or another lead) sets the amplitude back to zero;
+* increases come at least the clinic's interval apart (``pace``: the one stateful part,
+  see ``titration_pace``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -24,6 +27,7 @@ from console.program import TEST_STIMULUS_FIELDS, TestStimulus, from_device_unit
 from .checks import check_stimulus
 from .context import LeadSetting, RuleContext
 from .rules_clinical import Impedances
+from .titration_pace import Clock, TitrationPace
 from .verdict import Finding, Severity, Verdict
 
 # Fields that stay as they are while stimulation runs, and how a sentence names them.
@@ -47,6 +51,15 @@ class TitrationRules:
         """Largest single increase while stimulation runs."""
         device = from_device_units(self.context.limits.titration_step_max_ua, 3)
         return min(device, self.context.profile.titration_step_ma)
+
+    @property
+    def min_interval_s(self) -> Decimal:
+        """Shortest time between two increases (clinic profile)."""
+        return self.context.profile.titration_min_interval_s
+
+    def pace(self, clock: Clock = time.monotonic) -> TitrationPace:
+        """A fresh pace for one stimulation: its first increase may come at any time."""
+        return TitrationPace(self.min_interval_s, clock)
 
     def highest_allowed_now(self, current: TestStimulus) -> Decimal:
         """The largest amplitude one adjustment from ``current`` may ask for."""
