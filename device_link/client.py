@@ -527,8 +527,20 @@ class DeviceClient:
             self._keepalive.cancel()
             self._fail_pending()
             self._notices.put(LinkDown(reason))
-            threading.Thread(target=self._transport.close, daemon=True).start()
+            threading.Thread(target=self._stop_then_close, daemon=True).start()
         raise LinkLost(self._lost or reason)
+
+    def _stop_then_close(self) -> None:
+        """The link is given up: one last STOP, unanswered, before the port is released.
+
+        A device that still hears the console (a line that fails only one way, a noisy
+        line) stops at once instead of waiting for its watchdog; the device executes STOP
+        whatever its MAC or seq (section 4), and a STOP is never harmful.
+        """
+        with contextlib.suppress(PortError):
+            self._transport.write(FLUSH + build_wire(Kind.REQUEST, self._take_seq(),
+                                                     Opcode.STOP, b"", self._ks))
+        self._transport.close()
 
     def _fail_pending(self) -> None:
         with self._state_lock:

@@ -199,3 +199,22 @@ def test_frozen_console_is_stopped_by_the_watchdog_and_says_so_when_it_wakes(
     assert len(lines) == 1 and "Traceback" not in err
     assert "watchdog" in lines[0]
     assert emulator.control.state()["last_stop_reason"] == StopReason.WATCHDOG
+
+
+def test_a_link_that_fails_one_way_ends_with_a_last_stop_not_the_watchdog(emulator, key_file):
+    """The device hears the console but its replies are lost: after the retransmissions the
+    console gives the link up, and its last act on the port is a STOP the device obeys."""
+    stim = start_stimulating(emulator, key_file)
+    try:
+        mark = trace_mark(emulator)
+        emulator.control.set_link_faults(drop_rate=1.0, direction="tx")
+        emulator.control.await_trace(is_stim_stopped(StopReason.STOP_REQUEST), since=mark,
+                                     timeout=WATCHDOG_WAIT_S)
+        code, out, err = stim.finish()
+    finally:
+        stim.close()
+        emulator.control.set_link_faults()
+    assert code != 0 and "link lost" in (out + err).lower()
+    state = emulator.control.state()
+    assert state["state"] == "IDLE"
+    assert state["last_stop_reason"] == StopReason.STOP_REQUEST
