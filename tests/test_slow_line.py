@@ -25,7 +25,7 @@ from device_link.errors import AuthenticationError, LinkLost
 from device_link.frame import Frame, build_wire
 from device_link.keystore import KeyFileStore, PairingKey, StaticKeyStore
 from device_link.messages import AuthRequest, AuthResponse, ErrorPayload, Identity, Limits
-from device_link.protocol import MAX_LOG_PAGE, ErrorCode, Kind, LogCode, Opcode
+from device_link.protocol import MAX_LOG_PAGE, ErrorCode, Kind, LogCode, Opcode, StopReason
 
 from .emulator_harness import EmulatorProcess, RawLink
 from .raw_device import RawDevice, reply
@@ -299,6 +299,24 @@ def test_a_full_log_page_at_2400_baud_arrives(slow_emulator, key_file):
     with DeviceClient.connect(slow_emulator.port, KeyFileStore(key_file), baud=SLOW) as client:
         page = client.get_log(0, MAX_LOG_PAGE)
     assert len(page.entries) == MAX_LOG_PAGE
+
+
+def test_test_stimulation_and_impedance_at_2400_baud_keep_the_link(slow_emulator, key_file,
+                                                                   capsys):
+    """Telemetry alone would fill the line (28 bytes, 10 a second): the device sends only
+    the newest report, so replies and the keep-alive never wait behind a backlog."""
+    code = main(["device", "--port", slow_emulator.port, "--baud", str(SLOW), "--key-file",
+                 str(key_file), "test-stim", "--lead", "0", "--anode", "1", "--cathode", "2",
+                 "--amp", "0.5", "--pw", "214", "--freq", "20", "--seconds", "10"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "measured impedance first: left pair E1–E2" in out  # 6 pairs measured at 2400
+    assert out.strip().splitlines()[-1] == "stimulation ended: test duration elapsed"
+    state = slow_emulator.control.state()
+    assert state["last_stop_reason"] == StopReason.DURATION_ELAPSED
+    superseded = [e for e in slow_emulator.control.trace()["entries"]
+                  if e["note"] == "not sent: superseded by a newer report"]
+    assert superseded  # the line really was too slow for every report
 
 
 def test_paced_emulator_holds_both_directions_to_line_time(slow_emulator, pairing_key):

@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--socket", metavar="HOST:PORT",
                         help="serve on TCP instead of a pseudo-terminal (port 0: any)")
     parser.add_argument("--pace-baud", type=int, metavar="N",
-                        help="pace output at N baud (10 bits per byte)")
+                        help="pace both directions at N baud (10 bits per byte), as a "
+                             "serial line at that rate would")
     parser.add_argument("--scenario", default="good", choices=sorted(SCENARIOS))
     parser.add_argument("--control", metavar="HOST:PORT",
                         help="JSON control channel on localhost (port 0: any)")

@@ -23,12 +23,21 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..frame import Frame
-from ..protocol import Kind
+from ..protocol import EventCode, Kind
 from .trace import ProtocolTrace
 
 READ_SIZE = 4096
 WRITE_STALL_S = 2.0  # output the far end does not take for this long is dropped
 MAX_QUEUED = 1024
+_LATEST_ONLY = frozenset({EventCode.IMPEDANCE_PROGRESS, EventCode.STIM_TELEMETRY})
+"""Events that only report the latest figures: an unsent one is replaced by its successor."""
+
+
+def _same_report(queued: Frame, newer: Frame) -> bool:
+    """Same event code and, for telemetry, the same lead (its first payload byte)."""
+    return (queued.kind == Kind.EVENT and queued.opcode == newer.opcode
+            and (newer.opcode != EventCode.STIM_TELEMETRY
+                 or queued.payload[:1] == newer.payload[:1]))
 PACE_CHUNK_S = 0.002  # pacing granularity: about 2 ms of line time per write
 
 OnBytes = Callable[[bytes, float], None]
@@ -136,6 +145,7 @@ class Writer:
     def put(self, wire: bytes, frame: Frame, note: str, urgent: bool, not_before: float) -> None:
         item = _Item(wire, frame, note, not_before)
         with self._cond:
+            self._drop_superseded(frame)
             if len(self._queue) >= MAX_QUEUED:
                 self._drop_one()
             if urgent:
@@ -143,6 +153,23 @@ class Writer:
             else:
                 self._queue.append(item)
             self._cond.notify()
+
+    def _drop_superseded(self, frame: Frame) -> None:
+        """A newer progress or telemetry report replaces one still waiting for the line.
+
+        Events may be lost (MFL/1 section 3); on a slow line (telemetry alone fills 2400
+        baud) a device that queued every report would hold replies behind a backlog
+        without end. A device sends the newest figures it has, per lead for telemetry.
+        """
+        if frame.kind != Kind.EVENT or frame.opcode not in _LATEST_ONLY:
+            return
+        for index, queued in enumerate(self._queue):
+            if _same_report(queued.frame, frame):
+                del self._queue[index]
+                self._trace.frame("tx", queued.frame,
+                                  mac_valid=True if queued.frame.has_mac else None,
+                                  note="not sent: superseded by a newer report")
+                return
 
     def _drop_one(self) -> None:
         """Make room, losing an event rather than a reply when possible."""
