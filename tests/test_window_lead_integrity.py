@@ -1,7 +1,13 @@
 """The window never writes onto a pair it has not measured on this connection, and never
-forgets a pair it saw open: reconnecting keeps it blocked until it is measured again."""
+forgets a pair it saw open: reconnecting keeps it blocked until it is measured again.
+
+Screenshots of the key screens go to ``$MFCONSOLE_SCREENSHOTS`` when it names a folder.
+"""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 
@@ -12,6 +18,13 @@ from tests.window_fixtures import select_tab
 from ui.impedance_panel import ImpedancePanel
 from ui.program_panel import ProgramPanel
 from ui.test_stim_panel import TestStimPanel
+
+SHOTS = os.environ.get("MFCONSOLE_SCREENSHOTS")
+
+
+def _shot(window, name: str) -> None:
+    if SHOTS:
+        window.grab().save(str(Path(SHOTS) / f"{name}.png"))
 
 
 def _received(demo, since: int) -> list[str]:
@@ -52,6 +65,7 @@ def test_an_open_pair_stays_blocked_across_a_reconnection(qtbot, window, demo):
     findings = program.electrode_findings[0].text()
     assert "open circuit on" in findings and "an earlier connection" in findings
     assert "Last reading: open circuit" in program.figures[0].text()
+    _shot(window, "program-blocked-after-reconnect")
 
     demo.emulator.inject_open(0, left.cathode, is_open=False)  # the lead is repaired
     _measure(qtbot, select_tab(window, ImpedancePanel))
@@ -65,6 +79,7 @@ def test_a_write_measures_the_pairs_in_use_first(qtbot, window, demo):
     _write(qtbot, panel, "5.5")
     assert "Written and verified" in panel.result.text()
     assert "Measured impedance first: left pair" in panel.result.text()
+    _shot(window, "program-measured-first")
     received = _received(demo, mark)
     assert received.index("MEASURE_IMPEDANCE") < received.index("WRITE_PROGRAM")
     assert panel.session.impedances.bipolar  # kept as measured on this connection
