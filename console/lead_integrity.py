@@ -106,6 +106,9 @@ class LeadIntegrity:
     earlier: Mapping[tuple[int, int, int], EarlierReading] = field(default_factory=dict)
     suspect: frozenset[int] = frozenset()
     flagged: frozenset[int] = frozenset()  # leads whose device flag was set at the last status
+    # Leads just measured: the device sets or clears their flag from that very measurement,
+    # so the next status is their new baseline, not news.
+    rebased: frozenset[int] = frozenset()
     measured_at: Mapping[tuple[int, int, int], datetime] = field(default_factory=dict)
 
     # -- learning ------------------------------------------------------------------------
@@ -117,18 +120,19 @@ class LeadIntegrity:
         for record in records:
             if record.electrode_b is not None:
                 stamps[pair_key(record.lead, record.electrode_a, record.electrode_b)] = at
-        leads = {record.lead for record in records}
+        leads = frozenset(record.lead for record in records)
         return replace(self, now=self.now.updated(records), measured_at=stamps,
-                       suspect=self.suspect - leads)
+                       suspect=self.suspect - leads, rebased=self.rebased | leads)
 
     def device_status(self, status: Status) -> LeadIntegrity:
         """A status from the device: a lead flag newly seen makes that lead suspect."""
         flagged = frozenset(lead for lead, flag in enumerate(LEAD_FLAGS)
                             if status.fault_flags & flag)
-        raised = flagged - self.flagged
-        if not raised and flagged == self.flagged:
+        raised = flagged - self.flagged - self.rebased
+        if flagged == self.flagged and not self.rebased:
             return self
-        return replace(self, flagged=flagged, suspect=self.suspect | raised)
+        return replace(self, flagged=flagged, suspect=self.suspect | raised,
+                       rebased=frozenset())
 
     def remembered(self, readings: Mapping[tuple[int, int, int], EarlierReading]
                    ) -> LeadIntegrity:

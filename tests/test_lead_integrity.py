@@ -57,7 +57,8 @@ def test_a_sound_earlier_reading_is_only_a_note():
 
 
 def test_a_device_flag_blocks_the_lead_until_a_fresh_measurement():
-    integrity = measured(650).device_status(status(FaultFlag.LEAD0_IMPEDANCE))
+    integrity = measured(650).device_status(status()).device_status(
+        status(FaultFlag.LEAD0_IMPEDANCE))
     assert rules(integrity) == ["impedance_flagged"]
     assert integrity.engine_impedances(PAIRS) == {}
     # the same flag seen again does not undo a fresh measurement …
@@ -70,7 +71,8 @@ def test_a_device_flag_blocks_the_lead_until_a_fresh_measurement():
 
 
 def test_a_flag_of_the_other_lead_does_not_block_this_one():
-    assert rules(measured(650).device_status(status(FaultFlag.LEAD1_IMPEDANCE))) == []
+    baseline = measured(650).device_status(status())
+    assert rules(baseline.device_status(status(FaultFlag.LEAD1_IMPEDANCE))) == []
 
 
 def test_the_session_keeps_knowledge_per_device():
@@ -92,3 +94,13 @@ def test_ages_are_said_in_the_largest_unit():
     assert age_text(NOW - timedelta(hours=5), NOW) == "5 h ago"
     assert age_text(NOW - timedelta(days=1), NOW) == "1 day ago"
     assert age_text(NOW - timedelta(days=9), NOW) == "9 days ago"
+
+
+def test_the_flag_a_measurement_itself_raises_is_not_news():
+    """The device flags the lead from the very measurement that found it open: the status
+    after it is the new baseline, so the lead is blocked as open, not sent round again."""
+    integrity = measured(None).device_status(status(FaultFlag.LEAD0_IMPEDANCE))
+    assert rules(integrity) == []  # judged by the engine from the reading: open
+    assert integrity.engine_impedances(PAIRS) == {0: None}
+    later = integrity.device_status(status()).device_status(status(FaultFlag.LEAD0_IMPEDANCE))
+    assert rules(later) == ["impedance_flagged"]
