@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from tests.test_window_impedance import _measure
-from tests.test_window_program import click_write, slot_bytes, type_into
+from tests.test_window_program import click_write, reconnect, slot_bytes, type_into
 from tests.test_window_test_stim import _start as _start_test_stim
 from tests.window_fixtures import select_tab
 from ui.impedance_panel import ImpedancePanel
@@ -32,17 +32,6 @@ def _received(demo, since: int) -> list[str]:
             if e["dir"] == "rx" and e["kind"] == "REQUEST"]
 
 
-def _reconnect(qtbot, window, demo, panel: ProgramPanel) -> None:
-    controller = window.context.controller
-    with qtbot.waitSignal(controller.disconnected, timeout=10000):
-        demo.emulator.disconnect()
-    port = demo.emulator.reconnect()["port"]
-    with qtbot.waitSignal(controller.connected, timeout=10000):
-        window.connect_to(port, 115200)
-    qtbot.waitUntil(lambda: not panel.busy and panel.session.device_program is not None,
-                    timeout=10000)
-
-
 def _write(qtbot, panel: ProgramPanel, amplitude: str) -> None:
     type_into(qtbot, panel, "left.amplitude_ma", amplitude)
     panel.reason_edit.clear()
@@ -59,7 +48,7 @@ def test_an_open_pair_stays_blocked_across_a_reconnection(qtbot, window, demo):
     program = select_tab(window, ProgramPanel)
     assert program.summary_state.startswith("Blocked")
 
-    _reconnect(qtbot, window, demo, program)
+    reconnect(qtbot, window, demo, program)
     assert program.summary_state.startswith("Blocked")
     assert not program.write_button.isEnabled()
     findings = program.electrode_findings[0].text()

@@ -232,8 +232,8 @@ def test_after_link_loss_nothing_is_shown_as_on_the_device(qtbot, window, panel,
     assert not panel.write_button.isEnabled() and not panel.read_button.isEnabled()
 
 
-def test_reconnecting_keeps_changes_made_on_screen(qtbot, window, panel, demo):
-    type_into(qtbot, panel, "session_min", "45")
+def reconnect(qtbot, window, demo, panel: ProgramPanel) -> None:
+    """Pull the cable, plug it back, connect again: wait until the slot was read."""
     controller = window.context.controller
     with qtbot.waitSignal(controller.disconnected, timeout=10000):
         demo.emulator.disconnect()
@@ -242,6 +242,11 @@ def test_reconnecting_keeps_changes_made_on_screen(qtbot, window, panel, demo):
         window.connect_to(port, 115200)
     qtbot.waitUntil(lambda: not panel.busy and panel.session.device_program is not None,
                     timeout=10000)
+
+
+def test_reconnecting_keeps_changes_made_on_screen(qtbot, window, panel, demo):
+    type_into(qtbot, panel, "session_min", "45")
+    reconnect(qtbot, window, demo, panel)
     assert panel.session.draft.session_min == 45
     assert panel.session.device_program == program_in(demo, 0)
     assert panel.fields["session_min"].marker.isVisible()
