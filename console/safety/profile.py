@@ -52,7 +52,7 @@ _SCHEMA: Schema = {
     "amplitude": {"soft_max_ma": ("soft_max_amplitude_ma", "decimal")},
     "test_stimulation": {"start_ma": ("test_start_amplitude_ma", "decimal"),
                          "step_ma": ("titration_step_ma", "decimal"),
-                         "min_interval_s": ("titration_min_interval_s", "decimal")},
+                         "titration_min_interval_s": ("titration_min_interval_s", "decimal")},
     "impedance": {"shorted_below_ohm": ("impedance_shorted_below_ohm", "ohms"),
                   "normal_min_ohm": ("impedance_normal_min_ohm", "ohms"),
                   "normal_max_ohm": ("impedance_normal_max_ohm", "ohms"),
