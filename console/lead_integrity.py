@@ -62,6 +62,10 @@ class EarlierReading:
                 f"{age_text(self.measured_at, now)}, from {self.source}")
 
 
+def _flagged_leads(fault_flags: int) -> frozenset[int]:
+    return frozenset(lead for lead, flag in enumerate(LEAD_FLAGS) if fault_flags & flag)
+
+
 def _sentence_start(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -106,33 +110,35 @@ class LeadIntegrity:
     earlier: Mapping[tuple[int, int, int], EarlierReading] = field(default_factory=dict)
     suspect: frozenset[int] = frozenset()
     flagged: frozenset[int] = frozenset()  # leads whose device flag was set at the last status
-    # Leads just measured: the device sets or clears their flag from that very measurement,
-    # so the next status is their new baseline, not news.
-    rebased: frozenset[int] = frozenset()
     measured_at: Mapping[tuple[int, int, int], datetime] = field(default_factory=dict)
 
     # -- learning ------------------------------------------------------------------------
 
     def measured(self, records: tuple[ImpedanceRecord, ...] | list[ImpedanceRecord],
-                 at: datetime) -> LeadIntegrity:
-        """A measurement run of this connection: its leads are no longer suspect."""
+                 at: datetime, fault_flags: int | None = None) -> LeadIntegrity:
+        """A measurement run of this connection: its leads are no longer suspect.
+
+        ``fault_flags``, read from the device right after the run, are the measured leads'
+        new baseline: the device sets or clears their flag from that very measurement, so
+        a flag it raised for what was just measured is not news.
+        """
         stamps = dict(self.measured_at)
         for record in records:
             if record.electrode_b is not None:
                 stamps[pair_key(record.lead, record.electrode_a, record.electrode_b)] = at
         leads = frozenset(record.lead for record in records)
+        flagged = self.flagged
+        if fault_flags is not None:
+            flagged = (flagged - leads) | (_flagged_leads(fault_flags) & leads)
         return replace(self, now=self.now.updated(records), measured_at=stamps,
-                       suspect=self.suspect - leads, rebased=self.rebased | leads)
+                       suspect=self.suspect - leads, flagged=flagged)
 
     def device_status(self, status: Status) -> LeadIntegrity:
         """A status from the device: a lead flag newly seen makes that lead suspect."""
-        flagged = frozenset(lead for lead, flag in enumerate(LEAD_FLAGS)
-                            if status.fault_flags & flag)
-        raised = flagged - self.flagged - self.rebased
-        if flagged == self.flagged and not self.rebased:
+        flagged = _flagged_leads(status.fault_flags)
+        if flagged == self.flagged:
             return self
-        return replace(self, flagged=flagged, suspect=self.suspect | raised,
-                       rebased=frozenset())
+        return replace(self, flagged=flagged, suspect=self.suspect | (flagged - self.flagged))
 
     def remembered(self, readings: Mapping[tuple[int, int, int], EarlierReading]
                    ) -> LeadIntegrity:
@@ -225,6 +231,7 @@ class PreCheck:
     integrity: LeadIntegrity
     records: tuple[ImpedanceRecord, ...]
     readings: tuple[PairReading, ...]
+    fault_flags: int | None = None  # the device's flags right after the measurement
 
     @property
     def measured(self) -> bool:
@@ -262,15 +269,16 @@ def measure_pairs_in_use(client: DeviceClient, integrity: LeadIntegrity, pairs: 
         return PreCheck(integrity, (), ())
     mask = sum(1 << lead for lead in leads)
     records = client.measure_impedance(mask, ImpedanceMode.BIPOLAR).records
+    fault_flags = client.get_status().fault_flags
     at = at or datetime.now(UTC)
-    updated = integrity.measured(records, at)
+    updated = integrity.measured(records, at, fault_flags)
     readings = []
     for lead in sorted(leads):
         anode, cathode = pairs[lead]
         measured, ohms = updated.now.pair_ohms(lead, anode, cathode)
         state = classify(ohms, profile) if measured else ContactState.UNKNOWN
         readings.append(PairReading(lead, anode, cathode, ohms, state))
-    return PreCheck(updated, records, tuple(readings))
+    return PreCheck(updated, records, tuple(readings), fault_flags)
 
 
 def with_integrity(verdict: Verdict, integrity: LeadIntegrity, pairs: Pairs,

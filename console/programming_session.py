@@ -161,8 +161,9 @@ class ProgrammingSession:
     # -- measurements ----------------------------------------------------------------------
 
     def measured(self, records: list[ImpedanceRecord] | tuple[ImpedanceRecord, ...],
-                 at: datetime | None = None) -> None:
-        self.integrity = self.integrity.measured(records, at or datetime.now(UTC))
+                 fault_flags: int | None = None, at: datetime | None = None) -> None:
+        """A measurement run, with the device's fault flags read right after it."""
+        self.integrity = self.integrity.measured(records, at or datetime.now(UTC), fault_flags)
 
     def remember(self, serial: str,
                  readings: Mapping[tuple[int, int, int], EarlierReading]) -> None:

@@ -79,7 +79,7 @@ def test_the_session_keeps_knowledge_per_device():
     session = ProgrammingSession(PROFILE)
     identity = Identity(1, "EMU-IPG", "EMU-000001", "1.0.0", bytes(16), 2, 4, 4)
     session.attach(identity, Limits(), status())
-    session.measured([ImpedanceRecord(0, 1, 2, None)], NOW)
+    session.measured([ImpedanceRecord(0, 1, 2, None)], at=NOW)
     session.detach()
     session.attach(identity, Limits(), status())
     assert "impedance_last_bad" in {f.rule for f in session.verdict().blocks}
@@ -97,10 +97,18 @@ def test_ages_are_said_in_the_largest_unit():
 
 
 def test_the_flag_a_measurement_itself_raises_is_not_news():
-    """The device flags the lead from the very measurement that found it open: the status
-    after it is the new baseline, so the lead is blocked as open, not sent round again."""
-    integrity = measured(None).device_status(status(FaultFlag.LEAD0_IMPEDANCE))
+    """The device flags the lead from the very measurement that found it open: the flags
+    read right after the run are its baseline, so the lead is judged by the reading."""
+    integrity = LeadIntegrity().measured([ImpedanceRecord(0, 1, 2, None)], NOW,
+                                         FaultFlag.LEAD0_IMPEDANCE)
+    integrity = integrity.device_status(status(FaultFlag.LEAD0_IMPEDANCE))
     assert rules(integrity) == []  # judged by the engine from the reading: open
     assert integrity.engine_impedances(PAIRS) == {0: None}
     later = integrity.device_status(status()).device_status(status(FaultFlag.LEAD0_IMPEDANCE))
     assert rules(later) == ["impedance_flagged"]
+
+
+def test_a_flag_raised_after_a_sound_measurement_is_news():
+    integrity = LeadIntegrity().measured([ImpedanceRecord(0, 1, 2, 650)], NOW, 0)
+    assert rules(integrity.device_status(status(FaultFlag.LEAD0_IMPEDANCE))) == \
+        ["impedance_flagged"]

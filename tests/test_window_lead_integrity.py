@@ -112,3 +112,21 @@ def test_test_stimulation_on_an_open_pair_never_measured_does_not_start(qtbot, w
     assert "TEST_STIM_START" not in _received(demo, mark)
     assert demo.emulator.state()["state"] == "IDLE"
     assert not panel.setup.start_button.isEnabled()  # now known open: blocked on screen
+
+
+def test_a_lead_the_device_flags_mid_session_is_blocked_until_measured_again(qtbot, window,
+                                                                             demo):
+    _measure(qtbot, select_tab(window, ImpedancePanel))
+    program = select_tab(window, ProgramPanel)
+    assert program.summary_state.startswith("Writable")
+    demo.emulator.inject_open(0, 1)  # the left lead fractures under test stimulation
+    panel = select_tab(window, TestStimPanel)
+    _start_test_stim(qtbot, panel, demo)  # measured already on this connection: no check
+    qtbot.waitUntil(lambda: program.summary_state.startswith("Blocked"), timeout=10000)
+    assert "the device reports the left lead&#x27;s impedance out of range" in \
+        program.electrode_findings[0].text()
+    window.context.controller.stop()
+    qtbot.waitUntil(lambda: panel._running is None, timeout=5000)
+    demo.emulator.inject_open(0, 1, is_open=False)
+    _measure(qtbot, select_tab(window, ImpedancePanel))
+    assert program.summary_state.startswith("Writable")

@@ -62,6 +62,7 @@ class MeasurementRun:
     stopped: bool
     record_note: str  # how the clinical record took it, in words
     history: tuple[ImpedanceMeasurement, ...] | None  # None: the record could not be read
+    fault_flags: int | None = None  # the device's, read right after the run
 
 
 def create(context: WindowContext) -> QWidget:
@@ -185,9 +186,10 @@ class ImpedancePanel(QWidget):
                     return MeasurementRun((), True, "nothing stored", None)
             if self._stop_pressed.is_set():  # STOP during the run: it does not count
                 return MeasurementRun((), True, "nothing stored", None)
+            flags = client.get_status().fault_flags  # as this very run left them
             if recorder is None:
                 return MeasurementRun(records, False,
-                                      "NOT stored: no clinical record is open", None)
+                                      "NOT stored: no clinical record is open", None, flags)
             try:
                 stored = recorder.record_impedance(serial, records)
             except (RecordError, AccessError) as exc:
@@ -198,7 +200,7 @@ class ImpedancePanel(QWidget):
                 history = tuple(recorder.record.impedance_history(recorder.actor, serial))
             except (RecordError, AccessError):
                 history = None
-            return MeasurementRun(records, False, note, history)
+            return MeasurementRun(records, False, note, history, flags)
 
         self._context.controller.run(OPERATION, run, self._measured)
 
@@ -219,7 +221,7 @@ class ImpedancePanel(QWidget):
             return
         self.progress.setValue(self.progress.maximum())
         session = self._context.model.session
-        session.measured(run.records)
+        session.measured(run.records, run.fault_flags)
         self._context.model.notify_impedance()  # redraws this panel, the leads and verdict
         problems = self._problems()
         when = datetime.now().strftime("%H:%M")

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from console.device_facts import STOP_REASON_TEXT
 from console.programming_session import DeviceFacts
 from device_link.keystore import KeyStore
-from device_link.messages import StimStopped
+from device_link.messages import FaultEvent, StimStopped
 from device_link.protocol import DeviceState, StopReason
 
 from .connection_panel import ConnectionPanel
@@ -139,7 +139,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Disconnected.", 5000)
 
     def _on_notice(self, notice: object) -> None:
-        if isinstance(notice, StimStopped):
+        if isinstance(notice, FaultEvent):  # a lead flag blocks that lead at once
+            self.context.model.set_fault_flags(notice.fault_flags)
+        elif isinstance(notice, StimStopped):
             self.context.model.set_state(DeviceState.IDLE)
             try:
                 text = STOP_REASON_TEXT[StopReason(notice.reason)]

@@ -532,7 +532,7 @@ class ProgramPanel(QWidget):
     def _write_done(self, outcome: Outcome) -> None:
         self._operation = None
         if outcome.check is not None and outcome.check.measured:
-            self.session.measured(outcome.check.records)
+            self.session.measured(outcome.check.records, outcome.check.fault_flags)
             self.context.model.notify_impedance()
         if outcome.ok and outcome.program is not None:
             self.session.applied(outcome.slot, outcome.program)

@@ -45,14 +45,23 @@ class SessionModel(QObject):
         self.draft_changed.emit()
 
     def update_status(self, status: Status) -> None:
+        integrity = self.session.integrity
         self.session.update_status(status)
         self.device_changed.emit()
+        if self.session.integrity != integrity:  # a lead flag raised: the verdicts change
+            self.notify_impedance()
 
     def set_state(self, state: DeviceState) -> None:
         """A state learnt from an event before the next status poll confirms it."""
         device = self.session.device
         if device is not None and device.status.state != state:
             self.update_status(dataclasses.replace(device.status, state=int(state)))
+
+    def set_fault_flags(self, fault_flags: int) -> None:
+        """Flags learnt from a FAULT event before the next status poll repeats them."""
+        device = self.session.device
+        if device is not None and device.status.fault_flags != fault_flags:
+            self.update_status(dataclasses.replace(device.status, fault_flags=fault_flags))
 
     def detach(self) -> None:
         self.session.detach()

@@ -269,7 +269,8 @@ class TestStimPanel(QWidget):
     def _started(self, outcome: _Started | _NotStarted) -> None:
         self._starting = False
         if outcome.check is not None and outcome.check.measured:
-            self._context.model.session.measured(outcome.check.records)
+            self._context.model.session.measured(outcome.check.records,
+                                                 outcome.check.fault_flags)
             self._context.model.notify_impedance()
         if isinstance(outcome, _NotStarted):
             self._say(f"Not started: {outcome.reason}", "findingBlock")
