@@ -498,7 +498,8 @@ class DeviceClient:
             if pending.wait(1, timeout):
                 return attempt + 1
         self._link_lost(f"no reply to {opcode.name} after "
-                        f"{self.timeouts.retransmissions} retransmissions")
+                        f"{self.timeouts.retransmissions} retransmissions",
+                        last_stop=opcode != Opcode.STOP)  # it has just been sent 4 times
 
     def _send(self, wire: bytes, seq: int, opcode: int, payload: bytes, mac: bool) -> None:
         try:
@@ -516,7 +517,7 @@ class DeviceClient:
         if self._closed:
             raise LinkLost("connection closed")
 
-    def _link_lost(self, reason: str) -> NoReturn:
+    def _link_lost(self, reason: str, *, last_stop: bool = True) -> NoReturn:
         """Mark the link down, wake every waiter, tell subscribers, and raise."""
         first = False
         with self._state_lock:
@@ -527,7 +528,8 @@ class DeviceClient:
             self._keepalive.cancel()
             self._fail_pending()
             self._notices.put(LinkDown(reason))
-            threading.Thread(target=self._stop_then_close, daemon=True).start()
+            close = self._stop_then_close if last_stop else self._transport.close
+            threading.Thread(target=close, daemon=True).start()
         raise LinkLost(self._lost or reason)
 
     def _stop_then_close(self) -> None:

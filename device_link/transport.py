@@ -65,7 +65,9 @@ class SerialTransport:
             with self._write_lock:
                 port.write(data)
                 self.tx_bytes += len(data)
-        except (serial.SerialException, OSError) as exc:
+        except (serial.SerialException, OSError, TypeError, AttributeError) as exc:
+            # TypeError/AttributeError: pyserial internals when another thread closed the
+            # port during the write (the fd is gone), as in the reader.
             raise PortError(f"write to {self.url} failed: {_reason(exc)}") from None
 
     def close(self) -> None:

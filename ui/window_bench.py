@@ -90,9 +90,10 @@ def _one_stop(window: MainWindow, panel: TestStimPanel, control: ControlClient,
     panel.start()
     model = window.context.model
     # The plot starts counting afresh once the device confirms the start.
+    # 30 s: the first start measures the pair first, and a loaded machine is slow
     if not _wait(lambda: model.stimulating and panel.plot.received >= telemetry_per_round,
-                 10):
-        raise RuntimeError("the live plot received no telemetry")
+                 30):
+        raise RuntimeError(f"the live plot received no telemetry: {panel.message.text()}")
     confirmed: list[int] = []
     controller.stop_confirmed.connect(confirmed.append)
     target = window.focusWidget() or panel
