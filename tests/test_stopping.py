@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -58,27 +59,19 @@ def _stops(record: ClinicalRecord) -> list[str]:
         return [details for (details,) in rows]
 
 
-def _measure_in_background(client: DeviceClient) -> tuple[threading.Thread, list[BaseException]]:
-    """A bipolar measurement on another thread, returned once the device is measuring."""
-    measuring = threading.Event()
-    failures: list[BaseException] = []
-    client.subscribe(lambda n: measuring.set() if isinstance(n, ImpedanceProgress) else None)
-
-    def measure() -> None:
-        try:
-            client.measure_impedance(0b11, ImpedanceMode.BIPOLAR)
-        except BaseException as exc:
-            failures.append(exc)
-
-    worker = threading.Thread(target=measure)
-    worker.start()
-    assert measuring.wait(WAIT_S), "the measurement never started"
-    return worker, failures
+@pytest.fixture
+def measuring(client):
+    """A bipolar measurement on another thread, yielded once the device is measuring."""
+    started = threading.Event()
+    client.subscribe(lambda n: started.set() if isinstance(n, ImpedanceProgress) else None)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        measurement = pool.submit(client.measure_impedance, 0b11, ImpedanceMode.BIPOLAR)
+        assert started.wait(WAIT_S), "the measurement never started"
+        yield measurement
 
 
 def test_a_stop_pressed_while_a_request_waits_goes_first_and_is_recorded_once(
-        client, recorder, emulator):
-    worker, failures = _measure_in_background(client)
+        client, measuring, recorder, emulator):
     sent_at: list[float] = []
     outcomes: list[StopOutcome] = []
     noted: list[str | None] = []
@@ -97,11 +90,10 @@ def test_a_stop_pressed_while_a_request_waits_goes_first_and_is_recorded_once(
         assert done.wait(WAIT_S), "STOP was not answered"
     finally:
         stopper.close()
-    worker.join(WAIT_S)
 
     assert len(sent_at) == 1 and outcomes[0].confirmed
     assert outcomes[0].previous_state == DeviceState.MEASURING  # it did not wait its turn
-    assert failures and isinstance(failures[0], Aborted)
+    assert isinstance(measuring.exception(WAIT_S), Aborted)
     assert emulator.control.state()["state"] == "IDLE"
     assert noted == [None]
     stops = _stops(recorder.record)
