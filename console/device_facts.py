@@ -23,14 +23,6 @@ FAULT_TEXT = {
     FaultFlag.CLOCK_NOT_SET: "device clock not set",
 }
 
-STOP_REASON_TEXT = {
-    StopReason.STOP_REQUEST: "stopped on request",
-    StopReason.WATCHDOG: "stopped by the device watchdog (console went silent)",
-    StopReason.DURATION_ELAPSED: "test duration elapsed",
-    StopReason.FAULT: "stopped by a device fault",
-    StopReason.SESSION_COMPLETE: "therapy session complete",
-}
-
 
 def _enum_name(enum: type, value: int) -> str:
     try:

@@ -1,14 +1,12 @@
 """The window's handle on the device: all I/O off the GUI thread, STOP on a thread of its own.
 
 Ordinary operations run one at a time on a worker thread and report back through
-signals. STOP never queues behind them: a dedicated thread sends it the moment it is
-asked, even while the worker waits on a slow measurement or a silent device.
+signals. STOP never queues behind them: ``console.stopping.Stopper`` sends it the moment
+it is asked, even while the worker waits on a slow measurement or a silent device.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from console.programming_session import DeviceFacts
+from console.stopping import StopOutcome, Stopper
 from device_link.client import DeviceClient
 from device_link.errors import DeviceLinkError
 from device_link.events import LinkDown, Notice
@@ -48,11 +47,8 @@ class DeviceController(QObject):
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="device-io")
         self._client: DeviceClient | None = None
         self._busy: list[str] = []
-        self._stop_wanted = threading.Event()
-        self._stopper = threading.Thread(target=self._stop_loop, daemon=True,
-                                         name="device-stop")
-        self._stopper.start()
-        self._closing = False
+        self._stopper = Stopper(lambda: self._client, on_sent=self.stop_sent.emit,
+                                on_done=self._stop_done)
         self._finished.connect(self._deliver)
         self._link_down.connect(self._link_lost)
         self._poll = QTimer(self)
@@ -95,12 +91,11 @@ class DeviceController(QObject):
 
     def shutdown(self) -> None:
         """Window closing: close the port and let the threads end."""
-        self._closing = True
         self._poll.stop()
         if self._client is not None:
             self._client.close()
             self._client = None
-        self._stop_wanted.set()
+        self._stopper.close()
         self._worker.shutdown(wait=False, cancel_futures=True)
 
     # -- operations ------------------------------------------------------------------------
@@ -151,24 +146,14 @@ class DeviceController(QObject):
 
     def stop(self) -> None:
         """Stop everything now. Safe from any thread, cheap enough for a key handler."""
-        self._stop_wanted.set()
+        self._stopper.press()
 
-    def _stop_loop(self) -> None:
-        while True:
-            self._stop_wanted.wait()
-            self._stop_wanted.clear()
-            if self._closing:
-                return
-            client = self._client
-            if client is None:
-                continue
-            self.stop_sent.emit(time.perf_counter())
-            try:
-                previous = client.stop()
-            except DeviceLinkError as exc:
-                self.stop_failed.emit(str(exc))
-                continue
-            self.stop_confirmed.emit(previous)
+    def _stop_done(self, outcome: StopOutcome) -> None:
+        """On the stop thread: the device's answer, or why there was none."""
+        if outcome.error is not None:
+            self.stop_failed.emit(str(outcome.error))
+        else:
+            self.stop_confirmed.emit(outcome.previous_state)
 
     # -- from the client's threads ---------------------------------------------------------
 

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.device_facts import STOP_REASON_TEXT
 from console.programming_session import DeviceFacts
+from console.stopping import WATCHDOG, stop_reason_text
 from device_link.keystore import KeyStore
 from device_link.messages import FaultEvent, StimStopped
-from device_link.protocol import DeviceState, StopReason
+from device_link.protocol import DeviceState
 
 from .connection_panel import ConnectionPanel
 from .context import WindowContext
@@ -30,6 +30,7 @@ from .header import DeviceHeader
 from .stop_control import StopKeyFilter
 
 PanelFactory = Callable[[WindowContext], QWidget]
+_WATCHDOG_SENTENCE = f"{WATCHDOG[0].upper()}{WATCHDOG[1:]}."
 
 # Tab panels, in order. Each module defines PANEL_TITLE, create(context) and, when a
 # panel is not for everyone, shown(context).
@@ -132,8 +133,7 @@ class MainWindow(QMainWindow):
         self.context.model.detach()
         if reason:
             self.link_banner.setText(f"LINK LOST — {reason}. Nothing shown is confirmed on the "
-                                     "device. The device stops test stimulation by itself "
-                                     "when the console falls silent. Reconnect to continue.")
+                                     f"device. {_WATCHDOG_SENTENCE} Reconnect to continue.")
             self.link_banner.show()
         else:
             self.statusBar().showMessage("Disconnected.", 5000)
@@ -143,11 +143,8 @@ class MainWindow(QMainWindow):
             self.context.model.set_fault_flags(notice.fault_flags)
         elif isinstance(notice, StimStopped):
             self.context.model.set_state(DeviceState.IDLE)
-            try:
-                text = STOP_REASON_TEXT[StopReason(notice.reason)]
-            except ValueError:
-                text = f"stopped (reason {notice.reason})"
-            self.statusBar().showMessage(f"Stimulation stopped: {text}.")
+            self.statusBar().showMessage(f"Stimulation stopped: "
+                                         f"{stop_reason_text(notice.reason)}.")
 
     def _on_failed(self, operation: str, message: str) -> None:
         self.statusBar().showMessage(f"{operation} failed: {message}")
@@ -161,8 +158,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("STOP confirmed by the device.")
 
     def _on_stop_failed(self, message: str) -> None:
-        self.statusBar().showMessage(f"STOP NOT CONFIRMED: {message}. The device's watchdog "
-                                     "stops test stimulation when the console falls silent.")
+        self.statusBar().showMessage(f"STOP NOT CONFIRMED: {message}. {_WATCHDOG_SENTENCE}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         QApplication.instance().removeEventFilter(self._stop_keys)

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 
 from console.accounts import AccessError, Action
 from console.audit.events import AuditEvent
-from console.device_facts import STOP_REASON_TEXT
 from console.device_recording import DeviceRecorder
 from console.lead_integrity import (
     LeadIntegrity,
@@ -45,6 +44,7 @@ from console.program import UA_PER_MA, NotRepresentable, TestStimulus, from_devi
 from console.safety import SafetyEngine, SafetyRefusal, Verdict
 from console.safety.titration_pace import Clock, TitrationPace
 from console.safety.verdict import Finding
+from console.stopping import WATCHDOG, record_stop, stop_reason_text
 from console.storage import Confirmation, RecordError
 from device_link.client import DeviceClient
 from device_link.errors import Aborted, DeviceLinkError
@@ -65,13 +65,6 @@ _BIG = "font-size: 34pt; font-weight: bold; color: {};"
 
 def create(context: WindowContext) -> QWidget:
     return TestStimPanel(context)
-
-
-def stop_reason_text(reason: int) -> str:
-    try:
-        return STOP_REASON_TEXT[StopReason(reason)]
-    except (ValueError, KeyError):
-        return f"stopped by the device (reason {reason})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,8 +375,7 @@ class TestStimPanel(QWidget):
         self._refresh_controls()
 
     def _on_disconnected(self, reason: str) -> None:
-        self._ended_by_device(f"link lost ({reason or 'disconnected'}); the device's watchdog "
-                              "stops test stimulation when the console falls silent")
+        self._ended_by_device(f"link lost ({reason or 'disconnected'}); {WATCHDOG}")
 
     def _ended_by_device(self, why: str) -> None:
         if self._starting:
@@ -399,12 +391,14 @@ class TestStimPanel(QWidget):
         self._show_idle(why)
         self.setup.clear_confirmations()
         recorder = recorder_for(self._context)
-        if recorder is not None:
-            self._records.run(
-                lambda: recorder.record_stop(serial, f"test stimulation ended: {why}"),
-                on_error=lambda message: self._say(
-                    f"Test stimulation ended: {why}. The end could NOT be noted in the "
-                    f"clinical record: {message}", "findingBlock"))
+
+        def not_noted(problem: str | None) -> None:
+            if problem:
+                self._say(f"Test stimulation ended: {why}. The end could NOT be noted in the "
+                          f"clinical record: {problem}", "findingBlock")
+
+        self._records.run(lambda: record_stop(recorder, serial, f"test stimulation ended: {why}"),
+                          on_done=not_noted, on_error=not_noted)
         self.evaluate()
 
     def _on_failed(self, operation: str, message: str) -> None:
@@ -575,12 +569,10 @@ def _record_and_start(client: DeviceClient, recorder: DeviceRecorder | None,
             raise _StoppedWhileStarting()
     except (DeviceLinkError, _StoppedWhileStarting) as exc:
         reason = str(exc)
-        if recorder is not None:
-            try:
-                recorder.record_stop(serial, f"test stimulation did not start: {reason}")
-            except RecordError as record_exc:
-                reason += (f"; the clinical record shows the start but could not note that "
-                           f"it failed ({record_exc})")
+        problem = record_stop(recorder, serial, f"test stimulation did not start: {reason}")
+        if problem is not None:
+            reason += (f"; the clinical record shows the start but could not note that it "
+                       f"failed ({problem})")
         return _NotStarted(reason)
     return _Started(stimulus, serial, note)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 
 from device_link.client import DeviceClient
-from device_link.protocol import DeviceState, ImpedanceMode
+from device_link.protocol import ImpedanceMode
 
 from ..accounts import Action
 from ..device_facts import (
@@ -16,7 +17,8 @@ from ..device_facts import (
     status_dict,
 )
 from ..device_recording import DeviceRecorder
-from ..storage import ClinicalRecord, RecordError, database_url
+from ..stopping import record_stop, send_stop
+from ..storage import ClinicalRecord, database_url
 from .device_access import (
     add_port_options,
     add_record_options,
@@ -113,28 +115,35 @@ def _note(args: argparse.Namespace, text: str) -> None:
 def stop(args: argparse.Namespace) -> int:
     """STOP first; only then, with a database configured, record it (no login, never refused)."""
     with open_device(args.port, args.key_file, args.baud, authenticate=False) as client:
-        previous = client.stop()
+        outcome = send_stop(client)
+        if outcome.error is not None:
+            raise outcome.error
         serial = client.identity.serial if client.identity is not None else None
-    state = DeviceState(previous).name if previous in DeviceState._value2member_map_ else previous
+    state = outcome.device_was()
     if args.json:
         print_json({"stopped": True, "previous_state": state})
     else:
         print(f"stopped (device was {state})", flush=True)
     if database_configured(args):
-        _record_stop(args, serial, f"STOP from the command line; the device was {state}")
+        problem = record_stop(_RecordAfterStop(args.db), serial,
+                              f"STOP from the command line; the device was {state}")
+        if problem is not None:
+            print(f"mfconsole: the stop was not recorded: {problem}", file=sys.stderr)
     return 0
 
 
-def _record_stop(args: argparse.Namespace, serial: str | None, reason: str) -> None:
-    """Audit a stop already confirmed; a failure is reported, never turned into an error."""
-    try:
-        record = ClinicalRecord.open(database_url(args.db))
+@dataclass(frozen=True, slots=True)
+class _RecordAfterStop:
+    """The clinical record, opened only to note the stop: after STOP has gone out."""
+
+    db: str | None
+
+    def record_stop(self, serial: str | None, reason: str) -> None:
+        record = ClinicalRecord.open(database_url(self.db))
         try:
             record.record_stop(None, serial, reason=reason)
         finally:
             record.close()
-    except RecordError as exc:
-        print(f"mfconsole: the stop was not recorded: {exc}", file=sys.stderr)
 
 
 def download_log(args: argparse.Namespace) -> int:

@@ -35,9 +35,8 @@ from device_link.messages import StimStopped, TestStimStart
 from device_link.protocol import StopReason
 
 from ..accounts import Action
-from ..device_facts import STOP_REASON_TEXT
 from ..device_recording import DeviceRecorder
-from ..storage import RecordError
+from ..stopping import WATCHDOG, StopOutcome, record_stop, send_stop, stop_reason_text
 from .device_access import key_store_for, open_device, recording
 from .errors import CliError
 from .lead_check import measure_before_current
@@ -182,7 +181,7 @@ class _Session:
         self._start_sent = False
         self._start_answered = False
         self._stop_after_start = False  # the stop thread's STOP left after the START's reply
-        self._stop_error: DeviceLinkError | None = None
+        self._stop: StopOutcome | None = None  # the stop thread's
         self.ending = ""  # how it ended, for the record
 
     def run(self, request: TestStimStart) -> int:
@@ -245,10 +244,7 @@ class _Session:
     def _send_stop(self, _request: StopRequest) -> None:
         """On the stop thread, at once, whatever the main thread is doing."""
         self._stop_after_start = self._start_answered
-        try:
-            self.client.stop()
-        except DeviceLinkError as exc:
-            self._stop_error = exc
+        self._stop = send_stop(self.client)
         self._finish(None)
 
     def _stop_unless_stopped(self) -> None:
@@ -260,34 +256,34 @@ class _Session:
         """
         if self.stops.asked:
             self.stops.done.wait()
-            if self._stop_after_start or self._stop_error is not None:
+            if self._stop_after_start or self._stop_failed():
                 return
         elif isinstance(self._end, StimStopped):
             return
-        try:
-            self.client.stop()
-        except DeviceLinkError as exc:
-            self.ending += (f"; STOP not confirmed ({exc}): the device's watchdog stops "
-                            "stimulation when this console falls silent")
+        outcome = send_stop(self.client)
+        if not outcome.confirmed:
+            self.ending += f"; {outcome.unconfirmed_text()}"
+
+    def _stop_failed(self) -> bool:
+        """The stop thread's STOP went unanswered (the link is gone)."""
+        return self._stop is not None and not self._stop.confirmed
 
     def _stopped_on_request(self) -> int:
         self.stops.done.wait()
         request = self.stops.request
         assert request is not None
-        if self._stop_error is not None:
-            raise CliError(f"STOP not confirmed by the device ({self._stop_error}); its "
-                           "watchdog stops stimulation when this console falls silent")
+        stop = self._stop
+        if stop is not None and not stop.confirmed:
+            raise CliError(stop.unconfirmed_text())
         self.stops.say(f"STOP sent: stimulation stopped {request.why}")
         self.ending = self.ending or f"STOP sent: stopped {request.why}"
         return request.exit_status
 
     def _record_end(self) -> None:
         """Audit the end (never refused); a record that cannot be reached is reported only."""
-        assert self.recorder is not None
-        try:
-            self.recorder.record_stop(self.serial, f"test stimulation ended: {self.ending}")
-        except RecordError as exc:
-            print(f"mfconsole: the end of test stimulation was not recorded: {exc}",
+        problem = record_stop(self.recorder, self.serial, f"test stimulation ended: {self.ending}")
+        if problem is not None:
+            print(f"mfconsole: the end of test stimulation was not recorded: {problem}",
                   file=sys.stderr)
 
     # -- while it runs -----------------------------------------------------------------------
@@ -323,11 +319,9 @@ class _Session:
 
     def _report(self, end: Notice) -> int:
         if isinstance(end, LinkDown):
-            raise CliError(f"link lost during test stimulation ({end.reason}); the device's "
-                           "watchdog stops stimulation")
+            raise CliError(f"link lost during test stimulation ({end.reason}); {WATCHDOG}")
         assert isinstance(end, StimStopped)
-        text = STOP_REASON_TEXT.get(StopReason(end.reason), f"reason {end.reason}") \
-            if end.reason in StopReason._value2member_map_ else f"reason {end.reason}"
+        text = stop_reason_text(end.reason)
         if end.reason == StopReason.DURATION_ELAPSED:
             self.stops.say(f"stimulation ended: {text}")
             self.ending = text

@@ -39,6 +39,7 @@ from ..placement import (
 from ..placement.recording import store_result
 from ..report import write_placement_report
 from ..safety import ProfileError
+from ..stopping import record_stop
 from ..storage import RecordError
 from .device_access import (
     add_port_options,
@@ -206,13 +207,16 @@ def _store(recorder: DeviceRecorder | None, result: PlacementResult, patient: st
     a record that cannot be reached is reported."""
     if recorder is None or patient is None:
         return []
-    try:
-        if stopped is not None:
-            recorder.record_stop(serial, f"placement test stopped {stopped}")
-        stored = store_result(recorder.record, recorder.actor, result, patient=patient,
-                              visit_id=visit)
-    except (RecordError, AccessError) as exc:
-        print(f"mfconsole: the placement test was NOT recorded: {exc}", file=sys.stderr)
+    problem = None if stopped is None else record_stop(
+        recorder, serial, f"placement test stopped {stopped}")
+    if problem is None:
+        try:
+            stored = store_result(recorder.record, recorder.actor, result, patient=patient,
+                                  visit_id=visit)
+        except (RecordError, AccessError) as exc:
+            problem = str(exc)
+    if problem is not None:
+        print(f"mfconsole: the placement test was NOT recorded: {problem}", file=sys.stderr)
         return []
     return [row.id for row in stored]
 

@@ -41,13 +41,14 @@ from device_link.messages import (
     Status,
     TestStimStart,
 )
-from device_link.protocol import DeviceState, ImpedanceMode, StopReason
+from device_link.protocol import DeviceState, ImpedanceMode
 
-from ..device_facts import STOP_REASON_TEXT, identity_dict
+from ..device_facts import identity_dict
 from ..impedance import ImpedanceMap
 from ..program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
 from ..safety import SafetyEngine, SafetyProfile, SafetyRefusal, load_profile
 from ..safety.titration_pace import TitrationPace
+from ..stopping import WATCHDOG, StopOutcome, send_stop, stop_reason_text
 from .integrity import lead_integrity, pair_refusal
 from .judge import judge_lead, margin_target
 from .observation import Observation, Observer, Unwanted
@@ -329,7 +330,7 @@ class PlacementWorkflow:
         with self._lock:
             trial = self._running()
             if trial is not None and not self._stop_requested.is_set():
-                self._end(trial, TrialEnd.DEVICE_STOPPED, _stop_text(reason))
+                self._end(trial, TrialEnd.DEVICE_STOPPED, stop_reason_text(reason))
             return self._publish()
 
     def finish(self) -> PlacementResult:
@@ -359,24 +360,19 @@ class PlacementWorkflow:
     def stop(self, client: DevicePort, reason: str = "STOP") -> PlacementResult:
         """STOP now, from any thread: the device is stopped and the test ends incomplete."""
         self.note_stop(reason)
-        error: DeviceLinkError | None = None
-        try:
-            client.stop()
-        except DeviceLinkError as exc:
-            error = exc
+        outcome = send_stop(client)
         with self._lock:
-            self._apply_stop(error)
+            self._apply_stop(outcome)
             return self._publish()
 
     def link_lost(self, reason: str) -> PlacementResult:
         """The link is gone (nothing can be sent): the test ends incomplete.
 
-        The device's watchdog stops test stimulation when the console falls silent.
+        Nothing can be sent: the device's watchdog is what stops test stimulation.
         """
         self.note_stop(reason)
         with self._lock:
-            self._abort(reason, TrialEnd.LINK_LOST, "the device's watchdog stops test "
-                        "stimulation when the console falls silent")
+            self._abort(reason, TrialEnd.LINK_LOST, WATCHDOG)
             return self._publish()
 
     def note_stop(self, reason: str = "STOP") -> None:
@@ -408,19 +404,14 @@ class PlacementWorkflow:
             return self._snapshot
 
     def _stop_now(self, client: DevicePort) -> None:
-        error = None
         if self._phase not in (Phase.SIGNED, Phase.STOPPED):
-            try:
-                client.stop()
-            except DeviceLinkError as exc:
-                error = exc
-        self._apply_stop(error)
+            self._apply_stop(send_stop(client))
 
-    def _apply_stop(self, error: DeviceLinkError | None) -> None:
+    def _apply_stop(self, outcome: StopOutcome) -> None:
         if self._phase in (Phase.SIGNED, Phase.STOPPED):
             return
-        detail = "STOP confirmed by the device" if error is None else \
-            f"STOP NOT confirmed ({error}); the device's watchdog stops test stimulation"
+        detail = "STOP confirmed by the device" if outcome.confirmed else \
+            outcome.unconfirmed_text()
         self._abort(self._stop_reason or "STOP", TrialEnd.STOPPED, detail)
 
     def _abort(self, reason: str, how: TrialEnd, detail: str = "") -> None:
@@ -516,7 +507,7 @@ class PlacementWorkflow:
             now_ua = self._io(lambda: client.adjust_test_stim(amp_ua))
         except InvalidState:
             status = self._io(client.get_status)
-            self._end(trial, TrialEnd.DEVICE_STOPPED, _stop_text(status.last_stop_reason))
+            self._end(trial, TrialEnd.DEVICE_STOPPED, stop_reason_text(status.last_stop_reason))
             return
         trial.stimulus = dataclasses.replace(
             current, amplitude_ma=from_device_units(now_ua, UA_PER_MA))
@@ -618,13 +609,6 @@ def _overall(phase: Phase, verdicts: tuple[LeadVerdict, ...]) -> Outcome:
     if outcomes == {Outcome.PASS}:
         return Outcome.PASS
     return Outcome.PENDING
-
-
-def _stop_text(reason: int) -> str:
-    try:
-        return STOP_REASON_TEXT[StopReason(reason)]
-    except ValueError:
-        return f"stopped (reason {reason})"
 
 
 def _state_name(state: int) -> str:
