@@ -1,0 +1,14 @@
+"""Writing a program to the device: one sequence for the window and the command line."""
+
+from .request import Consent, WriteRequest
+from .result import Ending, WriteResult
+from .write import MeasureProgress, write_and_verify
+
+__all__ = [
+    "Consent",
+    "Ending",
+    "MeasureProgress",
+    "WriteRequest",
+    "WriteResult",
+    "write_and_verify",
+]
