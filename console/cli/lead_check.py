@@ -24,25 +24,45 @@ from device_link.protocol import ErrorCode
 from ..device_recording import DeviceRecorder
 from .errors import CliError
 
+MEASUREMENT_STOPPED = "impedance measurement stopped: nothing was written or started"
+
+
+def measurement_refused(refusal: object) -> str:
+    """The line for a measurement the device refused (other than by a STOP)."""
+    return f"impedance measurement refused: {refusal}; nothing was written or started"
+
+
+class MeasureNotes:
+    """Says what is measured before current and what was found: on stdout, or on stderr
+    when stdout carries JSON."""
+
+    def __init__(self, json_output: bool) -> None:
+        self.out = sys.stderr if json_output else sys.stdout
+
+    def measuring(self, pairs: Pairs) -> None:
+        print(f"measuring impedance of the pairs in use (bipolar, "
+              f"{'both leads' if len(pairs) == 2 else 'one lead'}) ...", file=self.out,
+              flush=True)
+
+    def measured(self, check: PreCheck) -> None:
+        print(check.summary(), file=self.out, flush=True)
+
 
 def measure_before_current(client: DeviceClient, pairs: Pairs, profile: SafetyProfile,
                            recorder: DeviceRecorder | None, json_output: bool) -> PreCheck:
     """Measure the pairs in use on this connection; CliError if that is impossible."""
     assert client.identity is not None
-    out = sys.stderr if json_output else sys.stdout
+    notes = MeasureNotes(json_output)
     if pairs:
-        print(f"measuring impedance of the pairs in use (bipolar, "
-              f"{'both leads' if len(pairs) == 2 else 'one lead'}) ...", file=out, flush=True)
+        notes.measuring(pairs)
     try:
         check = measure_pairs_in_use(client, LeadIntegrity(), pairs, profile)
     except DeviceRefused as exc:
         if exc.code == ErrorCode.ABORTED:
-            raise CliError("impedance measurement stopped: nothing was written or "
-                           "started") from None
-        raise CliError(f"impedance measurement refused: {exc}; nothing was written or "
-                       "started") from None
+            raise CliError(MEASUREMENT_STOPPED) from None
+        raise CliError(measurement_refused(exc)) from None
     if check.measured:
-        print(check.summary(), file=out, flush=True)
+        notes.measured(check)
         if recorder is not None:
             device = recorder.known_device(client.identity)
             recorder.record_impedance(device.serial, check.records)
