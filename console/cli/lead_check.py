@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from console.lead_integrity import (
-    LeadIntegrity,
-    Pairs,
-    PreCheck,
-    measure_pairs_in_use,
-    unmeasured_refusal,
-)
+from console.lead_integrity import LeadIntegrity, Pairs, PreCheck, unmeasured_refusal
+from console.measure_first import keep_measurement, measure_first
 from console.safety import SafetyProfile
 from device_link.client import DeviceClient
 from device_link.errors import DeviceRefused
@@ -51,21 +46,14 @@ class MeasureNotes:
 def measure_before_current(client: DeviceClient, pairs: Pairs, profile: SafetyProfile,
                            recorder: DeviceRecorder | None, json_output: bool) -> PreCheck:
     """Measure the pairs in use on this connection; CliError if that is impossible."""
-    assert client.identity is not None
-    notes = MeasureNotes(json_output)
-    if pairs:
-        notes.measuring(pairs)
     try:
-        check = measure_pairs_in_use(client, LeadIntegrity(), pairs, profile)
+        check = measure_first(client, LeadIntegrity(), pairs, profile, MeasureNotes(json_output))
     except DeviceRefused as exc:
         if exc.code == ErrorCode.ABORTED:
             raise CliError(MEASUREMENT_STOPPED) from None
         raise CliError(measurement_refused(exc)) from None
-    if check.measured:
-        notes.measured(check)
-        if recorder is not None:
-            device = recorder.known_device(client.identity)
-            recorder.record_impedance(device.serial, check.records)
+    if recorder is not None:
+        keep_measurement(client, recorder, check)
     refusal = unmeasured_refusal(check.integrity, pairs)
     if refusal is not None:
         raise CliError(refusal)

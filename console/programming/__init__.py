@@ -2,12 +2,11 @@
 
 from .request import Consent, WriteRequest
 from .result import Ending, WriteResult
-from .write import MeasureProgress, write_and_verify
+from .write import write_and_verify
 
 __all__ = [
     "Consent",
     "Ending",
-    "MeasureProgress",
     "WriteRequest",
     "WriteResult",
     "write_and_verify",

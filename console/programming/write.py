@@ -13,7 +13,6 @@ as a ``WriteResult``; none escapes as an exception.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Protocol
 
 from console.accounts import AccessError
 from console.device_recording import (
@@ -23,14 +22,8 @@ from console.device_recording import (
     WriteOutcomeUnknown,
     outcome_unknown_advice,
 )
-from console.lead_integrity import (
-    LeadIntegrity,
-    Pairs,
-    PreCheck,
-    measure_pairs_in_use,
-    program_pairs,
-    unmeasured_refusal,
-)
+from console.lead_integrity import LeadIntegrity, PreCheck, program_pairs, unmeasured_refusal
+from console.measure_first import MeasureProgress, keep_measurement, measure_first
 from console.program import NotRepresentable
 from console.safety import SafetyEngine, Verdict
 from console.storage import Confirmation, RecordError
@@ -40,14 +33,6 @@ from device_link.program_record import ProgramRecord
 
 from .request import WriteRequest
 from .result import Ending, WriteResult
-
-
-class MeasureProgress(Protocol):
-    """Told before and after the measurement, for a caller that shows it as it happens."""
-
-    def measuring(self, pairs: Pairs) -> None: ...
-
-    def measured(self, check: PreCheck) -> None: ...
 
 
 def write_and_verify(client: DeviceClient, engine: SafetyEngine, request: WriteRequest,
@@ -60,7 +45,8 @@ def write_and_verify(client: DeviceClient, engine: SafetyEngine, request: WriteR
         return refused
     pairs = program_pairs(request.program)
     try:
-        check = _measure(client, integrity or LeadIntegrity(), pairs, engine, progress)
+        check = measure_first(client, integrity or LeadIntegrity(), pairs, engine.profile,
+                              progress)
     except Aborted as exc:
         return WriteResult(Ending.MEASUREMENT_STOPPED, request.slot, str(exc))
     except DeviceRefused as exc:
@@ -70,22 +56,12 @@ def write_and_verify(client: DeviceClient, engine: SafetyEngine, request: WriteR
     return replace(_after_measuring(client, engine, request, check, recorder), check=check)
 
 
-def _measure(client: DeviceClient, integrity: LeadIntegrity, pairs: Pairs,
-             engine: SafetyEngine, progress: MeasureProgress | None) -> PreCheck:
-    if progress is not None and integrity.to_measure(pairs):
-        progress.measuring(pairs)
-    check = measure_pairs_in_use(client, integrity, pairs, engine.profile)
-    if progress is not None and check.measured:
-        progress.measured(check)
-    return check
-
-
 def _after_measuring(client: DeviceClient, engine: SafetyEngine, request: WriteRequest,
                      check: PreCheck, recorder: DeviceRecorder | None) -> WriteResult:
     slot = request.slot
-    if check.measured and recorder is not None:
+    if recorder is not None:
         try:
-            _store(client, recorder, check)
+            keep_measurement(client, recorder, check)
         except (RecordError, AccessError) as exc:
             return WriteResult(Ending.MEASUREMENT_NOT_STORED, slot, str(exc))
     pairs = program_pairs(request.program)
@@ -118,11 +94,6 @@ def _refusal(verdict: Verdict, request: WriteRequest) -> WriteResult | None:
         return WriteResult(Ending.NEEDS_CONFIRMATION, request.slot,
                            reasons=tuple(f.message for f in verdict.confirmations))
     return None
-
-
-def _store(client: DeviceClient, recorder: DeviceRecorder, check: PreCheck) -> None:
-    assert client.identity is not None, "the client is not connected"
-    recorder.record_impedance(recorder.known_device(client.identity).serial, check.records)
 
 
 def _write_recorded(client: DeviceClient, recorder: DeviceRecorder, request: WriteRequest,
