@@ -8,28 +8,15 @@ escape as exceptions, so the tab can show them where the result of a write is sh
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from console.accounts import AccessError
-from console.device_recording import (
-    DeviceRecorder,
-    RecordBehind,
-    WriteNotApplied,
-    WriteOutcomeUnknown,
-)
-from console.lead_integrity import (
-    LeadIntegrity,
-    PreCheck,
-    measure_pairs_in_use,
-    program_pairs,
-    unmeasured_refusal,
-)
+from console.device_recording import DeviceRecorder
+from console.lead_integrity import LeadIntegrity, PreCheck
 from console.program import NotRepresentable, Program
-from console.safety import Finding, SafetyEngine, SafetyRefusal
-from console.storage import Confirmation, RecordError
+from console.programming import Ending, WriteRequest, WriteResult, write_and_verify
+from console.safety import SafetyEngine
 from device_link.client import DeviceClient
-from device_link.errors import Aborted, DeviceLinkError
+from device_link.errors import DeviceLinkError
 from device_link.errors import NotFound as SlotEmpty
 from device_link.program_record import ProgramRecord
 
@@ -49,83 +36,52 @@ class Outcome:
 # -- the device work (worker thread) ---------------------------------------------------------
 
 
-def write_and_verify(client: DeviceClient, recorder: DeviceRecorder, engine: SafetyEngine,
-                     program: Program, integrity: LeadIntegrity,
-                     acknowledged: Sequence[Finding], slot: int, reason: str,
-                     confirmations: Sequence[Confirmation],
-                     restored: tuple[int | None, int | None] = (None, None)) -> Outcome:
-    """Measure the pairs in use if this connection has not, approve, record the version,
-    write, read back, record the outcome. Never raises for the expected failures: each
-    becomes an Outcome whose message says what happened."""
-    pairs = program_pairs(program)
-    try:
-        check = measure_pairs_in_use(client, integrity, pairs, engine.profile)
-    except Aborted:
-        return Outcome(False, "NOT written: the impedance measurement before writing was "
-                              "stopped. Nothing was sent to be written.", slot)
-    except DeviceLinkError as exc:
-        return Outcome(False, f"NOT written: the impedance measurement before writing "
-                              f"failed: {exc}. Nothing was sent to be written.", slot)
-    written = _approve_and_write(client, recorder, engine, program, check, acknowledged,
-                                 slot, reason, confirmations, restored)
-    return dataclasses.replace(written, check=check,
-                               message=_with_check(check, written.message))
+def write_slot(client: DeviceClient, recorder: DeviceRecorder, engine: SafetyEngine,
+               request: WriteRequest, integrity: LeadIntegrity) -> Outcome:
+    """The console's write sequence (measure first, approve, record, write, read back),
+    in the words of the Program tab."""
+    result = write_and_verify(client, engine, request, recorder, integrity)
+    message = _words(result)
+    if result.check is not None and result.check.measured:
+        message = f"{result.check.sentence()}. {message}"
+    return Outcome(result.verified, message, result.slot, result.held(),
+                   result.device_unknown, result.check)
 
 
-def _with_check(check: PreCheck, message: str) -> str:
-    return f"{check.sentence()}. {message}" if check.measured else message
-
-
-def _approve_and_write(client: DeviceClient, recorder: DeviceRecorder, engine: SafetyEngine,
-                       program: Program, check: PreCheck, acknowledged: Sequence[Finding],
-                       slot: int, reason: str, confirmations: Sequence[Confirmation],
-                       restored: tuple[int | None, int | None]) -> Outcome:
-    pairs = program_pairs(program)
-    assert client.identity is not None, "the client is not connected"
-    if check.measured:
-        try:
-            recorder.record_impedance(recorder.known_device(client.identity).serial,
-                                      check.records)
-        except (RecordError, AccessError) as exc:
-            return Outcome(False, f"NOT written: the impedance measured before writing could "
-                                  f"not be stored ({exc}).", slot)
-    refusal = unmeasured_refusal(check.integrity, pairs)
-    if refusal is not None:
-        return Outcome(False, f"NOT written: {refusal}.", slot)
-    try:
-        approved = engine.approve_program(
-            program, impedances=check.integrity.engine_impedances(pairs),
-            acknowledged=acknowledged)
-    except (SafetyRefusal, NotRepresentable) as exc:
-        return Outcome(False, f"NOT applied: refused by the safety engine: {exc}", slot)
-    try:
-        assert client.identity is not None, "the client is not connected"
-        device = recorder.known_device(client.identity)
-        draft_id, parent_id = restored
-        if confirmations:  # new confirmations belong to a new version, child of the restore
-            draft_id, parent_id = None, draft_id or parent_id
-        written = recorder.write_program(
-            client, slot, approved, reason=reason,
-            expected_latest=recorder.latest_version_id(device.serial, slot),
-            confirmations=confirmations, draft_id=draft_id, parent_id=parent_id)
-    except WriteOutcomeUnknown as exc:
-        return Outcome(False, f"Outcome unknown: {exc}.", slot, device_unknown=True)
-    except WriteNotApplied as exc:
-        return Outcome(False, f"NOT applied: {exc}. Read from device to see what slot {slot} "
-                              "holds.", slot, device_unknown=True)
-    except RecordBehind as exc:
-        return Outcome(False, f"The clinical record is behind the device: {exc}. Read from "
-                              f"device to see what slot {slot} holds.", slot,
-                       device_unknown=True)
-    except (RecordError, AccessError) as exc:
-        return Outcome(False, f"NOT applied: nothing was sent to the device: {exc}", slot)
-    except DeviceLinkError as exc:
-        return Outcome(False, f"NOT applied: {exc}", slot, device_unknown=True)
-    applied, version = written.applied, written.version
-    held = Program.from_record(ProgramRecord.decode(applied.program))
-    return Outcome(True, f"Written and verified on the device: slot {applied.slot}, CRC "
-                         f"0x{applied.crc:04X} (read back byte for byte). Recorded as version "
-                         f"{version.id}, {version.status.value}.", applied.slot, held)
+def _words(result: WriteResult) -> str:
+    slot, detail = result.slot, result.detail
+    read_advice = f"Read from device to see what slot {slot} holds."
+    match result.ending:
+        case Ending.VERIFIED:
+            applied, version = result.applied, result.version
+            assert applied is not None and version is not None
+            return (f"Written and verified on the device: slot {applied.slot}, CRC "
+                    f"0x{applied.crc:04X} (read back byte for byte). Recorded as version "
+                    f"{version.id}, {version.status.value}.")
+        case Ending.BLOCKED:
+            return f"NOT applied: refused by the safety engine: {result.reasons[0]}"
+        case Ending.NEEDS_CONFIRMATION:
+            return ("NOT applied: refused by the safety engine: needs confirmation: "
+                    + " ".join(result.reasons))
+        case Ending.MEASUREMENT_STOPPED:
+            return ("NOT written: the impedance measurement before writing was stopped. "
+                    "Nothing was sent to be written.")
+        case Ending.MEASUREMENT_REFUSED | Ending.MEASUREMENT_FAILED:
+            return (f"NOT written: the impedance measurement before writing failed: {detail}. "
+                    "Nothing was sent to be written.")
+        case Ending.MEASUREMENT_NOT_STORED:
+            return (f"NOT written: the impedance measured before writing could not be stored "
+                    f"({detail}).")
+        case Ending.UNMEASURED:
+            return f"NOT written: {detail}."
+        case Ending.NOT_SENT:
+            return f"NOT applied: nothing was sent to the device: {detail}"
+        case Ending.NOT_APPLIED:
+            return f"NOT applied: {detail}. {read_advice}"
+        case Ending.RECORD_BEHIND:
+            return f"The clinical record is behind the device: {detail}. {read_advice}"
+        case Ending.OUTCOME_UNKNOWN:
+            return f"Outcome unknown: {detail}."
 
 
 def settle_and_read(client: DeviceClient, recorder: DeviceRecorder | None,

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from console.accounts import Action
 from console.program import LEAD_NAMES, Program, field_info
+from console.programming import Consent, WriteRequest
 from console.programming_session import DEFAULT_PROGRAM, DeviceFacts, ProgrammingSession
 from console.safety import Finding, Verdict
 from console.safety.quantities import (
@@ -39,13 +40,12 @@ from console.safety.quantities import (
     rounded,
     shannon_k,
 )
-from console.storage import Confirmation
 
 from .confirm_dialog import STIMULATING_REFUSAL, ConfirmDialog
 from .context import WindowContext
 from .parameter_field import ParameterField, field_limits, findings_label, render_findings
 from .preview_plots import PreviewPlots
-from .program_io import Outcome, settle_and_read, write_and_verify
+from .program_io import Outcome, settle_and_read, write_slot
 from .record_tasks import recorder_for
 from .theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN
 
@@ -515,18 +515,16 @@ class ProgramPanel(QWidget):
         engine = self.session.engine
         integrity = self.session.integrity
         slot = self.session.slot
-        reason = self.reason_edit.text().strip()
-        confirmations = [Confirmation(f.rule, f.message, confirm_reason) for f in acknowledged]
-        restored = self.session.version_to_write(slot)
+        request = WriteRequest(program, slot, Consent.to(acknowledged, confirm_reason),
+                               self.reason_edit.text().strip(),
+                               self.session.version_to_write(slot))
         self._start("write program")
         first = ("Measuring the impedance of the pairs in use (Esc stops), then writing"
                  if integrity.to_measure(self.session.pairs_in_use()) else "Writing")
         self._show_result(True, f"{first} slot {slot} and reading it back …")
         self.context.controller.run(
             "write program",
-            lambda client: write_and_verify(client, recorder, engine, program, integrity,
-                                            acknowledged, slot, reason, confirmations,
-                                            restored),
+            lambda client: write_slot(client, recorder, engine, request, integrity),
             self._write_done)
 
     def _write_done(self, outcome: Outcome) -> None:

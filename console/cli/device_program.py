@@ -6,25 +6,15 @@ import argparse
 import json
 import sys
 
-from console.lead_integrity import program_pairs
 from console.program import NotRepresentable, Program
 from console.program_file import program_text
-from console.safety import SafetyEngine
-from console.safety.verdict import Finding, Verdict
+from console.programming import Consent, Ending, WriteRequest, WriteResult, write_and_verify
+from console.safety import SafetyEngine, SafetyProfile
 from device_link.client import DeviceClient
-from device_link.errors import DeviceLinkError, DeviceRefused, ReadBackMismatch
 from device_link.program_record import ProgramRecord
 
 from ..accounts import Action
-from ..device_recording import (
-    DeviceRecorder,
-    RecordBehind,
-    RecordedWrite,
-    WriteNotApplied,
-    WriteOutcomeUnknown,
-    outcome_unknown_advice,
-)
-from ..storage import Confirmation
+from ..device_recording import DeviceRecorder
 from .device_access import (
     EXIT_USAGE,
     database_configured,
@@ -34,7 +24,7 @@ from .device_access import (
     refuse_recording_options,
 )
 from .errors import CliError
-from .lead_check import measure_before_current
+from .lead_check import MEASUREMENT_STOPPED, MeasureNotes, measurement_refused
 from .output import print_json
 from .program_command import (
     EXIT_BLOCKED,
@@ -46,6 +36,10 @@ from .program_command import (
 
 EXIT_UNKNOWN = 5
 """``program write``: the link failed before the device confirmed; it may hold the program."""
+
+EXIT_STATUS = {Ending.BLOCKED: EXIT_BLOCKED, Ending.NEEDS_CONFIRMATION: EXIT_CONFIRM,
+               Ending.OUTCOME_UNKNOWN: EXIT_UNKNOWN}
+"""A failed write's exit status; any other failure is 1."""
 
 
 def register_program(commands: argparse._SubParsersAction) -> None:
@@ -99,29 +93,11 @@ def _program_json(program: Program) -> object:
 def write_program(args: argparse.Namespace) -> int:
     program = program_or_fail(args.file)
     profile = profile_or_fail(args.profile)
-    if database_configured(args):
-        return _write_recorded(args, program, profile)
-    refuse_recording_options(args, ("--reason", args.reason))
-    with open_device(args.port, args.key_file, args.baud) as client:
-        record, _acknowledged = _approved_record(client, program, profile, args, None)
-        try:
-            applied = client.apply_program(args.slot, record.encode())
-        except (ReadBackMismatch, DeviceRefused) as exc:
-            raise CliError(f"program NOT applied to slot {args.slot}: {exc}") from None
-        except DeviceLinkError as exc:
-            raise CliError(f"the link failed before the device confirmed the program ({exc}): "
-                           f"outcome unknown, {outcome_unknown_advice(args.slot)}",
-                           EXIT_UNKNOWN) from None
-    if args.json:
-        print_json({"slot": applied.slot, "crc": f"{applied.crc:04x}", "verified": True})
-    else:
-        print(f"written and verified: slot {applied.slot}, CRC {applied.crc:#06x} "
-              "(read-back matches byte for byte)")
-    return 0
-
-
-def _write_recorded(args: argparse.Namespace, program: Program, profile) -> int:
-    """The write as a version of the record: draft, written, then verified or failed."""
+    if not database_configured(args):
+        refuse_recording_options(args, ("--reason", args.reason))
+        with open_device(args.port, args.key_file, args.baud) as client:
+            result = _write(client, program, profile, args, None, "")
+        return _report(result, args.json)
     reason = (args.reason or "").strip()
     if not reason:
         raise CliError("a database is configured: give --reason, kept with the new program "
@@ -133,65 +109,54 @@ def _write_recorded(args: argparse.Namespace, program: Program, profile) -> int:
         with open_device(args.port, args.key_file, args.baud,
                          key_store=key_store_for(recorder, args.key_file),
                          recorder=recorder) as client:
-            record, acknowledged = _approved_record(client, program, profile, args, recorder)
-            written = _write_version(recorder, client, args.slot, record, reason,
-                                     [Confirmation(f.rule, f.message, args.confirm)
-                                      for f in acknowledged])
-    version, applied = written.version, written.applied
-    if args.json:
-        print_json({"slot": applied.slot, "crc": f"{applied.crc:04x}", "verified": True,
-                    "version": version.id, "status": version.status.value})
-    else:
-        print(f"written and verified: slot {applied.slot}, CRC {applied.crc:#06x} "
-              "(read-back matches byte for byte)")
-        print(f"recorded as version {version.id} of slot {applied.slot} of device "
-              f"{version.device_serial}: {version.status.value}")
-    return 0
+            result = _write(client, program, profile, args, recorder, reason)
+    return _report(result, args.json)
 
 
-def _write_version(recorder: DeviceRecorder, client: DeviceClient, slot: int,
-                   record: ProgramRecord, reason: str,
-                   confirmations: list[Confirmation]) -> RecordedWrite:
-    """Register the device, create the draft from the slot's latest version, write it."""
-    assert client.identity is not None
-    device = recorder.known_device(client.identity)
-    try:
-        return recorder.write_program(
-            client, slot, record, reason=reason,
-            expected_latest=recorder.latest_version_id(device.serial, slot),
-            confirmations=confirmations)
-    except WriteOutcomeUnknown as exc:
-        raise CliError(str(exc), EXIT_UNKNOWN) from None
-    except (WriteNotApplied, RecordBehind) as exc:
-        raise CliError(str(exc)) from None
-
-
-def _approved_record(client: DeviceClient, program: Program, profile,
-                     args: argparse.Namespace, recorder: DeviceRecorder | None
-                     ) -> tuple[ProgramRecord, tuple[Finding, ...]]:
-    """The record the engine approves against this device's limits and the impedance of
-    the pairs in use (and the confirmation findings acknowledged with ``--confirm``), or
-    a CliError. The program is judged once before measuring, so a program refused on its
-    own values costs no measurement, and again with the pairs' impedance measured now."""
+def _write(client: DeviceClient, program: Program, profile: SafetyProfile,
+           args: argparse.Namespace, recorder: DeviceRecorder | None,
+           reason: str) -> WriteResult:
+    """The console's write sequence, judged against this device's limits; CliError unless
+    the program was written and read back byte for byte. Raised inside the device and
+    record contexts, so their failures read as they always have."""
     assert client.limits is not None and client.identity is not None
     engine = SafetyEngine(client.limits, profile,
                           electrodes_per_lead=client.identity.electrodes_per_lead)
-    _refuse_unless_writable(engine.check_program(program), args.confirm)
-    pairs = program_pairs(program)
-    impedances = measure_before_current(client, pairs, profile, recorder,
-                                        args.json).integrity.engine_impedances(pairs)
-    verdict = engine.check_program(program, impedances)
-    _refuse_unless_writable(verdict, args.confirm)
-    acknowledged = verdict.confirmations if args.confirm else ()
-    return engine.approve_program(program, impedances=impedances,
-                                  acknowledged=acknowledged), acknowledged
+    request = WriteRequest(program, args.slot, Consent.to_every_finding(args.confirm), reason)
+    result = write_and_verify(client, engine, request, recorder,
+                              progress=MeasureNotes(args.json))
+    if not result.verified:
+        raise CliError(_failure(result), EXIT_STATUS.get(result.ending, 1))
+    return result
 
 
-def _refuse_unless_writable(verdict: Verdict, reason: str | None) -> None:
-    if verdict.blocked:
-        raise CliError("blocked, nothing written: " + " ".join(f.message for f in verdict.blocks),
-                       EXIT_BLOCKED)
-    if verdict.needs_confirmation and not (reason and reason.strip()):
-        raise CliError("needs confirmation, nothing written: "
-                       + " ".join(f.message for f in verdict.confirmations)
-                       + ' Re-run with --confirm "reason".', EXIT_CONFIRM)
+def _failure(result: WriteResult) -> str:
+    """The one line a failed write prints, worded as the command always has."""
+    reasons = " ".join(result.reasons)
+    if result.ending is Ending.BLOCKED:
+        return f"blocked, nothing written: {reasons}"
+    if result.ending is Ending.NEEDS_CONFIRMATION:
+        return f'needs confirmation, nothing written: {reasons} Re-run with --confirm "reason".'
+    if result.ending is Ending.MEASUREMENT_STOPPED:
+        return MEASUREMENT_STOPPED
+    if result.ending is Ending.MEASUREMENT_REFUSED:
+        return measurement_refused(result.detail)
+    return result.detail
+
+
+def _report(result: WriteResult, json_output: bool) -> int:
+    applied, version = result.applied, result.version
+    assert applied is not None
+    if json_output:
+        shown: dict[str, object] = {"slot": applied.slot, "crc": f"{applied.crc:04x}",
+                                    "verified": True}
+        if version is not None:
+            shown |= {"version": version.id, "status": version.status.value}
+        print_json(shown)
+        return 0
+    print(f"written and verified: slot {applied.slot}, CRC {applied.crc:#06x} "
+          "(read-back matches byte for byte)")
+    if version is not None:
+        print(f"recorded as version {version.id} of slot {applied.slot} of device "
+              f"{version.device_serial}: {version.status.value}")
+    return 0

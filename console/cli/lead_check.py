@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from console.lead_integrity import (
-    LeadIntegrity,
-    Pairs,
-    PreCheck,
-    measure_pairs_in_use,
-    unmeasured_refusal,
-)
+from console.lead_integrity import LeadIntegrity, Pairs, PreCheck, unmeasured_refusal
+from console.measure_first import keep_measurement, measure_first
 from console.safety import SafetyProfile
 from device_link.client import DeviceClient
 from device_link.errors import DeviceRefused
@@ -24,28 +19,41 @@ from device_link.protocol import ErrorCode
 from ..device_recording import DeviceRecorder
 from .errors import CliError
 
+MEASUREMENT_STOPPED = "impedance measurement stopped: nothing was written or started"
+
+
+def measurement_refused(refusal: object) -> str:
+    """The line for a measurement the device refused (other than by a STOP)."""
+    return f"impedance measurement refused: {refusal}; nothing was written or started"
+
+
+class MeasureNotes:
+    """Says what is measured before current and what was found: on stdout, or on stderr
+    when stdout carries JSON."""
+
+    def __init__(self, json_output: bool) -> None:
+        self.out = sys.stderr if json_output else sys.stdout
+
+    def measuring(self, pairs: Pairs) -> None:
+        print(f"measuring impedance of the pairs in use (bipolar, "
+              f"{'both leads' if len(pairs) == 2 else 'one lead'}) ...", file=self.out,
+              flush=True)
+
+    def measured(self, check: PreCheck) -> None:
+        print(check.summary(), file=self.out, flush=True)
+
 
 def measure_before_current(client: DeviceClient, pairs: Pairs, profile: SafetyProfile,
                            recorder: DeviceRecorder | None, json_output: bool) -> PreCheck:
     """Measure the pairs in use on this connection; CliError if that is impossible."""
-    assert client.identity is not None
-    out = sys.stderr if json_output else sys.stdout
-    if pairs:
-        print(f"measuring impedance of the pairs in use (bipolar, "
-              f"{'both leads' if len(pairs) == 2 else 'one lead'}) ...", file=out, flush=True)
     try:
-        check = measure_pairs_in_use(client, LeadIntegrity(), pairs, profile)
+        check = measure_first(client, LeadIntegrity(), pairs, profile, MeasureNotes(json_output))
     except DeviceRefused as exc:
         if exc.code == ErrorCode.ABORTED:
-            raise CliError("impedance measurement stopped: nothing was written or "
-                           "started") from None
-        raise CliError(f"impedance measurement refused: {exc}; nothing was written or "
-                       "started") from None
-    if check.measured:
-        print(check.summary(), file=out, flush=True)
-        if recorder is not None:
-            device = recorder.known_device(client.identity)
-            recorder.record_impedance(device.serial, check.records)
+            raise CliError(MEASUREMENT_STOPPED) from None
+        raise CliError(measurement_refused(exc)) from None
+    if recorder is not None:
+        keep_measurement(client, recorder, check)
     refusal = unmeasured_refusal(check.integrity, pairs)
     if refusal is not None:
         raise CliError(refusal)
