@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from device_link.frame import FrameError, build_body, encode_wire, parse_body
-from device_link.framing import FrameDecoder
+from device_link.frame import Frame, FrameError, build_body, build_wire, encode_wire, parse_body
+from device_link.framing import Discarded, FrameDecoder
 from device_link.messages import (
     ImpedanceRecord,
     ImpedanceResult,
@@ -15,7 +15,7 @@ from device_link.messages import (
     PayloadError,
     Status,
 )
-from device_link.protocol import MAX_PAYLOAD, RESYNC_LIMIT, Kind
+from device_link.protocol import MAX_PAYLOAD, RESYNC_LIMIT, Kind, Opcode
 
 kinds = st.sampled_from(list(Kind))
 seqs = st.integers(0, 0xFFFF)
@@ -79,6 +79,31 @@ def test_an_oversized_run_without_delimiter_is_dropped_and_the_stream_recovers()
     good = encode_wire(build_body(Kind.EVENT, 1, 0x81, b"\x00"))
     assert [f.payload for f in decoder.feed(b"\x00" + good)] == [b"\x00"]
     assert decoder.errors >= 1
+
+
+def test_the_decoder_reports_why_frames_are_discarded():
+    good = build_wire(Kind.REQUEST, 1, Opcode.PING)
+    corrupt = bytearray(good)
+    corrupt[3] ^= 0x40
+    decoder = FrameDecoder()
+    items = decoder.feed_with_discards(bytes(corrupt) + b"\x00\x00" + bytes([1] * 700) + b"\x00"
+                                       + good)
+    reasons = [i.reason for i in items if isinstance(i, Discarded)]
+    assert any("CRC" in r for r in reasons) and any("delimiter" in r for r in reasons)
+    assert isinstance(items[-1], Frame) and items[-1].opcode == Opcode.PING
+    assert decoder.errors == len(reasons) == 2  # an empty frame is no error
+
+
+@settings(max_examples=300)
+@given(st.lists(st.binary(max_size=700), max_size=8))
+def test_both_ways_of_feeding_see_the_same_frames_and_errors(chunks):
+    frames_only, reporting = FrameDecoder(), FrameDecoder()
+    frames, items = [], []
+    for chunk in chunks:
+        frames += frames_only.feed(chunk)
+        items += reporting.feed_with_discards(chunk)
+    assert frames == [item for item in items if isinstance(item, Frame)]
+    assert frames_only.errors == reporting.errors == sum(isinstance(i, Discarded) for i in items)
 
 
 @given(st.binary(max_size=600))

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..frame import encode_wire
+from ..framing import Discarded, FrameDecoder
 from ..protocol import Kind, Opcode
 from .clock import Clock
 from .core import DeviceCore, Outgoing
-from .deframer import Deframer, Discarded
 from .link import LinkShaper
 from .port import Port
 from .trace import ProtocolTrace
@@ -33,7 +33,7 @@ class DeviceEngine:
         self._trace = trace
         self._link = link
         self._cond = threading.Condition()
-        self._deframer = Deframer()
+        self._decoder = FrameDecoder()
         self._port: Port | None = None
         self._running = False
         self._timer = threading.Thread(target=self._timer_loop, name="emulator-timers",
@@ -55,11 +55,11 @@ class DeviceEngine:
         """Send output to ``port`` from now on; a fresh connection starts a fresh receiver."""
         with self._cond:
             self._port = port
-            self._deframer = Deframer()
+            self._decoder = FrameDecoder()
 
     def new_connection(self) -> None:
         with self._cond:
-            self._deframer = Deframer()
+            self._decoder = FrameDecoder()
 
     @contextmanager
     def locked(self) -> Iterator[DeviceCore]:
@@ -78,7 +78,7 @@ class DeviceEngine:
         """Bytes from the port's reader thread, ``t`` when they were read."""
         data, _ = self._link.corrupt(data, "rx")
         with self._cond:
-            for item in self._deframer.feed(data):
+            for item in self._decoder.feed_with_discards(data):
                 if isinstance(item, Discarded):
                     self.core.count_link_error()
                     self._trace.discarded(item.reason, item.raw, t)
