@@ -378,7 +378,6 @@ class Program:
 class TestStimulus:
     """Continuous test pulses on one lead (TEST_STIM_START), for placement and titration."""
 
-    __test__ = False  # not a pytest class
 
     lead: int
     anode: int

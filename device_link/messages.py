@@ -240,7 +240,6 @@ class WriteProgramResponse(Packed):
 
 @dataclass(frozen=True, slots=True)
 class TestStimStart(Packed):
-    __test__ = False  # not a pytest class
     FORMAT = struct.Struct("<BBBBHHH")
     lead: int
     anode: int

@@ -17,7 +17,7 @@ from tests.test_window_test_stim import _start as _start_test_stim
 from tests.window_fixtures import select_tab
 from ui.impedance_panel import ImpedancePanel
 from ui.program_panel import ProgramPanel
-from ui.test_stim_panel import TestStimPanel
+from ui.stimulation_panel import TestStimPanel
 
 SHOTS = os.environ.get("MFCONSOLE_SCREENSHOTS")
 

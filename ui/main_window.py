@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import import_module
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
@@ -24,6 +24,15 @@ from device_link.keystore import KeyStore
 from device_link.messages import FaultEvent, StimStopped
 from device_link.protocol import DeviceState
 
+from . import (
+    engineering_panel,
+    history_panel,
+    impedance_panel,
+    leads_view,
+    placement_wizard,
+    program_panel,
+    stimulation_panel,
+)
 from .connection_panel import ConnectionPanel
 from .context import WindowContext
 from .header import DeviceHeader
@@ -32,33 +41,29 @@ from .stop_control import StopKeyFilter
 PanelFactory = Callable[[WindowContext], QWidget]
 _WATCHDOG_SENTENCE = f"{WATCHDOG[0].upper()}{WATCHDOG[1:]}."
 
-# Tab panels, in order. Each module defines PANEL_TITLE, create(context) and, when a
-# panel is not for everyone, shown(context).
-PANEL_MODULES: tuple[str, ...] = (
-    "program_panel",
-    "test_stim_panel",
-    "impedance_panel",
-    "history_panel",
-    "placement_wizard",
-    "engineering_panel",
+
+def _for_everyone(_context: WindowContext) -> bool:
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    """One tab: its title, how to make it, and whom it is shown to."""
+
+    title: str
+    create: PanelFactory
+    shown: Callable[[WindowContext], bool] = _for_everyone
+
+
+PANELS: tuple[Panel, ...] = (
+    Panel(program_panel.PANEL_TITLE, program_panel.create),
+    Panel(stimulation_panel.PANEL_TITLE, stimulation_panel.create),
+    Panel(impedance_panel.PANEL_TITLE, impedance_panel.create),
+    Panel(history_panel.PANEL_TITLE, history_panel.create),
+    Panel(placement_wizard.PANEL_TITLE, placement_wizard.create, placement_wizard.shown),
+    Panel(engineering_panel.PANEL_TITLE, engineering_panel.create, engineering_panel.shown),
 )
-SIDE_PANEL_MODULE = "leads_view"  # defines create(context): the drawn leads
-
-
-def _panels() -> list[tuple[str, PanelFactory, Callable[[WindowContext], bool]]]:
-    panels = []
-    for name in PANEL_MODULES:
-        module = import_module(f"ui.{name}")
-        panels.append((module.PANEL_TITLE, module.create,
-                       getattr(module, "shown", lambda context: True)))
-    return panels
-
-
-def _side_panel() -> PanelFactory | None:
-    try:
-        return import_module(f"ui.{SIDE_PANEL_MODULE}").create
-    except ModuleNotFoundError:
-        return None
+"""The tabs, in order. Imported, not looked up by name: a broken panel fails loudly."""
 
 
 class MainWindow(QMainWindow):
@@ -85,13 +90,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.link_banner)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        side_panel = _side_panel()
-        if side_panel is not None:
-            splitter.addWidget(side_panel(context))
+        splitter.addWidget(leads_view.create(context))
         self.tabs = QTabWidget()
-        for title_text, factory, shown in _panels():
-            if shown(context):
-                self.tabs.addTab(factory(context), title_text)
+        for panel in PANELS:
+            if panel.shown(context):
+                self.tabs.addTab(panel.create(context), panel.title)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(splitter.count() - 1, 1)
         layout.addWidget(splitter, 1)

@@ -27,7 +27,7 @@ from device_link.emulator.control import ControlClient
 from .app import application, demo_window
 from .main_window import MainWindow
 from .startup_probe import PROBE_VARIABLE, SHOWN_MARK
-from .test_stim_panel import TestStimPanel
+from .stimulation_panel import TestStimPanel
 
 
 def _wait(condition: Callable[[], bool], timeout_s: float) -> bool:
@@ -63,7 +63,7 @@ def measure_escape_to_stop(rounds: int, telemetry_per_round: int = 5) -> list[fl
             try:
                 if not _wait(lambda: window.context.controller.is_connected, 15):
                     raise RuntimeError("the window did not connect to the emulator")
-                panel = _test_stim_panel(window)
+                panel = _stimulation_panel(window)
                 return [_one_stop(window, panel, control, telemetry_per_round)
                         for _ in range(rounds)]
             finally:
@@ -73,7 +73,7 @@ def measure_escape_to_stop(rounds: int, telemetry_per_round: int = 5) -> list[fl
         demo.close()
 
 
-def _test_stim_panel(window: MainWindow) -> TestStimPanel:
+def _stimulation_panel(window: MainWindow) -> TestStimPanel:
     for index in range(window.tabs.count()):
         panel = window.tabs.widget(index)
         if isinstance(panel, TestStimPanel):

@@ -14,25 +14,40 @@ import tempfile
 import time
 import traceback
 from collections.abc import Sequence
-from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 
+from . import (
+    audit_command,
+    bench_command,
+    bench_records_command,
+    device_commands,
+    emulator_command,
+    export_command,
+    history_command,
+    patients_command,
+    placement_command,
+    program_command,
+    users_command,
+)
 from .errors import CliError
 
-# Each module defines ``register(subparsers)``; the parser it adds sets ``handler``.
-COMMAND_MODULES = (
-    "device_commands",
-    "program_command",
-    "emulator_command",
-    "users_command",
-    "patients_command",
-    "history_command",
-    "audit_command",
-    "export_command",
-    "bench_records_command",
-    "bench_command",
-    "placement_command",
+COMMANDS: tuple[ModuleType, ...] = (
+    device_commands,
+    program_command,
+    emulator_command,
+    users_command,
+    patients_command,
+    history_command,
+    audit_command,
+    export_command,
+    bench_records_command,
+    bench_command,
+    placement_command,
 )
+"""Each defines ``register(subparsers)``; the parser it adds sets ``handler``. Imported,
+not looked up by name, so a broken command fails loudly."""
+
 EXIT_INTERNAL = 70
 
 
@@ -41,8 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mfconsole",
         description="Clinician programming console for the multifidus stimulator (MFL/1).")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        import_module(f"console.cli.{name}").register(subparsers)
+    for command in COMMANDS:
+        command.register(subparsers)
     return parser
 
 

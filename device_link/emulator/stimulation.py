@@ -78,7 +78,6 @@ def validate_test_start(req: TestStimStart, limits: Limits, leads: int, electrod
 class TestStim:
     """Continuous pulses on one lead until duration, watchdog or STOP."""
 
-    __test__ = False  # not a pytest class
     lead: int
     anode: int
     cathode: int

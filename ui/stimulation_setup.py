@@ -91,7 +91,6 @@ def _edit(text: str, tooltip: str) -> QLineEdit:
 class TestStimSetup(QGroupBox):
     """Lead, pair, frequency, pulse width, duration, start amplitude and step."""
 
-    __test__ = False  # not a pytest class
     changed = Signal()  # the stimulus, the step or a confirmation changed
 
     def __init__(self, frequency_hz: int, pulse_width_us: int,

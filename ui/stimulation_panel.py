@@ -53,8 +53,8 @@ from device_link.protocol import DeviceState, StopReason
 
 from .context import WindowContext
 from .record_tasks import RecordTasks, recorder_for
+from .stimulation_setup import LEAD_CHOICES, TestStimSetup
 from .telemetry_plot import TelemetryPlot
-from .test_stim_setup import LEAD_CHOICES, TestStimSetup
 from .theme import INFO_GREY, OK_GREEN, STOP_RED
 
 PANEL_TITLE = "Test stimulation"
@@ -91,7 +91,6 @@ class _PreStart:
 
 
 class TestStimPanel(QWidget):
-    __test__ = False  # not a pytest class
 
     def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
