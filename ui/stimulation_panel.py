@@ -40,6 +40,7 @@ from console.lead_integrity import (
     unmeasured_refusal,
     with_integrity,
 )
+from console.measure_first import keep_measurement
 from console.program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
 from console.safety import SafetyEngine, SafetyRefusal, Verdict
 from console.safety.titration_pace import Clock, TitrationPace
@@ -524,10 +525,9 @@ def _measure_first(client: DeviceClient, recorder: DeviceRecorder | None,
     except DeviceLinkError as exc:
         return _NotStarted(f"the impedance measurement before the start failed ({exc}); "
                            "nothing was started")
-    if check.measured and recorder is not None:
+    if recorder is not None:
         try:
-            recorder.record_impedance(recorder.known_device(client.identity).serial,
-                                      check.records)
+            keep_measurement(client, recorder, check)
         except (RecordError, AccessError) as exc:
             return _NotStarted(f"the impedance measured before the start could not be stored "
                                f"({exc}); nothing was started", check)
