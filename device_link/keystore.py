@@ -80,7 +80,7 @@ class KeyFileStore:
 def _read_key_file(path: Path) -> str:
     """The text of a private regular file, read without blocking and within a bound.
 
-    The few lines ``console.bounded_file`` has for the console (``device_link`` must not
+    The few lines ``console.files.bounded`` has for the console (``device_link`` must not
     import it): a FIFO cannot stall the open, /dev/zero cannot fill memory.
     """
     try:

@@ -1,6 +1,6 @@
 """Emulator process fixtures for tests, and a bare MFL/1 driver for raw-frame tests.
 
-``EmulatorProcess`` is the console's own launcher (``console.emulator_process``)
+``EmulatorProcess`` is the console's own launcher (``console.emulation.process``)
 with the control channel opened as a ``ControlClient``: it runs ``mfconsole
 emulator`` as a child process exactly as an engineer would. ``RawLink`` speaks
 MFL/1 frame by frame with the project's codec, so tests can send what a
@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import serial
 
-from console.emulator_process import STARTUP_TIMEOUT_S, STOP_TIMEOUT_S
-from console.emulator_process import EmulatorProcess as ProductEmulatorProcess
-from console.emulator_process import EmulatorStartError as EmulatorStartError
+from console.emulation.process import STARTUP_TIMEOUT_S, STOP_TIMEOUT_S
+from console.emulation.process import EmulatorProcess as ProductEmulatorProcess
+from console.emulation.process import EmulatorStartError as EmulatorStartError
 from device_link import auth
 from device_link.emulator.control import ControlClient
 from device_link.frame import Frame, build_wire

@@ -196,7 +196,7 @@ def test_two_consoles_appending_at_once_never_fork_the_chain(backend_url):
 def test_two_consoles_recording_the_same_step_at_once_one_wins(backend_url):
     from decimal import Decimal
 
-    from console.program import LeadProgram, Program
+    from console.programming.program import LeadProgram, Program
 
     consoles = [open_record(backend_url) for _ in range(2)]
     admin = consoles[0].add_user(None, "admin", "admin", "admin password 1")

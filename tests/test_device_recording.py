@@ -22,9 +22,9 @@ from sqlalchemy import select
 
 from console.accounts import User
 from console.cli.main import main
-from console.device_recording import DeviceRecorder
-from console.program import LeadProgram, Program
-from console.program_file import save_program
+from console.device.record_keeper import DeviceRecorder
+from console.programming.program import LeadProgram, Program
+from console.programming.program_file import save_program
 from console.storage import (
     ClinicalRecord,
     ConflictError,

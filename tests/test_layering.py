@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from console.emulator_process import PortServerProcess
+from console.emulation.process import PortServerProcess
 from tests.test_program_command import make, saved
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +87,7 @@ def without_qt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _mfconsole(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ui.entry", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "ui.shell.entry", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=60, check=False)
 
 
@@ -119,6 +119,6 @@ def test_the_command_line_runs_without_qt(tmp_path):
 
 @pytest.mark.usefixtures("without_qt")
 def test_the_emulator_runs_without_qt():
-    with PortServerProcess([sys.executable, "-m", "ui.entry", "emulator"]) as process:
+    with PortServerProcess([sys.executable, "-m", "ui.shell.entry", "emulator"]) as process:
         assert process.port
         assert process.returncode is None, process.stderr_text()

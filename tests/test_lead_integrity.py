@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from console.lead_integrity import LeadIntegrity, age_text
-from console.programming_session import ProgrammingSession
+from console.leads.integrity import LeadIntegrity, age_text
+from console.programming.screen_state import ProgrammingSession
 from console.safety import load_profile
 from device_link.messages import Identity, ImpedanceRecord, Limits, Status
 from device_link.protocol import FaultFlag

@@ -1,7 +1,7 @@
 """Clinical values are written in plain decimal everywhere: 100000 mA, never 1E+5 mA;
 0.0 mA, never -0.0 mA.
 
-``console.program.plain`` is the one formatter; the properties below hold for it, for
+``console.programming.program.plain`` is the one formatter; the properties below hold for it, for
 every sentence of the safety engine whatever form an amplitude arrives in, and for the
 command line's text and JSON output.
 """
@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from console.cli.output import print_json, print_pairs
-from console.program import (
+from console.programming.program import (
     MAX_MAGNITUDE,
     MAX_PLACES,
     PROGRAM_FIELDS,
@@ -28,7 +28,7 @@ from console.program import (
     Program,
     plain,
 )
-from console.program_file import program_text
+from console.programming.program_file import program_text
 from console.safety import SafetyEngine
 from tests.emulator_harness import ROOT
 

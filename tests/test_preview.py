@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from console.preview import (
+from console.programming.preview import (
     SESSIONS_PER_DAY,
     charge_per_phase_uc,
     cycle_envelope,

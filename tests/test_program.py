@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.program import (
+from console.programming.program import (
     PROGRAM_FIELDS,
     TEST_STIMULUS_FIELDS,
     LeadProgram,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from console.cli.main import main
-from console.program import LeadProgram, Program
-from console.program_file import load_program, save_program
+from console.programming.program import LeadProgram, Program
+from console.programming.program_file import load_program, save_program
 from console.safety import SafetyEngine, load_profile
 from console.safety.profile import default_profile_text
 from device_link.emulator.config import EmulatorConfig

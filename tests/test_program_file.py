@@ -9,8 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from console.program import LeadProgram, Program
-from console.program_file import ProgramFileError, load_program, program_text, save_program
+from console.programming.program import LeadProgram, Program
+from console.programming.program_file import (
+    ProgramFileError,
+    load_program,
+    program_text,
+    save_program,
+)
 
 D = Decimal
 

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from console.device_recording import DeviceRecorder
-from console.program import LeadProgram, Program
-from console.programming import Consent, Ending, WriteRequest, write_and_verify
+from console.device.record_keeper import DeviceRecorder
+from console.programming.program import LeadProgram, Program
+from console.programming.request import Consent, WriteRequest
+from console.programming.result import Ending
+from console.programming.write import write_and_verify
 from console.safety import SafetyEngine
 from console.storage import ClinicalRecord, InstallationKey, VersionStatus
 from device_link.client import DeviceClient

@@ -135,7 +135,7 @@ def test_a_stop_with_a_mistyped_record_is_sent_but_creates_no_record(emulator, t
 
 
 def test_the_window_refuses_a_mistyped_record_with_its_message(tmp_path, monkeypatch, capsys):
-    from ui import app
+    from ui.shell import app
 
     shown: list[str] = []
     monkeypatch.setattr(app.QMessageBox, "critical",

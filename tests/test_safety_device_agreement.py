@@ -17,7 +17,7 @@ from decimal import Decimal
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from console.program import LeadProgram, NotRepresentable, Program
+from console.programming.program import LeadProgram, NotRepresentable, Program
 from console.safety import SafetyEngine, load_profile
 from device_link.messages import Limits
 from device_link.program_record import (

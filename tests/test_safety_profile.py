@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from console.program import LeadProgram, Program
+from console.programming.program import LeadProgram, Program
 from console.safety import ProfileError, SafetyEngine, load_profile, parse_profile
 from console.safety.profile import default_profile_text
 

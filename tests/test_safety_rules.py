@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 
-from console.program import LeadProgram, Program
+from console.programming.program import LeadProgram, Program
 from console.safety import (
     LimitsError,
     SafetyEngine,

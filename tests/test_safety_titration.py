@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from console.program import TestStimulus
+from console.programming.program import TestStimulus
 from console.safety import SafetyEngine, SafetyRefusal, Severity, Verdict, parse_profile
 from console.safety.profile import default_profile_text
 from device_link.messages import Limits, TestStimStart

@@ -158,8 +158,8 @@ def test_the_clinics_profile_sets_the_attempts_and_the_time(backend_url):
 
 
 def test_the_sign_in_window_says_the_account_is_locked(qtbot, staff):
-    from ui.app import application
-    from ui.signin_dialog import SignInDialog
+    from ui.shell.app import application
+    from ui.shell.signin_dialog import SignInDialog
 
     application()
     until = lock(staff, "doc").until

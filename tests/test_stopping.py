@@ -1,4 +1,4 @@
-"""The one STOP path (``console.stopping``) against the emulator process, without Qt."""
+"""The one STOP path (``console.stimulation.stopping``) against the emulator process, without Qt."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from console.device_recording import DeviceRecorder
-from console.stopping import (
+from console.device.record_keeper import DeviceRecorder
+from console.stimulation.stopping import (
     WATCHDOG,
     StopOutcome,
     Stopper,

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from console.accounts import Role, User
 from console.audit import verify_chain
 from console.cli.main import main
-from console.program import LeadProgram, Program
+from console.programming.program import LeadProgram, Program
 from console.storage import ClinicalRecord, InstallationKey
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from console.cli.main import main
-from console.program import LeadProgram, Program
+from console.programming.program import LeadProgram, Program
 from console.storage import ClinicalRecord, Confirmation, InstallationKey
 from tests.record_fixtures import FAST_HASHER
 

@@ -27,7 +27,7 @@ WRITER = r"""
 import sys
 from decimal import Decimal
 from argon2 import PasswordHasher
-from console.program import LeadProgram, Program
+from console.programming.program import LeadProgram, Program
 from console.storage import ClinicalRecord, InstallationKey
 from device_link.messages import LogEntry
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from console.accounts import PermissionDenied
 from console.audit import verify_chain
-from console.program import LeadProgram, Program
+from console.programming.program import LeadProgram, Program
 from console.storage import (
     Confirmation,
     ConflictError,

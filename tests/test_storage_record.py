@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from console.accounts import PermissionDenied
-from console.program import LeadProgram, Program, TestStimulus
+from console.programming.program import LeadProgram, Program, TestStimulus
 from console.storage import (
     ClinicalRecord,
     ConflictError,

@@ -18,7 +18,7 @@ from console.placement import (
     Stepping,
     load_placement_profile,
 )
-from console.program import TestStimulus
+from console.programming.program import TestStimulus
 from console.safety import SafetyEngine, parse_profile
 from console.safety.profile import default_profile_text
 from console.safety.titration_pace import TitrationPace

@@ -10,7 +10,8 @@ import sys
 
 def test_window_bench_reports_both_rows():
     result = subprocess.run(
-        [sys.executable, "-m", "ui.entry", "bench", "window", "--rounds", "3", "--startups", "1",
+        [sys.executable, "-m", "ui.shell.entry", "bench", "window", "--rounds", "3",
+         "--startups", "1",
          "--json"], capture_output=True, text=True, timeout=300,
         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), check=False)
     assert result.returncode == 0, result.stderr[-2000:]

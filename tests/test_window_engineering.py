@@ -7,18 +7,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from console.accounts.roles import Role
-from console.demo import DemoEnvironment
-from console.programming_session import ProgrammingSession
+from console.emulation.demo import DemoEnvironment
+from console.programming.screen_state import ProgrammingSession
 from device_link.emulator import EmulatorConfig, EmulatorServer
 from device_link.trace import TraceRecord
-from ui.app import WindowKeyStore, application, demo_window
-from ui.context import WindowContext
-from ui.device_controller import DeviceController
-from ui.engineering_panel import EngineeringPanel
-from ui.engineering_trace import TraceModel, payload_hex
-from ui.history_panel import HistoryPanel
-from ui.main_window import MainWindow
-from ui.session_model import SessionModel
+from ui.device.controller import DeviceController
+from ui.device.session_model import SessionModel
+from ui.engineering.panel import EngineeringPanel
+from ui.engineering.trace import TraceModel, payload_hex
+from ui.history.panel import HistoryPanel
+from ui.shell.app import WindowKeyStore, application, demo_window
+from ui.shell.context import WindowContext
+from ui.shell.main_window import MainWindow
 
 from .window_fixtures import open_demo_window
 

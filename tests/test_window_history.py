@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from PySide6.QtCore import Qt
 
-from console.device_recording import DeviceRecorder
-from console.program import Program
-from console.programming_session import DEFAULT_PROGRAM
+from console.device.record_keeper import DeviceRecorder
+from console.programming.program import Program
+from console.programming.screen_state import DEFAULT_PROGRAM
 from console.storage import ProgramVersion, VersionStatus
-from ui.history_panel import HistoryPanel
+from ui.history.panel import HistoryPanel
 
 from .window_fixtures import select_tab
 
@@ -123,7 +123,7 @@ def test_a_write_the_device_refused_is_listed_as_failed(qtbot, window, demo):
 
 
 def _program_panel(window):
-    from ui.program_panel import ProgramPanel
+    from ui.program.panel import ProgramPanel
 
     tabs = window.tabs
     return next(tabs.widget(i) for i in range(tabs.count())

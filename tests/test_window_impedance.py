@@ -7,9 +7,9 @@ import threading
 from PySide6.QtCore import Qt
 
 from console.accounts import Role
-from console.demo import DemoEnvironment
-from console.impedance import ContactState
-from ui.impedance_panel import ImpedancePanel
+from console.emulation.demo import DemoEnvironment
+from console.leads.impedance import ContactState
+from ui.impedance.panel import ImpedancePanel
 
 from .window_fixtures import open_demo_window, select_tab
 

@@ -15,9 +15,9 @@ from tests.test_window_impedance import _measure
 from tests.test_window_program import click_write, reconnect, slot_bytes, type_into
 from tests.test_window_test_stim import _start as _start_test_stim
 from tests.window_fixtures import select_tab
-from ui.impedance_panel import ImpedancePanel
-from ui.program_panel import ProgramPanel
-from ui.stimulation_panel import TestStimPanel
+from ui.impedance.panel import ImpedancePanel
+from ui.program.panel import ProgramPanel
+from ui.stimulation.panel import TestStimPanel
 
 SHOTS = os.environ.get("MFCONSOLE_SCREENSHOTS")
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import Qt
 
-from console.impedance import ContactState
+from console.leads.impedance import ContactState
 from device_link.messages import TestStimStart
 from device_link.protocol import ImpedanceMode
-from ui.leads_view import LOCKED_TEXT, LeadsPanel, Polarity, Selection
-from ui.program_panel import ProgramPanel
+from ui.leads.view import LOCKED_TEXT, LeadsPanel, Polarity, Selection
+from ui.program.panel import ProgramPanel
 
 
 @pytest.fixture

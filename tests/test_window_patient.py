@@ -6,18 +6,18 @@ import pytest
 from PySide6.QtCore import Qt
 
 from console.accounts.roles import Role
-from console.demo import DemoEnvironment
-from console.programming_session import DeviceFacts, ProgrammingSession
+from console.emulation.demo import DemoEnvironment
+from console.programming.screen_state import DeviceFacts, ProgrammingSession
 from console.storage import VisitKind
 from device_link.emulator import EmulatorConfig, EmulatorServer
 from device_link.messages import Identity, Limits, Status
-from ui.app import WindowKeyStore, application, demo_window
-from ui.context import WindowContext
-from ui.device_controller import DeviceController
-from ui.device_match import Ownership, match_device
-from ui.main_window import MainWindow
-from ui.patient_dialog import PatientDialog
-from ui.session_model import SessionModel
+from ui.device.controller import DeviceController
+from ui.device.match import Ownership, match_device
+from ui.device.session_model import SessionModel
+from ui.shell.app import WindowKeyStore, application, demo_window
+from ui.shell.context import WindowContext
+from ui.shell.main_window import MainWindow
+from ui.shell.patient_dialog import PatientDialog
 
 
 @pytest.fixture

@@ -9,16 +9,16 @@ import pytest
 from PySide6.QtCore import Qt
 
 from console.accounts.roles import Role, User
-from console.program import Program
-from console.programming_session import ProgrammingSession
+from console.programming.program import Program
+from console.programming.screen_state import ProgrammingSession
 from device_link.messages import TestStimStart
 from device_link.program_record import ProgramRecord
-from ui.app import application
-from ui.context import WindowContext
-from ui.device_controller import DeviceController
-from ui.main_window import MainWindow
-from ui.program_panel import ProgramPanel
-from ui.session_model import SessionModel
+from ui.device.controller import DeviceController
+from ui.device.session_model import SessionModel
+from ui.program.panel import ProgramPanel
+from ui.shell.app import application
+from ui.shell.context import WindowContext
+from ui.shell.main_window import MainWindow
 
 SERIAL = "EMU-000001"
 

@@ -8,8 +8,8 @@ import pytest
 
 from console.accounts import Role
 from console.storage import ClinicalRecord, InstallationKey
-from ui.app import application
-from ui.signin_dialog import SignInDialog
+from ui.shell.app import application
+from ui.shell.signin_dialog import SignInDialog
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from console.storage.models import AuditEntryRow
 from device_link.messages import ImpedanceRecord
-from ui.stimulation_panel import TestStimPanel
+from ui.stimulation.panel import TestStimPanel
 
 from .test_placement_workflow import ManualClock
 from .window_fixtures import select_tab

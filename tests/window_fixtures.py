@@ -8,10 +8,10 @@ from typing import TypeVar
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from console.demo import DemoEnvironment
-from ui.app import application, demo_window
-from ui.main_window import MainWindow
-from ui.program_panel import ProgramPanel
+from console.emulation.demo import DemoEnvironment
+from ui.program.panel import ProgramPanel
+from ui.shell.app import application, demo_window
+from ui.shell.main_window import MainWindow
 
 
 @pytest.fixture

@@ -20,14 +20,13 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtTest import QTest
 
-from console.demo import DemoEnvironment
-from console.emulator_process import EmulatorProcess
+from console.emulation.demo import DemoEnvironment
+from console.emulation.process import EmulatorProcess
 from device_link.emulator.control import ControlClient
-
-from .app import application, demo_window
-from .main_window import MainWindow
-from .startup_probe import PROBE_VARIABLE, SHOWN_MARK
-from .stimulation_panel import TestStimPanel
+from ui.shell.app import application, demo_window
+from ui.shell.main_window import MainWindow
+from ui.shell.startup_probe import PROBE_VARIABLE, SHOWN_MARK
+from ui.stimulation.panel import TestStimPanel
 
 
 def _wait(condition: Callable[[], bool], timeout_s: float) -> bool:
@@ -112,7 +111,7 @@ def measure_startup(runs: int) -> list[float]:
     env = dict(os.environ, **{PROBE_VARIABLE: "1"})
     for _ in range(runs):
         launched = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "ui.entry", "--demo"], env=env,
+        process = subprocess.Popen([sys.executable, "-m", "ui.shell.entry", "--demo"], env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert process.stdout is not None
         for line in process.stdout:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .errors import PermissionDenied
+from console.accounts.errors import PermissionDenied
 
 
 class Role(StrEnum):

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from .chain import GENESIS_HASH
+from console.audit.chain import GENESIS_HASH
 
 BATCH_SIZE = 20_000
 

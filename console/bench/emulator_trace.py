@@ -10,9 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from console.bench.errors import BenchError
 from device_link.emulator.control import ControlClient
-
-from .errors import BenchError
 
 Entry = dict[str, Any]
 PAGE = 1000

@@ -20,20 +20,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from console.bench.errors import BenchError
+from console.bench.log_download import LINE_RATE_TARGET, download_log
+from console.bench.processes import echo_port, emulator
+from console.bench.raw_session import RawSession
+from console.bench.report import LinkReport, Skipped, machine
+from console.bench.round_trip import RoundTripSetup, measure_round_trips
+from console.bench.stop_latency import StopWrites, stop_during_impedance, stop_during_test_stim
+from console.emulation.process import EmulatorStartError
 from device_link.client import DEFAULT_BAUD, DeviceClient
 from device_link.emulator.control import ControlClient, ControlError
 from device_link.errors import DeviceLinkError
 from device_link.keystore import KeyFileStore, KeyStore, KeyStoreError
 from device_link.trace import TraceRecord
-
-from ..emulator_process import EmulatorStartError
-from .errors import BenchError
-from .log_download import LINE_RATE_TARGET, download_log
-from .processes import echo_port, emulator
-from .raw_session import RawSession
-from .report import LinkReport, Skipped, machine
-from .round_trip import RoundTripSetup, measure_round_trips
-from .stop_latency import StopWrites, stop_during_impedance, stop_during_test_stim
 
 Progress = Callable[[str], None]
 STOP_ROWS = ("stop_test_stim", "stop_test_stim_confirmed", "stop_impedance",

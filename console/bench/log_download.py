@@ -9,10 +9,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from console.bench.errors import BenchError
+from console.bench.report import Row, Target
 from device_link.client import DeviceClient
-
-from .errors import BenchError
-from .report import Row, Target
 
 LINE_RATE_TARGET = Target("value", 0.85, at_most=False, text="≥ 85 % of line rate")
 BITS_PER_BYTE = 10

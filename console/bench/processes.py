@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from console.emulation.process import EmulatorProcess, PortServerProcess
 from device_link.emulator.control import ControlClient
-
-from ..emulator_process import EmulatorProcess, PortServerProcess
 
 ECHO_COMMAND = (sys.executable, "-m", "console.bench.echo_server")
 

@@ -12,14 +12,13 @@ import os
 
 import serial
 
+from console.bench.errors import BenchError
 from device_link import auth
 from device_link.frame import Frame, build_wire
 from device_link.framing import FrameDecoder
 from device_link.keystore import KeyStore
 from device_link.messages import AuthRequest, AuthResponse, HelloRequest, Identity
 from device_link.protocol import Kind, Opcode
-
-from .errors import BenchError
 
 READ_TIMEOUT_S = 1.0
 

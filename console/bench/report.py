@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .stats import Summary
+from console.bench.stats import Summary
 
 MS = 1000.0
 

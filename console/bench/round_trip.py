@@ -23,15 +23,14 @@ from typing import Any
 
 import serial
 
+from console.bench.emulator_trace import TraceReader, reply_spans
+from console.bench.errors import BenchError
+from console.bench.raw_session import RawSession
+from console.bench.report import MS, Row, Target, latency_row
+from console.bench.stats import summarize
 from device_link.client import DeviceClient
 from device_link.emulator.control import ControlClient
 from device_link.protocol import Kind, Opcode
-
-from .emulator_trace import TraceReader, reply_spans
-from .errors import BenchError
-from .raw_session import RawSession
-from .report import MS, Row, Target, latency_row
-from .stats import summarize
 
 WARMUP = 20
 ECHO_TIMEOUT_S = 1.0

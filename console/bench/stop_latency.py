@@ -23,6 +23,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from console.bench.emulator_trace import Entry, TraceReader
+from console.bench.errors import BenchError
+from console.bench.report import MS, Row, Target, latency_row
+from console.bench.stats import summarize
 from device_link.client import DeviceClient
 from device_link.emulator.control import ControlClient
 from device_link.errors import Aborted, DeviceLinkError
@@ -30,11 +34,6 @@ from device_link.events import Notice
 from device_link.messages import ImpedanceProgress, StimStopped, StimTelemetry, TestStimStart
 from device_link.protocol import DeviceState, ImpedanceMode, Opcode, StopReason
 from device_link.trace import TraceRecord
-
-from .emulator_trace import Entry, TraceReader
-from .errors import BenchError
-from .report import MS, Row, Target, latency_row
-from .stats import summarize
 
 # 1.0 mA on the best pair of the emulator's "good" patient, well inside every limit.
 TEST_STIMULUS = TestStimStart(lead=0, anode=2, cathode=1, freq_hz=20, pw_us=214, amp_ua=1000,

@@ -6,10 +6,16 @@ import argparse
 import sys
 from contextlib import closing
 
-from ..accounts import Action
-from ..audit import verify_chain
-from ..storage import DamagedRecord
-from .records_commands import expected_failures, login, open_record, print_json, record_options
+from console.accounts import Action
+from console.audit import verify_chain
+from console.cli.records_commands import (
+    expected_failures,
+    login,
+    open_record,
+    print_json,
+    record_options,
+)
+from console.storage import DamagedRecord
 
 EXIT_BROKEN = 3
 

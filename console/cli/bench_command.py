@@ -9,19 +9,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from device_link.client import DEFAULT_BAUD
-
-from ..bench.errors import BenchError
-from ..bench.link_bench import (
+from console.bench.errors import BenchError
+from console.bench.link_bench import (
     DEFAULT_LOG_ENTRIES,
     DEFAULT_ROUNDS,
     LinkBenchOptions,
     run_link_bench,
 )
-from ..bench.report import LinkReport, Row
-from .bench_parser import bench_kinds, bench_parser
-from .errors import CliError
-from .output import print_json, print_table
+from console.bench.report import LinkReport, Row
+from console.cli.bench_parser import bench_kinds, bench_parser
+from console.cli.errors import CliError
+from console.cli.output import print_json, print_table
+from device_link.client import DEFAULT_BAUD
 
 DESCRIPTION = ("Measure the device link: request round trips against a raw pyserial echo, "
                "STOP latency during test stimulation and during an impedance measurement, "

@@ -11,13 +11,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..storage import database_url
-from ..storage.bench import RecordBenchReport, run_records_bench
-from ..storage.bench_data import Scale
-from ..storage.database import open_database
-from .bench_parser import bench_kinds
-from .errors import CliError
-from .records_commands import expected_failures, print_json, print_table
+from console.cli.bench_parser import bench_kinds
+from console.cli.errors import CliError
+from console.cli.records_commands import expected_failures, print_json, print_table
+from console.storage import database_url
+from console.storage.bench import RecordBenchReport, run_records_bench
+from console.storage.bench_data import Scale
+from console.storage.database import open_database
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -14,15 +14,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from console.accounts import Action
+from console.cli.errors import CliError
+from console.cli.records_commands import ENV_USER, acting
+from console.device.record_keeper import DeviceRecorder
+from console.storage.config import ENV_DATABASE
 from device_link.client import DEFAULT_BAUD, DeviceClient
 from device_link.errors import DeviceLinkError
 from device_link.keystore import KeyFileStore, KeyStore, KeyStoreError
-
-from ..accounts import Action
-from ..device_recording import DeviceRecorder
-from ..storage.config import ENV_DATABASE
-from .errors import CliError
-from .records_commands import ENV_USER, acting
 
 EXIT_USAGE = 2
 

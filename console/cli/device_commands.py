@@ -6,20 +6,8 @@ import argparse
 import sys
 from dataclasses import dataclass
 
-from device_link.client import DeviceClient
-from device_link.protocol import ImpedanceMode
-
-from ..accounts import Action
-from ..device_facts import (
-    identity_dict,
-    impedance_dict,
-    log_entry_dict,
-    status_dict,
-)
-from ..device_recording import DeviceRecorder
-from ..stopping import record_stop, send_stop
-from ..storage import ClinicalRecord, database_url
-from .device_access import (
+from console.accounts import Action
+from console.cli.device_access import (
     add_port_options,
     add_record_options,
     database_configured,
@@ -27,9 +15,20 @@ from .device_access import (
     open_device,
     recording,
 )
-from .device_program import register_program
-from .device_test_stim import register_test_stim
-from .output import print_json, print_pairs, print_table
+from console.cli.device_program import register_program
+from console.cli.device_test_stim import register_test_stim
+from console.cli.output import print_json, print_pairs, print_table
+from console.device.facts import (
+    identity_dict,
+    impedance_dict,
+    log_entry_dict,
+    status_dict,
+)
+from console.device.record_keeper import DeviceRecorder
+from console.stimulation.stopping import record_stop, send_stop
+from console.storage import ClinicalRecord, database_url
+from device_link.client import DeviceClient
+from device_link.protocol import ImpedanceMode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

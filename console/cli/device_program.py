@@ -6,16 +6,8 @@ import argparse
 import json
 import sys
 
-from console.program import NotRepresentable, Program
-from console.program_file import program_text
-from console.programming import Consent, Ending, WriteRequest, WriteResult, write_and_verify
-from console.safety import SafetyEngine, SafetyProfile
-from device_link.client import DeviceClient
-from device_link.program_record import ProgramRecord
-
-from ..accounts import Action
-from ..device_recording import DeviceRecorder
-from .device_access import (
+from console.accounts import Action
+from console.cli.device_access import (
     EXIT_USAGE,
     database_configured,
     key_store_for,
@@ -23,16 +15,25 @@ from .device_access import (
     recording,
     refuse_recording_options,
 )
-from .errors import CliError
-from .lead_check import MEASUREMENT_STOPPED, MeasureNotes, measurement_refused
-from .output import print_json
-from .program_command import (
+from console.cli.errors import CliError
+from console.cli.lead_check import MEASUREMENT_STOPPED, MeasureNotes, measurement_refused
+from console.cli.output import print_json
+from console.cli.program_command import (
     EXIT_BLOCKED,
     EXIT_CONFIRM,
     profile_or_fail,
     program_or_fail,
     program_slot,
 )
+from console.device.record_keeper import DeviceRecorder
+from console.programming.program import NotRepresentable, Program
+from console.programming.program_file import program_text
+from console.programming.request import Consent, WriteRequest
+from console.programming.result import Ending, WriteResult
+from console.programming.write import write_and_verify
+from console.safety import SafetyEngine, SafetyProfile
+from device_link.client import DeviceClient
+from device_link.program_record import ProgramRecord
 
 EXIT_UNKNOWN = 5
 """``program write``: the link failed before the device confirmed; it may hold the program."""

@@ -17,8 +17,15 @@ import threading
 import time
 from decimal import Decimal, InvalidOperation
 
-from console.lead_integrity import stimulus_pairs
-from console.program import (
+from console.accounts import Action
+from console.cli.device_access import key_store_for, open_device, recording
+from console.cli.errors import CliError
+from console.cli.lead_check import measure_before_current
+from console.cli.program_command import EXIT_BLOCKED, profile_or_fail
+from console.cli.stop_requests import StopRequest, StopRequests
+from console.device.record_keeper import DeviceRecorder
+from console.leads.integrity import stimulus_pairs
+from console.programming.program import (
     UA_PER_MA,
     NotRepresentable,
     OutOfBounds,
@@ -28,20 +35,18 @@ from console.program import (
 )
 from console.safety import SafetyEngine, SafetyRefusal
 from console.safety.titration_pace import TitrationPace
+from console.stimulation.stopping import (
+    WATCHDOG,
+    StopOutcome,
+    record_stop,
+    send_stop,
+    stop_reason_text,
+)
 from device_link.client import DeviceClient
 from device_link.errors import DeviceLinkError
 from device_link.events import LinkDown, Notice
 from device_link.messages import StimStopped, TestStimStart
 from device_link.protocol import StopReason
-
-from ..accounts import Action
-from ..device_recording import DeviceRecorder
-from ..stopping import WATCHDOG, StopOutcome, record_stop, send_stop, stop_reason_text
-from .device_access import key_store_for, open_device, recording
-from .errors import CliError
-from .lead_check import measure_before_current
-from .program_command import EXIT_BLOCKED, profile_or_fail
-from .stop_requests import StopRequest, StopRequests
 
 EXIT_USAGE = 2
 LONGEST_EVERY_S = Decimal(3600)

@@ -10,10 +10,9 @@ import argparse
 import signal
 import sys
 
+from console.cli.errors import CliError
 from device_link.emulator import SCENARIOS, EmulatorConfig, EmulatorServer, load_demo_key
 from device_link.keystore import KeyFileStore, KeyStoreError
-
-from .errors import CliError
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 

@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import CliError
-from .records_commands import acting, record_options
+from console.cli.errors import CliError
+from console.cli.records_commands import acting, record_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..program import PROGRAM_FIELDS
-from ..storage import ProgramVersion
-from .records_commands import acting, print_json, print_table, record_options
+from console.cli.records_commands import acting, print_json, print_table, record_options
+from console.programming.program import PROGRAM_FIELDS
+from console.storage import ProgramVersion
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import sys
 
-from console.lead_integrity import LeadIntegrity, Pairs, PreCheck, unmeasured_refusal
-from console.measure_first import keep_measurement, measure_first
+from console.cli.errors import CliError
+from console.device.record_keeper import DeviceRecorder
+from console.leads.integrity import LeadIntegrity, Pairs, PreCheck, unmeasured_refusal
+from console.leads.measure_first import keep_measurement, measure_first
 from console.safety import SafetyProfile
 from device_link.client import DeviceClient
 from device_link.errors import DeviceRefused
 from device_link.protocol import ErrorCode
-
-from ..device_recording import DeviceRecorder
-from .errors import CliError
 
 MEASUREMENT_STOPPED = "impedance measurement stopped: nothing was written or started"
 

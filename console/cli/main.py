@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-from . import (
+from console.cli import (
     audit_command,
     bench_command,
     bench_records_command,
@@ -30,7 +30,7 @@ from . import (
     program_command,
     users_command,
 )
-from .errors import CliError
+from console.cli.errors import CliError
 
 COMMANDS: tuple[ModuleType, ...] = (
     device_commands,

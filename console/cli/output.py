@@ -1,6 +1,6 @@
 """Printing command results: JSON for machines, aligned text for people.
 
-Decimals (clinical values) are written by ``console.program.plain`` in both: 100000,
+Decimals (clinical values) are written by ``console.programming.program.plain`` in both: 100000,
 never 1E+5; 0.0, never -0.0.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from console.program import plain
+from console.programming.program import plain
 
 
 def print_json(data: Any) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from .errors import CliError
-from .records_commands import acting, print_json, print_table, record_options
+from console.cli.errors import CliError
+from console.cli.records_commands import acting, print_json, print_table, record_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

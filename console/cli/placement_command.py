@@ -19,13 +19,20 @@ import os
 import sys
 from decimal import Decimal
 
-from device_link.client import DeviceClient
-from device_link.emulator.control import ControlClient, ControlError
-from device_link.errors import DeviceLinkError, LinkLost, PortError
-
-from ..accounts import AccessError, Action
-from ..device_recording import DeviceRecorder
-from ..placement import (
+from console.accounts import AccessError, Action
+from console.cli.device_access import (
+    add_port_options,
+    add_record_options,
+    key_store_for,
+    open_device,
+    recording,
+)
+from console.cli.errors import CliError
+from console.cli.output import print_json
+from console.cli.program_command import profile_or_fail
+from console.cli.stop_requests import OUTPUT_CLOSED, StopRequest, StopRequests, silence_stdout
+from console.device.record_keeper import DeviceRecorder
+from console.placement import (
     Outcome,
     Phase,
     PlacementRefused,
@@ -36,22 +43,14 @@ from ..placement import (
     load_placement_profile,
     run_automatic,
 )
-from ..placement.recording import store_result
-from ..report import write_placement_report
-from ..safety import ProfileError
-from ..stopping import record_stop
-from ..storage import RecordError
-from .device_access import (
-    add_port_options,
-    add_record_options,
-    key_store_for,
-    open_device,
-    recording,
-)
-from .errors import CliError
-from .output import print_json
-from .program_command import profile_or_fail
-from .stop_requests import OUTPUT_CLOSED, StopRequest, StopRequests, silence_stdout
+from console.placement.recording import store_result
+from console.report import write_placement_report
+from console.safety import ProfileError
+from console.stimulation.stopping import record_stop
+from console.storage import RecordError
+from device_link.client import DeviceClient
+from device_link.emulator.control import ControlClient, ControlError
+from device_link.errors import DeviceLinkError, LinkLost, PortError
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 LONGEST_EVERY_S = 3600.0

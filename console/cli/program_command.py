@@ -11,13 +11,12 @@ import argparse
 from dataclasses import dataclass
 from typing import Any
 
-from console.program import MAX_MAGNITUDE, MAX_NUMBER_CHARACTERS, Program, shortened
-from console.program_file import ProgramFileError, load_program
+from console.cli.errors import CliError
+from console.cli.output import print_json
+from console.programming.program import MAX_MAGNITUDE, MAX_NUMBER_CHARACTERS, Program, shortened
+from console.programming.program_file import ProgramFileError, load_program
 from console.safety import ProfileError, SafetyEngine, SafetyProfile, Verdict, load_profile
 from device_link.messages import Limits
-
-from .errors import CliError
-from .output import print_json
 
 EXIT_CLEAR = 0
 EXIT_CONFIRM = 3
@@ -100,7 +99,9 @@ def _limits(args: argparse.Namespace) -> DeviceLimits:
         return DeviceLimits(Limits(), 4, DEFAULT_LIMITS_SOURCE)
     if not args.key_file:
         raise CliError("--limits-from needs --key-file (the device's pairing key)", 2)
-    from .device_access import open_device  # the serial stack only when a device is asked
+    from console.cli.device_access import (
+        open_device,  # the serial stack only when a device is asked
+    )
 
     with open_device(args.limits_from, args.key_file, args.baud) as client:
         limits = client.get_limits()

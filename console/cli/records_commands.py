@@ -21,11 +21,10 @@ from decimal import Decimal
 from getpass import getpass
 from typing import Any
 
+from console.accounts import AccessError, User
+from console.cli.errors import CliError
+from console.storage import ClinicalRecord, RecordError, database_url
 from device_link.keystore import KeyStoreError
-
-from ..accounts import AccessError, User
-from ..storage import ClinicalRecord, RecordError, database_url
-from .errors import CliError
 
 ENV_USER = "MFCONSOLE_USER"
 ENV_PASSWORD = "MFCONSOLE_PASSWORD"

@@ -4,7 +4,7 @@
 SIGQUIT, the terminal hanging up (SIGHUP) and the reader of their output going away
 (``| head -1``) must each send STOP before the command ends. A signal handler only
 writes a byte to a pipe: a thread kept for that sends STOP at once (as
-``console.stopping`` describes), so a signal landing while the main thread holds a lock
+``console.stimulation.stopping`` describes), so a signal landing while the main thread holds a lock
 can never delay it (nor deadlock on it). The same thread notices a closed output pipe
 before anything is written to it. The commands' own try/finally sends STOP for every
 other way out (an error, an unexpected exception).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..accounts import Role
-from .records_commands import (
+from console.accounts import Role
+from console.cli.records_commands import (
     ENV_NEW_PASSWORD,
     acting,
     expected_failures,

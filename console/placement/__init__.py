@@ -4,7 +4,7 @@ See docs/placement.md. The workflow has no Qt: the command line and the window d
 the same ``PlacementWorkflow``.
 """
 
-from .observation import (
+from console.placement.observation import (
     UNWANTED_CHOICES,
     Observation,
     Observer,
@@ -12,8 +12,12 @@ from .observation import (
     SimulatedObserver,
     Unwanted,
 )
-from .profile import PlacementProfile, load_placement_profile, parse_placement_profile
-from .result import (
+from console.placement.profile import (
+    PlacementProfile,
+    load_placement_profile,
+    parse_placement_profile,
+)
+from console.placement.result import (
     Failure,
     LeadIntegrity,
     LeadVerdict,
@@ -29,8 +33,8 @@ from .result import (
     lead_title,
     pair_text,
 )
-from .runner import run_automatic
-from .workflow import DevicePort, PlacementRefused, PlacementWorkflow
+from console.placement.runner import run_automatic
+from console.placement.workflow import DevicePort, PlacementRefused, PlacementWorkflow
 
 __all__ = [
     "UNWANTED_CHOICES",

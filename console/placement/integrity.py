@@ -1,7 +1,7 @@
 """Lead integrity from impedance: which contacts conduct, which are shorted, which pairs may
 be stimulated.
 
-The classification is the safety profile's (``console.impedance.classify``). A contact
+The classification is the safety profile's (``console.leads.impedance.classify``). A contact
 is open when its reading against the case is open; two contacts are shorted when their
 pair reads below the shorted threshold. A pair is usable only when both its contacts
 and the pair itself read normal, high or low — never open, shorted or unmeasured — and
@@ -10,12 +10,11 @@ its lead has no fault at all.
 
 from __future__ import annotations
 
+from console.leads.impedance import ContactState, ImpedanceMap, classify
+from console.placement.profile import ELECTRODES_PER_LEAD
+from console.placement.result import LeadIntegrity, Reading
+from console.safety import SafetyProfile
 from device_link.protocol import BIPOLAR_PAIRS
-
-from ..impedance import ContactState, ImpedanceMap, classify
-from ..safety import SafetyProfile
-from .profile import ELECTRODES_PER_LEAD
-from .result import LeadIntegrity, Reading
 
 _UNUSABLE = (ContactState.OPEN, ContactState.SHORTED, ContactState.UNKNOWN)
 

@@ -16,11 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
-from ..program import tidy
-from .integrity import pair_refusal
-from .observation import Unwanted
-from .profile import PlacementProfile
-from .result import (
+from console.placement.integrity import pair_refusal
+from console.placement.observation import Unwanted
+from console.placement.profile import PlacementProfile
+from console.placement.result import (
     Failure,
     LeadIntegrity,
     LeadVerdict,
@@ -31,6 +30,7 @@ from .result import (
     UnwantedAt,
     pair_text,
 )
+from console.programming.program import tidy
 
 CHECK_CONNECTION = ("Check the lead's connection in the IPG header (fully inserted, set screw "
                     "tight), then measure impedance again; if the fault remains, replace the "

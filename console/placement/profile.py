@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from console.profile_toml import (
+from console.files.strict_toml import (
     ProfileError,
     Schema,
     parse_toml,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..accounts import User
-from ..storage import ClinicalRecord, InvalidRecord, PlacementLeadSummary, PlacementTest
-from .result import LeadVerdict, Outcome, Phase, PlacementResult, ResultStatus
+from console.accounts import User
+from console.placement.result import LeadVerdict, Outcome, Phase, PlacementResult, ResultStatus
+from console.storage import ClinicalRecord, InvalidRecord, PlacementLeadSummary, PlacementTest
 
 OUTCOME_TEXT_LIMIT = 64  # placement_tests.outcome
 

@@ -14,12 +14,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from console.leads.impedance import ContactState
+from console.placement.observation import Unwanted
+from console.placement.profile import PlacementProfile
+from console.programming.program import LEAD_NAMES
 from device_link.messages import ImpedanceRecord
-
-from ..impedance import ContactState
-from ..program import LEAD_NAMES
-from .observation import Unwanted
-from .profile import PlacementProfile
 
 
 class Phase(StrEnum):

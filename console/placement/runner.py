@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .integrity import pair_refusal
-from .result import Outcome, Phase, PlacementResult, Purpose, Trial
-from .workflow import LEADS, DevicePort, PlacementRefused, PlacementWorkflow
+from console.placement.integrity import pair_refusal
+from console.placement.result import Outcome, Phase, PlacementResult, Purpose, Trial
+from console.placement.workflow import LEADS, DevicePort, PlacementRefused, PlacementWorkflow
 
 Wait = Callable[[float], bool]
 

@@ -32,28 +32,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import NoReturn, Protocol, TypeVar
 
-from device_link.errors import DeviceLinkError, InvalidState, LinkLost
-from device_link.messages import (
-    Identity,
-    ImpedanceRecord,
-    ImpedanceResult,
-    Limits,
-    Status,
-    TestStimStart,
-)
-from device_link.protocol import DeviceState, ImpedanceMode
-
-from ..device_facts import identity_dict
-from ..impedance import ImpedanceMap
-from ..program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
-from ..safety import SafetyEngine, SafetyProfile, SafetyRefusal, load_profile
-from ..safety.titration_pace import TitrationPace
-from ..stopping import WATCHDOG, StopOutcome, send_stop, stop_reason_text
-from .integrity import lead_integrity, pair_refusal
-from .judge import judge_lead, margin_target
-from .observation import Observation, Observer, Unwanted
-from .profile import PlacementProfile
-from .result import (
+from console.device.facts import identity_dict
+from console.leads.impedance import ImpedanceMap
+from console.placement.integrity import lead_integrity, pair_refusal
+from console.placement.judge import judge_lead, margin_target
+from console.placement.observation import Observation, Observer, Unwanted
+from console.placement.profile import PlacementProfile
+from console.placement.result import (
     Failure,
     ImpedanceRun,
     LeadVerdict,
@@ -70,6 +55,20 @@ from .result import (
     lead_title,
     pair_text,
 )
+from console.programming.program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
+from console.safety import SafetyEngine, SafetyProfile, SafetyRefusal, load_profile
+from console.safety.titration_pace import TitrationPace
+from console.stimulation.stopping import WATCHDOG, StopOutcome, send_stop, stop_reason_text
+from device_link.errors import DeviceLinkError, InvalidState, LinkLost
+from device_link.messages import (
+    Identity,
+    ImpedanceRecord,
+    ImpedanceResult,
+    Limits,
+    Status,
+    TestStimStart,
+)
+from device_link.protocol import DeviceState, ImpedanceMode
 
 LEADS = (0, 1)
 BOTH_LEADS = 0b11

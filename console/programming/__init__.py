@@ -1,13 +1,2 @@
-"""Writing a program to the device: one sequence for the window and the command line."""
-
-from .request import Consent, WriteRequest
-from .result import Ending, WriteResult
-from .write import write_and_verify
-
-__all__ = [
-    "Consent",
-    "Ending",
-    "WriteRequest",
-    "WriteResult",
-    "write_and_verify",
-]
+"""Therapy programs: the model in clinical units, program files, the preview, what the
+screen shows, and the one sequence that writes a program to the device and verifies it."""

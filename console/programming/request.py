@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from console.program import Program
+from console.programming.program import Program
 from console.safety import Finding, Verdict
 from console.storage import Confirmation
 

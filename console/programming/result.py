@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from console.lead_integrity import PreCheck
-from console.program import Program
+from console.leads.integrity import PreCheck
+from console.programming.program import Program
 from console.storage import ProgramVersion
 from device_link.client import AppliedProgram
 from device_link.program_record import ProgramRecord

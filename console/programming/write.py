@@ -15,24 +15,23 @@ from __future__ import annotations
 from dataclasses import replace
 
 from console.accounts import AccessError
-from console.device_recording import (
+from console.device.record_keeper import (
     DeviceRecorder,
     RecordBehind,
     WriteNotApplied,
     WriteOutcomeUnknown,
     outcome_unknown_advice,
 )
-from console.lead_integrity import LeadIntegrity, PreCheck, program_pairs, unmeasured_refusal
-from console.measure_first import MeasureProgress, keep_measurement, measure_first
-from console.program import NotRepresentable
+from console.leads.integrity import LeadIntegrity, PreCheck, program_pairs, unmeasured_refusal
+from console.leads.measure_first import MeasureProgress, keep_measurement, measure_first
+from console.programming.program import NotRepresentable
+from console.programming.request import WriteRequest
+from console.programming.result import Ending, WriteResult
 from console.safety import SafetyEngine, Verdict
 from console.storage import Confirmation, RecordError
 from device_link.client import DeviceClient
 from device_link.errors import Aborted, DeviceLinkError, DeviceRefused, ReadBackMismatch
 from device_link.program_record import ProgramRecord
-
-from .request import WriteRequest
-from .result import Ending, WriteResult
 
 
 def write_and_verify(client: DeviceClient, engine: SafetyEngine, request: WriteRequest,

@@ -34,7 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from console.impedance import ContactState
+from console.leads.impedance import ContactState
 from console.placement.result import (
     LeadIntegrity,
     LeadVerdict,

@@ -3,12 +3,12 @@
 See docs/safety.md for the rules and the clinic profile.
 """
 
-from .context import LimitsError, RuleContext
-from .engine import SafetyEngine, SafetyRefusal
-from .profile import ProfileError, SafetyProfile, load_profile, parse_profile
-from .rules_clinical import Impedances
-from .titration import TitrationRules
-from .verdict import Finding, Severity, Verdict
+from console.safety.context import LimitsError, RuleContext
+from console.safety.engine import SafetyEngine, SafetyRefusal
+from console.safety.profile import ProfileError, SafetyProfile, load_profile, parse_profile
+from console.safety.rules_clinical import Impedances
+from console.safety.titration import TitrationRules
+from console.safety.verdict import Finding, Severity, Verdict
 
 __all__ = [
     "Finding",

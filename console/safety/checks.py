@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from console.program import LeadProgram, Program, TestStimulus, plain
-
-from .context import LeadSetting, RuleContext
-from .rules_clinical import (
+from console.programming.program import LeadProgram, Program, TestStimulus, plain
+from console.safety.context import LeadSetting, RuleContext
+from console.safety.rules_clinical import (
     Impedances,
     charge_density_rules,
     impedance_rules,
     soft_maximum_rules,
 )
-from .rules_device import lead_rules, program_rules, stimulus_rules
-from .verdict import Finding, Severity, Verdict
+from console.safety.rules_device import lead_rules, program_rules, stimulus_rules
+from console.safety.verdict import Finding, Severity, Verdict
 
 
 def _active_lead(ctx: RuleContext, lead: LeadSetting,

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from console.program import LEAD_NAMES, LeadProgram, TestStimulus
+from console.programming.program import LEAD_NAMES, LeadProgram, TestStimulus
+from console.safety.profile import SafetyProfile
 from device_link.messages import Limits
-
-from .profile import SafetyProfile
 
 LEADS = 2
 """MFL/1 devices have two leads (HELLO ``leads`` = 2)."""

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from console.program import Program, TestStimulus
+from console.programming.program import Program, TestStimulus
+from console.safety.checks import check_program
+from console.safety.context import RuleContext
+from console.safety.profile import SafetyProfile, load_profile
+from console.safety.rules_clinical import Impedances
+from console.safety.titration import TitrationRules
+from console.safety.verdict import Finding, Verdict
 from device_link.messages import Limits, TestStimStart
 from device_link.program_record import ProgramRecord
-
-from .checks import check_program
-from .context import RuleContext
-from .profile import SafetyProfile, load_profile
-from .rules_clinical import Impedances
-from .titration import TitrationRules
-from .verdict import Finding, Verdict
 
 
 class SafetyRefusal(Exception):

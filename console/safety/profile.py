@@ -13,7 +13,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from console.profile_toml import (
+from console.files.strict_toml import (
     ProfileError,
     Schema,
     parse_toml,

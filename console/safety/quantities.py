@@ -2,7 +2,7 @@
 
 Comparisons against limits are exact (``Fraction``), so a value is never let through or
 refused because of a rounding step. Numbers are rounded only when they are written
-into a sentence for the clinician, and written only by ``console.program.plain``.
+into a sentence for the clinician, and written only by ``console.programming.program.plain``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
-from console.program import canonical, plain, tidy
+from console.programming.program import canonical, plain, tidy
 
 # Enough digits that logarithms near a threshold are decided correctly.
 _PRECISION = 50

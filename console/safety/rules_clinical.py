@@ -17,10 +17,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 
-from console.program import from_device_units, plain
-
-from .context import LeadSetting, RuleContext
-from .quantities import (
+from console.programming.program import from_device_units, plain
+from console.safety.context import LeadSetting, RuleContext
+from console.safety.quantities import (
     charge_for_k,
     charge_uc,
     clinical,
@@ -31,7 +30,7 @@ from .quantities import (
     shannon_k,
     to_decimal,
 )
-from .verdict import Finding, Severity
+from console.safety.verdict import Finding, Severity
 
 Impedances = Mapping[int, int | None]
 """Lead index → latest impedance of the pair in use, ohms; None means open circuit."""

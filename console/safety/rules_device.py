@@ -10,11 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from console.program import Program, TestStimulus, from_device_units, plain
-
-from .context import LEADS, LeadSetting, RuleContext
-from .quantities import charge_uc, clinical, neighbours, rounded
-from .verdict import Finding, Severity
+from console.programming.program import Program, TestStimulus, from_device_units, plain
+from console.safety.context import LEADS, LeadSetting, RuleContext
+from console.safety.quantities import charge_uc, clinical, neighbours, rounded
+from console.safety.verdict import Finding, Severity
 
 BLOCK = Severity.BLOCK
 

@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from console.program import TEST_STIMULUS_FIELDS, TestStimulus, from_device_units
-
-from .checks import check_stimulus
-from .context import LeadSetting, RuleContext
-from .rules_clinical import Impedances
-from .titration_pace import Clock, TitrationPace
-from .verdict import Finding, Severity, Verdict
+from console.programming.program import TEST_STIMULUS_FIELDS, TestStimulus, from_device_units
+from console.safety.checks import check_stimulus
+from console.safety.context import LeadSetting, RuleContext
+from console.safety.rules_clinical import Impedances
+from console.safety.titration_pace import Clock, TitrationPace
+from console.safety.verdict import Finding, Severity, Verdict
 
 # Fields that stay as they are while stimulation runs, and how a sentence names them.
 _LOCKED = {"lead": "the lead", "anode": "the anode", "cathode": "the cathode",

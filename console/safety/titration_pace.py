@@ -15,10 +15,9 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
-from console.program import TestStimulus
-
-from .context import LeadSetting
-from .verdict import Finding, Severity, Verdict
+from console.programming.program import TestStimulus
+from console.safety.context import LeadSetting
+from console.safety.verdict import Finding, Severity, Verdict
 
 Clock = Callable[[], float]
 

@@ -4,8 +4,8 @@ Open it with ``ClinicalRecord.open_existing(database_url(args.db))``; a record i
 created only by adding its first administrator (see ``ClinicalRecord.open``).
 """
 
-from .config import database_url
-from .entities import (
+from console.storage.config import database_url
+from console.storage.entities import (
     Confirmation,
     Device,
     DeviceLogRecord,
@@ -20,7 +20,7 @@ from .entities import (
     Visit,
     VisitKind,
 )
-from .errors import (
+from console.storage.errors import (
     ConflictError,
     DamagedRecord,
     DatabaseUnavailable,
@@ -31,10 +31,10 @@ from .errors import (
     RecordError,
     SchemaMismatch,
 )
-from .history import FieldChange, diff_programs
-from .installation_key import InstallationKey, InstallationKeyError
-from .keystore import DatabaseKeyStore
-from .record import ClinicalRecord
+from console.storage.history import FieldChange, diff_programs
+from console.storage.installation_key import InstallationKey, InstallationKeyError
+from console.storage.keystore import DatabaseKeyStore
+from console.storage.record import ClinicalRecord
 
 __all__ = [
     "ClinicalRecord", "Confirmation", "ConflictError", "DamagedRecord", "DatabaseKeyStore",

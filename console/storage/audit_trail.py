@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..audit.chain import canonical_details, entry_hash, format_time
-from .models import AuditEntryRow, AuditHeadRow
-from .types import utc_now
+from console.audit.chain import canonical_details, entry_hash, format_time
+from console.storage.models import AuditEntryRow, AuditHeadRow
+from console.storage.types import utc_now
 
 
 def lock_head(session: Session) -> AuditHeadRow:

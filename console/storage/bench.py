@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from ..accounts import Role, User
-from ..audit import verify_chain
-from .bench_data import Scale, generate, require_empty
-from .errors import RecordError
-from .record import ClinicalRecord
+from console.accounts import Role, User
+from console.audit import verify_chain
+from console.storage.bench_data import Scale, generate, require_empty
+from console.storage.errors import RecordError
+from console.storage.record import ClinicalRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,11 +19,11 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, Table, func, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from ..audit.chain import GENESIS_HASH, canonical_details, entry_hash, format_time
-from ..program import LeadProgram, Program
-from .errors import RecordError
-from .models import AuditHeadRow, Base, PatientRow, UserRow
-from .programs import clinical_columns
+from console.audit.chain import GENESIS_HASH, canonical_details, entry_hash, format_time
+from console.programming.program import LeadProgram, Program
+from console.storage.errors import RecordError
+from console.storage.models import AuditHeadRow, Base, PatientRow, UserRow
+from console.storage.programs import clinical_columns
 
 SLOTS = 4
 CLINICIANS = 20

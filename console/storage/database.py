@@ -16,10 +16,10 @@ from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from .config import ENV_DATABASE
-from .errors import DamagedRecord, DatabaseUnavailable, ForeignDatabase, NoRecord
-from .migrate import APPLICATION_ID, APPLICATION_MARKER, upgrade_to_head
-from .models import RecordMetaRow
+from console.storage.config import ENV_DATABASE
+from console.storage.errors import DamagedRecord, DatabaseUnavailable, ForeignDatabase, NoRecord
+from console.storage.migrate import APPLICATION_ID, APPLICATION_MARKER, upgrade_to_head
+from console.storage.models import RecordMetaRow
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_BUSY_TIMEOUT_S = 30

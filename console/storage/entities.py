@@ -12,9 +12,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from console.programming.program import Program
 from device_link.program_record import ProgramRecord
-
-from ..program import Program
 
 
 class VisitKind(StrEnum):

@@ -10,12 +10,12 @@ from typing import TextIO
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from ..accounts import Action, User
-from ..audit.events import AuditEvent
-from ..program import PROGRAM_FIELDS, FieldValue
-from . import transactions
-from .entities import ImpedanceMeasurement, PlacementTest, ProgramVersion, Timeline
-from .models import (
+from console.accounts import Action, User
+from console.audit.events import AuditEvent
+from console.programming.program import PROGRAM_FIELDS, FieldValue
+from console.storage import transactions
+from console.storage.entities import ImpedanceMeasurement, PlacementTest, ProgramVersion, Timeline
+from console.storage.models import (
     DeviceRow,
     ImpedanceRow,
     PatientRow,
@@ -24,9 +24,9 @@ from .models import (
     UserRow,
     VisitRow,
 )
-from .patients import device_from_row, patient_from_row, visit_from_row
-from .programs import ProgramsMixin, load_versions
-from .service import device_row, patient_row
+from console.storage.patients import device_from_row, patient_from_row, visit_from_row
+from console.storage.programs import ProgramsMixin, load_versions
+from console.storage.service import device_row, patient_row
 
 EXPORT_CHUNK = 1000
 EXPORT_COLUMNS = ("version", "patient", "device", "slot", "slot_sequence", "created_at",

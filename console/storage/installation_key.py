@@ -18,9 +18,9 @@ import platformdirs
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..bounded_file import UnreadableFile, read_bounded_text
-from .config import APP_NAME
-from .errors import RecordError
+from console.files.bounded import UnreadableFile, read_bounded_text
+from console.storage.config import APP_NAME
+from console.storage.errors import RecordError
 
 ENV_INSTALLATION_KEY = "MFCONSOLE_INSTALLATION_KEY"
 KEY_BYTES = 32

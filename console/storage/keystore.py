@@ -11,16 +11,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from console.accounts import Action, User
+from console.audit.events import AuditEvent
+from console.storage import transactions
+from console.storage.errors import RecordError
+from console.storage.installation_key import InstallationKey
+from console.storage.models import DeviceRow, PairingKeyRow
+from console.storage.service import RecordService, device_row
+from console.storage.types import utc_now
 from device_link.keystore import KeyStoreError, PairingKey
-
-from ..accounts import Action, User
-from ..audit.events import AuditEvent
-from . import transactions
-from .errors import RecordError
-from .installation_key import InstallationKey
-from .models import DeviceRow, PairingKeyRow
-from .service import RecordService, device_row
-from .types import utc_now
 
 
 def _associated(serial: str) -> bytes:

@@ -13,18 +13,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from console.accounts import Action, User
+from console.audit.chain import canonical_details
+from console.audit.events import AuditEvent
+from console.programming.program import TestStimulus
+from console.storage import transactions
+from console.storage.entities import (
+    DeviceLogRecord,
+    ImpedanceMeasurement,
+    PlacementLeadSummary,
+    PlacementTest,
+)
+from console.storage.errors import InvalidRecord
+from console.storage.models import DeviceLogRow, ImpedanceRow, PlacementTestRow, VisitRow
+from console.storage.service import RecordService, device_row, patient_row
+from console.storage.types import utc_now
 from device_link.messages import ImpedanceRecord, LogEntry
-
-from ..accounts import Action, User
-from ..audit.chain import canonical_details
-from ..audit.events import AuditEvent
-from ..program import TestStimulus
-from . import transactions
-from .entities import DeviceLogRecord, ImpedanceMeasurement, PlacementLeadSummary, PlacementTest
-from .errors import InvalidRecord
-from .models import DeviceLogRow, ImpedanceRow, PlacementTestRow, VisitRow
-from .service import RecordService, device_row, patient_row
-from .types import utc_now
 
 
 def _json_safe(value: Any) -> Any:

@@ -16,7 +16,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
-from .errors import SchemaMismatch
+from console.storage.errors import SchemaMismatch
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 APPLICATION_MARKER = "mfconsole clinical record"

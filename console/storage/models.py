@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .types import BigId, Bytes, UtcDateTime
+from console.storage.types import BigId, Bytes, UtcDateTime
 
 JsonValue = JSON().with_variant(JSONB(), "postgresql")
 

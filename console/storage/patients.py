@@ -7,14 +7,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..accounts import Action, User
-from ..audit.events import AuditEvent
-from . import transactions
-from .entities import Device, Patient, Visit, VisitKind
-from .errors import ConflictError, InvalidRecord, NotFound
-from .models import DeviceRow, PatientRow, UserRow, VisitRow
-from .service import RecordService, device_row, patient_row
-from .types import utc_now
+from console.accounts import Action, User
+from console.audit.events import AuditEvent
+from console.storage import transactions
+from console.storage.entities import Device, Patient, Visit, VisitKind
+from console.storage.errors import ConflictError, InvalidRecord, NotFound
+from console.storage.models import DeviceRow, PatientRow, UserRow, VisitRow
+from console.storage.service import RecordService, device_row, patient_row
+from console.storage.types import utc_now
 
 MAX_CLINIC_ID = 64
 

@@ -18,17 +18,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from console.accounts import Action, User
+from console.audit.events import AuditEvent
+from console.programming.program import NotRepresentable, Program
+from console.storage import transactions
+from console.storage.entities import Confirmation, ProgramVersion, StatusChange, VersionStatus
+from console.storage.errors import ConflictError, InvalidRecord, NotFound
+from console.storage.models import DeviceRow, ProgramStatusRow, ProgramVersionRow, UserRow, VisitRow
+from console.storage.service import RecordService, device_row
+from console.storage.types import utc_now
 from device_link.program_record import ProgramRecord
-
-from ..accounts import Action, User
-from ..audit.events import AuditEvent
-from ..program import NotRepresentable, Program
-from . import transactions
-from .entities import Confirmation, ProgramVersion, StatusChange, VersionStatus
-from .errors import ConflictError, InvalidRecord, NotFound
-from .models import DeviceRow, ProgramStatusRow, ProgramVersionRow, UserRow, VisitRow
-from .service import RecordService, device_row
-from .types import utc_now
 
 MAX_SLOT = 0xFF
 _ALLOWED_FROM: dict[VersionStatus, frozenset[VersionStatus]] = {

@@ -5,15 +5,15 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from sqlalchemy.engine import URL, Engine
 
-from ..safety.profile import SafetyProfile
-from .database import open_database
-from .errors import NoRecord
-from .history import HistoryMixin
-from .installation_key import InstallationKey
-from .keystore import KeysMixin
-from .measurements import MeasurementsMixin
-from .patients import PatientsMixin
-from .users import UsersMixin
+from console.safety.profile import SafetyProfile
+from console.storage.database import open_database
+from console.storage.errors import NoRecord
+from console.storage.history import HistoryMixin
+from console.storage.installation_key import InstallationKey
+from console.storage.keystore import KeysMixin
+from console.storage.measurements import MeasurementsMixin
+from console.storage.patients import PatientsMixin
+from console.storage.users import UsersMixin
 
 
 class ClinicalRecord(UsersMixin, PatientsMixin, HistoryMixin, MeasurementsMixin, KeysMixin):

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
 
-from ..accounts import Action, PermissionDenied, Role, User, require
-from ..accounts.passwords import default_hasher
-from ..safety.profile import SafetyProfile, load_profile
-from .database import describe, open_database
-from .errors import NoRecord, NotFound
-from .installation_key import InstallationKey
-from .models import DeviceRow, PatientRow, UserRow
+from console.accounts import Action, PermissionDenied, Role, User, require
+from console.accounts.passwords import default_hasher
+from console.safety.profile import SafetyProfile, load_profile
+from console.storage.database import describe, open_database
+from console.storage.errors import NoRecord, NotFound
+from console.storage.installation_key import InstallationKey
+from console.storage.models import DeviceRow, PatientRow, UserRow
 
 
 def user_from_row(row: UserRow) -> User:

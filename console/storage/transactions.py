@@ -19,11 +19,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..accounts import User
-from .audit_trail import append, lock_head
-from .database import WRITE_OPTION, damaged, describe, first_line
-from .errors import ConflictError, DatabaseUnavailable, RecordError
-from .models import AuditEntryRow, AuditHeadRow
+from console.accounts import User
+from console.storage.audit_trail import append, lock_head
+from console.storage.database import WRITE_OPTION, damaged, describe, first_line
+from console.storage.errors import ConflictError, DatabaseUnavailable, RecordError
+from console.storage.models import AuditEntryRow, AuditHeadRow
 
 
 class Tx:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..accounts import (
+from console.accounts import (
     AccessError,
     AccountLocked,
     Action,
@@ -18,15 +18,15 @@ from ..accounts import (
     Role,
     User,
 )
-from ..accounts.passwords import check_password_quality, verify_password
-from ..audit.chain import format_time
-from ..audit.events import AuditEvent
-from . import transactions
-from .errors import ConflictError, InvalidRecord, NotFound
-from .models import UserRow
-from .service import RecordService, user_from_row
-from .transactions import Tx
-from .types import utc_now
+from console.accounts.passwords import check_password_quality, verify_password
+from console.audit.chain import format_time
+from console.audit.events import AuditEvent
+from console.storage import transactions
+from console.storage.errors import ConflictError, InvalidRecord, NotFound
+from console.storage.models import UserRow
+from console.storage.service import RecordService, user_from_row
+from console.storage.transactions import Tx
+from console.storage.types import utc_now
 
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{0,63}")
 # Verified against for unknown users, so a failed login takes as long either way.

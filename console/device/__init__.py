@@ -1,0 +1,1 @@
+"""What a connected device reports and how its session reaches the clinical record."""

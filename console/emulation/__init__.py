@@ -1,0 +1,1 @@
+"""Running the device emulator as its own process, and the demonstration environment."""

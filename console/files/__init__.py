@@ -1,0 +1,1 @@
+"""Reading files the user names: bounded in size and time, strict in shape."""

@@ -1,0 +1,44 @@
+"""Before current goes on: measure the pairs in use, say so as it happens, keep it.
+
+Shared by every path that writes a program or starts test stimulation, so the same
+pairs are measured and the same measurement reaches the record whichever path it is.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from console.device.record_keeper import DeviceRecorder
+from console.leads.integrity import LeadIntegrity, Pairs, PreCheck, measure_pairs_in_use
+from console.safety import SafetyProfile
+from device_link.client import DeviceClient
+
+
+class MeasureProgress(Protocol):
+    """Told before and after the measurement, for a caller that shows it as it happens."""
+
+    def measuring(self, pairs: Pairs) -> None: ...
+
+    def measured(self, check: PreCheck) -> None: ...
+
+
+def measure_first(client: DeviceClient, integrity: LeadIntegrity, pairs: Pairs,
+                  profile: SafetyProfile, progress: MeasureProgress | None = None) -> PreCheck:
+    """``measure_pairs_in_use``, with ``progress`` told when something is measured.
+
+    Raises what the measurement raises (DeviceLinkError; Aborted after a STOP).
+    """
+    if progress is not None and integrity.to_measure(pairs):
+        progress.measuring(pairs)
+    check = measure_pairs_in_use(client, integrity, pairs, profile)
+    if progress is not None and check.measured:
+        progress.measured(check)
+    return check
+
+
+def keep_measurement(client: DeviceClient, recorder: DeviceRecorder, check: PreCheck) -> None:
+    """Store what ``check`` measured with the device (registered on first contact)."""
+    assert client.identity is not None, "the client is not connected"
+    if check.measured:
+        recorder.record_impedance(recorder.known_device(client.identity).serial,
+                                  check.records)

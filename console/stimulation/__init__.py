@@ -1,0 +1,1 @@
+"""Stimulation at the console: test stimulation sessions and STOP."""

@@ -1,0 +1,1 @@
+"""Widgets and styling shared by every feature of the window."""

@@ -1,0 +1,166 @@
+"""Is the connected device this patient's? Checked against the record on every connection.
+
+A mismatch (a device registered to someone else, or not registered to anyone) is a
+warning the user must answer — register it to this patient, change to its owner, or
+disconnect. It is an in-window bar, never a modal dialog, so STOP stays reachable even
+when the device is found delivering therapy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from console.accounts.roles import Action, User
+from console.programming.screen_state import DeviceFacts
+from console.storage import ClinicalRecord, NotFound, Patient, Visit, VisitKind
+from ui.common.theme import CONFIRM_AMBER
+from ui.shell.context import WindowContext
+
+
+class Ownership(Enum):
+    PATIENTS = "the patient's device"
+    UNREGISTERED = "not in the clinical record"
+    UNASSIGNED = "in the record, not assigned to a patient"
+    OTHER_PATIENT = "another patient's device"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceMatch:
+    serial: str
+    model: str
+    firmware: str
+    ownership: Ownership
+    owner: str | None  # the clinic ID the record gives the device, if any
+
+
+def match_device(record: ClinicalRecord, user: User, facts: DeviceFacts,
+                 patient_clinic_id: str) -> DeviceMatch:
+    """What the record says about ``facts``' device relative to the patient (record I/O)."""
+    identity = facts.identity
+    try:
+        owner = record.device(user, identity.serial).patient_clinic_id
+    except NotFound:
+        return DeviceMatch(identity.serial, identity.model, identity.firmware,
+                           Ownership.UNREGISTERED, None)
+    if owner is None:
+        ownership = Ownership.UNASSIGNED
+    elif owner == patient_clinic_id:
+        ownership = Ownership.PATIENTS
+    else:
+        ownership = Ownership.OTHER_PATIENT
+    return DeviceMatch(identity.serial, identity.model, identity.firmware, ownership, owner)
+
+
+class DeviceMatchBar(QFrame):
+    """The warning bar under the header; hidden while the device is the patient's."""
+
+    patient_changed = Signal()  # the user changed to the device's owner (new visit)
+
+    def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.match: DeviceMatch | None = None
+        self.setObjectName("deviceMismatch")
+        self.setStyleSheet(f"QFrame#deviceMismatch {{ background: #fff3e0; border: 2px solid "
+                           f"{CONFIRM_AMBER}; border-radius: 4px; }}")
+        layout = QHBoxLayout(self)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {CONFIRM_AMBER}; font-weight: bold;")
+        layout.addWidget(self.message, 1)
+        self.register_button = QPushButton()
+        self.register_button.clicked.connect(self._register)
+        layout.addWidget(self.register_button)
+        self.switch_button = QPushButton()
+        self.switch_button.clicked.connect(self._switch)
+        layout.addWidget(self.switch_button)
+        self.continue_button = QPushButton("Continue unregistered")
+        self.continue_button.setToolTip("Work with the device without recording it against "
+                                        "this patient; the record refuses program versions "
+                                        "and measurements for it")
+        self.continue_button.clicked.connect(self.hide)
+        layout.addWidget(self.continue_button)
+        self.disconnect_button = QPushButton("Disconnect")
+        self.disconnect_button.clicked.connect(self._disconnect)
+        layout.addWidget(self.disconnect_button)
+        self.hide()
+        context.controller.connected.connect(self.check)
+        context.controller.disconnected.connect(self._forget)
+
+    def check(self, facts: DeviceFacts) -> None:
+        """Ask the record (on the worker thread) whose device this is."""
+        context = self._context
+        if context.record is None or context.user is None or context.patient is None:
+            return  # bench work: no patient to compare with
+        record, user, clinic_id = context.record, context.user, context.patient.clinic_id
+        context.controller.run("check the device in the record",
+                               lambda _client: match_device(record, user, facts, clinic_id),
+                               self._show)
+
+    def _show(self, match: DeviceMatch) -> None:
+        patient = self._context.patient
+        if patient is None or self._context.model.device is None:
+            return
+        self.match = match
+        if match.ownership is Ownership.PATIENTS:
+            self.hide()
+            return
+        may_register = self._context.may(Action.MANAGE_PATIENTS)
+        device = f"Device {match.serial} ({match.model})"
+        if match.ownership is Ownership.OTHER_PATIENT:
+            text = (f"⚠ {device} belongs to patient {match.owner}, not to {patient.clinic_id}. "
+                    "Disconnect, or change to that patient if that is who is here.")
+        else:
+            text = (f"⚠ {device} is {match.ownership.value}. Register it to patient "
+                    f"{patient.clinic_id} if it is implanted in this patient, or disconnect.")
+            if not may_register:
+                text += (f" Role {self._context.user.role.value} may not register devices.")
+        self.message.setText(text)
+        registrable = match.ownership is not Ownership.OTHER_PATIENT
+        self.register_button.setText(f"Register to {patient.clinic_id}")
+        self.register_button.setVisible(registrable and may_register)
+        self.continue_button.setVisible(registrable and not may_register)
+        self.switch_button.setText(f"Change to patient {match.owner}")
+        self.switch_button.setVisible(match.ownership is Ownership.OTHER_PATIENT)
+        self.show()
+
+    def _forget(self, _reason: str) -> None:
+        self.match = None
+        self.hide()
+
+    def _disconnect(self) -> None:
+        self.hide()
+        self._context.controller.disconnect_device()
+
+    def _register(self) -> None:
+        context, match = self._context, self.match
+        if match is None or context.record is None or context.patient is None:
+            return
+        record, user, clinic_id = context.record, context.user, context.patient.clinic_id
+        context.controller.run(
+            "register the device",
+            lambda _client: record.register_device(user, match.serial, match.model,
+                                                   match.firmware, patient_clinic_id=clinic_id),
+            lambda _device: self.hide())
+
+    def _switch(self) -> None:
+        context, match = self._context, self.match
+        if match is None or match.owner is None or context.record is None:
+            return
+        record, user, owner = context.record, context.user, match.owner
+        kind = context.visit.kind if context.visit is not None else VisitKind.PROGRAMMING
+
+        def start_visit(_client: object) -> tuple[Patient, Visit]:
+            return (record.patient(user, owner),
+                    record.start_visit(user, owner, kind, device_serial=match.serial))
+
+        context.controller.run("change patient", start_visit, self._switched)
+
+    def _switched(self, chosen: tuple[Patient, Visit]) -> None:
+        self._context.patient, self._context.visit = chosen
+        self.hide()
+        self.patient_changed.emit()

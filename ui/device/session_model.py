@@ -1,0 +1,80 @@
+"""Qt signals around the console's ProgrammingSession, so every view redraws from one state."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import QObject, Signal
+
+from console.programming.screen_state import DeviceFacts, ProgrammingSession
+from console.safety import Verdict
+from device_link.messages import Status
+from device_link.protocol import DeviceState
+
+
+class SessionModel(QObject):
+    device_changed = Signal()  # attached, detached or new status
+    draft_changed = Signal()  # the program on screen (or what the device holds) changed
+    impedance_changed = Signal()
+
+    def __init__(self, session: ProgrammingSession, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+
+    @property
+    def device(self) -> DeviceFacts | None:
+        return self.session.device
+
+    @property
+    def state_name(self) -> str:
+        device = self.session.device
+        if device is None:
+            return "DISCONNECTED"
+        try:
+            return DeviceState(device.status.state).name
+        except ValueError:
+            return "DISCONNECTED"
+
+    @property
+    def stimulating(self) -> bool:
+        return self.state_name in ("TEST_STIM", "THERAPY")
+
+    def attach(self, facts: DeviceFacts) -> None:
+        self.session.attach(facts.identity, facts.limits, facts.status)
+        self.device_changed.emit()
+        self.draft_changed.emit()
+
+    def update_status(self, status: Status) -> None:
+        integrity = self.session.integrity
+        self.session.update_status(status)
+        self.device_changed.emit()
+        if self.session.integrity != integrity:  # a lead flag raised: the verdicts change
+            self.notify_impedance()
+
+    def set_state(self, state: DeviceState) -> None:
+        """A state learnt from an event before the next status poll confirms it."""
+        device = self.session.device
+        if device is not None and device.status.state != state:
+            self.update_status(dataclasses.replace(device.status, state=int(state)))
+
+    def set_fault_flags(self, fault_flags: int) -> None:
+        """Flags learnt from a FAULT event before the next status poll repeats them."""
+        device = self.session.device
+        if device is not None and device.status.fault_flags != fault_flags:
+            self.update_status(dataclasses.replace(device.status, fault_flags=fault_flags))
+
+    def detach(self) -> None:
+        self.session.detach()
+        self.device_changed.emit()
+        self.draft_changed.emit()
+        self.impedance_changed.emit()
+
+    def verdict(self) -> Verdict:
+        return self.session.verdict()
+
+    def notify_draft(self) -> None:
+        self.draft_changed.emit()
+
+    def notify_impedance(self) -> None:
+        self.impedance_changed.emit()
+        self.draft_changed.emit()  # the verdict depends on the pairs' impedance

@@ -1,0 +1,1 @@
+"""The Engineering tab: emulator faults, link figures, observations and the protocol trace."""

@@ -1,0 +1,400 @@
+"""Every program version the record holds for the connected device: compare, restore.
+
+Nothing here writes to the device. A restore records a NEW draft version (its parent
+is the restored one) and puts it on screen; it reaches the device only when it is
+written and verified again from the Program panel, like any other change.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.accounts.roles import Action
+from console.programming.program import PROGRAM_FIELDS, Program
+from console.storage import NotFound, ProgramVersion, VersionStatus, diff_programs
+from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN
+from ui.shell.context import WindowContext
+
+PANEL_TITLE = "History"
+
+COLUMNS = ("Version", "Slot", "Created", "Author", "Status", "CRC", "Parent", "Reason")
+STATUS_COLUMN, REASON_COLUMN, PARENT_COLUMN = 4, 7, 6
+READ = "read the program history"
+RESTORE = "restore a program version"
+STATUS_TEXT = {
+    VersionStatus.DRAFT: ("○ draft — never written", INFO_GREY),
+    VersionStatus.WRITTEN: ("◐ written, not verified", CONFIRM_AMBER),
+    VersionStatus.VERIFIED: ("✔ verified when written", OK_GREEN),
+    VersionStatus.FAILED: ("✖ failed — not applied", BLOCK_RED),
+    VersionStatus.UNCONFIRMED: ("? unconfirmed — reconnect to read the slot", CONFIRM_AMBER),
+}
+
+
+def create(context: WindowContext) -> QWidget:
+    return HistoryPanel(context)
+
+
+def _item(text: str, version_id: int | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    if version_id is not None:
+        item.setData(Qt.ItemDataRole.UserRole, version_id)
+    return item
+
+
+def _steps_text(version: ProgramVersion) -> str:
+    """Every status step of a version, for its tooltip."""
+    lines = []
+    for step in version.history:
+        line = (f"{step.revision}. {step.status.value} {step.at.astimezone():%Y-%m-%d %H:%M:%S}"
+                f" by {step.actor}")
+        if step.device_crc is not None:
+            line += f", device CRC {step.device_crc:#06x}"
+        if step.detail:
+            line += f" — {step.detail}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+class HistoryPanel(QWidget):
+    def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._serial: str | None = None
+        self._versions: list[ProgramVersion] = []
+        self._seen_program: Program | None = None
+        self._known = True  # False: the device is not in the record
+        self._loading = False
+        self._reload_wanted = False
+
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        top.addWidget(self.title, 1)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("Read the device's program history from the record again")
+        self.refresh_button.clicked.connect(self.refresh)
+        top.addWidget(self.refresh_button)
+        layout.addLayout(top)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for column, width in enumerate((56, 36, 128, 104, 222, 60, 52)):
+            self.table.setColumnWidth(column, width)
+        self.table.setToolTip("Select one version to see it in full, two to compare them. "
+                              "Ctrl+click selects a second row.")
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        splitter.addWidget(self.table)
+
+        details = QWidget()
+        details_layout = QVBoxLayout(details)
+        details_layout.setContentsMargins(0, 0, 0, 0)
+        self.diff_title = QLabel()
+        self.diff_title.setWordWrap(True)
+        details_layout.addWidget(self.diff_title)
+        self.diff = QTableWidget(0, 3)
+        self.diff.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.diff.verticalHeader().hide()
+        self.diff.setColumnWidth(0, 260)
+        self.diff.setColumnWidth(1, 200)
+        self.diff.horizontalHeader().setStretchLastSection(True)
+        details_layout.addWidget(self.diff, 1)
+        details_layout.addWidget(self._restore_box())
+        splitter.addWidget(details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+
+        context.model.device_changed.connect(self._device_changed)
+        context.model.draft_changed.connect(self._draft_changed)
+        context.controller.failed.connect(self._failed)
+        context.controller.busy_changed.connect(self._busy_changed)
+        self._program_operation = False
+        self._device_changed()
+
+    def _restore_box(self) -> QGroupBox:
+        box = QGroupBox("Restore an earlier version")
+        layout = QVBoxLayout(box)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Reason"))
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("Why this version is brought back (recorded with it)")
+        self.reason.setToolTip("Required: the record keeps the reason with the new version")
+        self.reason.textChanged.connect(self._reflect)
+        self.reason.returnPressed.connect(self.restore)
+        row.addWidget(self.reason, 1)
+        self.restore_button = QPushButton("Restore as new draft")
+        self.restore_button.setToolTip("Records a NEW draft version with this program (the "
+                                       "selected version as its parent) and puts it on screen. "
+                                       "The device is not changed until the draft is written "
+                                       "and verified from the Program panel.")
+        self.restore_button.clicked.connect(self.restore)
+        row.addWidget(self.restore_button)
+        layout.addLayout(row)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        if not self._context.may(Action.PROGRAM_DEVICE):
+            role = self._context.user.role.value if self._context.user else "nobody signed in"
+            box.setEnabled(False)
+            box.setToolTip(f"Role {role} may not {Action.PROGRAM_DEVICE.value}")
+        return box
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _device_changed(self) -> None:
+        device = self._context.model.device
+        serial = device.identity.serial if device is not None else None
+        if serial == self._serial:
+            return
+        self._serial = serial
+        self._versions = []
+        self._known = True
+        self._seen_program = self._context.model.session.device_program
+        self._fill()
+        if serial is not None:
+            self.refresh()
+
+    def _draft_changed(self) -> None:
+        """A read or write changes what the device holds: the record may have a new version."""
+        held = self._context.model.session.device_program
+        if held is not self._seen_program:
+            self._seen_program = held
+            self._fill()  # which version the device holds, at once
+            self.refresh()
+
+    def _busy_changed(self, operation: str) -> None:
+        """After any program operation (a write that failed too) the record may have news."""
+        if operation and "program" in operation and operation not in (READ, RESTORE):
+            self._program_operation = True
+        elif not operation and self._program_operation:
+            self._program_operation = False
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Read the connected device's versions from the record (on the worker thread)."""
+        context, serial = self._context, self._serial
+        if serial is None or context.record is None or context.user is None:
+            return
+        if self._loading:
+            self._reload_wanted = True
+            return
+        self._loading = True
+        record, user = context.record, context.user
+
+        def read(_client: object) -> tuple[str, list[ProgramVersion] | None]:
+            try:
+                return serial, record.list_versions(user, device_serial=serial)
+            except NotFound:
+                return serial, None
+
+        context.controller.run(READ, read, self._loaded)
+
+    def _failed(self, operation: str, message: str) -> None:
+        if operation == READ:
+            self._loading = False
+            self._reload_wanted = False
+            self.title.setText(f"Program history could not be read: {message}")
+        elif operation == RESTORE:
+            self.message.setText(f"Nothing was restored: {message}")
+            self.message.setStyleSheet(f"color: {BLOCK_RED};")
+            self._reflect()
+            self.refresh()
+
+    def _loaded(self, result: tuple[str, list[ProgramVersion] | None]) -> None:
+        self._loading = False
+        serial, versions = result
+        if serial == self._serial:
+            self._versions = versions or []
+            self._known = versions is not None
+            self._fill()
+        if self._reload_wanted:
+            self._reload_wanted = False
+            self.refresh()
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def _fill(self) -> None:
+        if self._serial is None:
+            self.title.setText("Connect a device to see the program versions the record "
+                               "holds for it.")
+        elif not self._known:
+            self.title.setText(f"Device {self._serial} is not in the clinical record: it has "
+                               "no program history yet.")
+        else:
+            self.title.setText(f"<b>Device {self._serial}</b>: {len(self._versions)} program "
+                               "version(s) in the record, newest first. Versions are never "
+                               "changed or deleted.")
+        selected = set(self.selected_ids())
+        on_device = self._version_on_device()
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self._versions))
+        for row, version in enumerate(reversed(self._versions)):
+            status_text, colour = STATUS_TEXT[version.status]
+            if version.id == on_device:
+                status_text = "✔ ON THE DEVICE NOW"
+            parent = (f"v{version.parent_id}" if version.parent_id is not None else "—")
+            cells = (f"v{version.id}", str(version.slot),
+                     f"{version.created_at.astimezone():%Y-%m-%d %H:%M}", version.author,
+                     status_text, f"{version.record_crc:#06x}", parent, version.reason)
+            for column, text in enumerate(cells):
+                item = _item(text, version.id)
+                if column == STATUS_COLUMN:
+                    item.setForeground(QColor(colour))
+                    item.setToolTip(_steps_text(version))
+                    if version.id == on_device:
+                        font = item.font()
+                        font.setBold(True)
+                        item.setFont(font)
+                elif column == REASON_COLUMN:
+                    item.setToolTip(version.reason)
+                elif column == PARENT_COLUMN and version.parent_id is not None:
+                    item.setToolTip(f"Restored from version {version.parent_id}")
+                self.table.setItem(row, column, item)
+            if version.id in selected:
+                self.table.selectRow(row)
+        self.table.blockSignals(False)
+        self._selection_changed()
+
+    def _version_on_device(self) -> int | None:
+        """The newest verified version of the session's slot equal to what was read back."""
+        session = self._context.model.session
+        held = session.device_program
+        if held is None:
+            return None
+        matching = [v.id for v in self._versions if v.slot == session.slot
+                    and v.status is VersionStatus.VERIFIED and v.program == held]
+        return matching[-1] if matching else None
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) for row in rows]
+
+    def selected_versions(self) -> list[ProgramVersion]:
+        """The selected versions, oldest first."""
+        chosen = set(self.selected_ids())
+        return [v for v in self._versions if v.id in chosen]
+
+    def select_versions(self, *version_ids: int) -> None:
+        """Select these versions (and only these)."""
+        self.table.clearSelection()
+        mode = self.table.selectionMode()
+        self.table.setSelectionMode(QTableWidget.SelectionMode.MultiSelection)
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) in version_ids:
+                self.table.selectRow(row)
+        self.table.setSelectionMode(mode)
+
+    def _selection_changed(self) -> None:
+        versions = self.selected_versions()
+        if len(versions) == 2:
+            self._show_diff(*versions)
+        elif len(versions) == 1:
+            self._show_version(versions[0])
+        else:
+            self.diff.setRowCount(0)
+            self.diff_title.setText("Select one version to see every field, or two to compare "
+                                    "them field by field." if self._versions else "")
+        self._reflect()
+
+    def _show_diff(self, old: ProgramVersion, new: ProgramVersion) -> None:
+        changes = diff_programs(old, new)
+        self.diff.setHorizontalHeaderLabels(["Field", f"Version {old.id} (older)",
+                                             f"Version {new.id} (newer)"])
+        if changes:
+            self.diff_title.setText(f"<b>Version {old.id} → version {new.id}</b>: "
+                                    f"{len(changes)} field(s) differ.")
+        else:
+            self.diff_title.setText(f"<b>Version {old.id} and version {new.id}</b> hold the "
+                                    "same program: no field differs.")
+        self.diff.setRowCount(len(changes))
+        for row, change in enumerate(changes):
+            for column, text in enumerate((change.label, change.old_text, change.new_text)):
+                item = _item(text)
+                if column == 2:
+                    item.setData(Qt.ItemDataRole.BackgroundRole, QColor("#fff3cd"))
+                self.diff.setItem(row, column, item)
+
+    def _show_version(self, version: ProgramVersion) -> None:
+        held = self._context.model.session.device_program
+        held_fields = held.as_fields() if held is not None else {}
+        slot = self._context.model.session.slot
+        compare = held is not None and slot == version.slot
+        self.diff.setHorizontalHeaderLabels([
+            "Field", f"Version {version.id}",
+            f"Read back from slot {slot}" if compare else "Device (not read back)"])
+        note = (" Fields that differ from what the device holds are highlighted."
+                if compare else "")
+        self.diff_title.setText(f"<b>Version {version.id}</b> (slot {version.slot}, "
+                                f"{version.status.value}, by {version.author}): "
+                                f"“{html.escape(version.reason)}”. Every field.{note}")
+        fields = version.program.as_fields()
+        self.diff.setRowCount(len(PROGRAM_FIELDS))
+        for row, (name, info) in enumerate(PROGRAM_FIELDS.items()):
+            held_text = info.format(held_fields[name]) if compare else "—"
+            differs = compare and held_fields[name] != fields[name]
+            for column, text in enumerate((info.label, info.format(fields[name]), held_text)):
+                item = _item(text)
+                if differs and column > 0:
+                    item.setData(Qt.ItemDataRole.BackgroundRole, QColor("#fff3cd"))
+                self.diff.setItem(row, column, item)
+
+    # -- restoring -------------------------------------------------------------------------
+
+    def _reflect(self) -> None:
+        one = len(self.selected_ids()) == 1
+        self.restore_button.setEnabled(
+            one and bool(self.reason.text().strip()) and self._context.controller.is_connected
+            and self._context.may(Action.PROGRAM_DEVICE))
+
+    def restore(self) -> None:
+        """Record the selected version again as a new draft and load it into the draft."""
+        versions = self.selected_versions()
+        reason = self.reason.text().strip()
+        context = self._context
+        if len(versions) != 1 or not reason or context.record is None or context.user is None:
+            return
+        old = versions[0]
+        seen_latest = max(v.id for v in self._versions if v.slot == old.slot)
+        record, user, visit_id = context.record, context.user, context.visit_id
+        self.restore_button.setEnabled(False)
+        context.controller.run(
+            RESTORE,
+            lambda _client: record.restore_version(user, old.id, reason=reason,
+                                                   expected_latest=seen_latest,
+                                                   visit_id=visit_id),
+            self._restored)
+
+    def _restored(self, version: ProgramVersion) -> None:
+        session = self._context.model.session
+        session.restore(version.id, version.slot, version.program)
+        self._context.model.notify_draft()
+        self.reason.clear()
+        self.message.setText(
+            f"<b>Version {version.id}</b> restores version {version.parent_id} to slot "
+            f"{version.slot} as a <b>draft: on screen only</b>. The device still holds its "
+            "previous program — write and verify it from the Program panel.")
+        self.message.setStyleSheet(f"color: {CONFIRM_AMBER};")
+        self.refresh()

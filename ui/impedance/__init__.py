@@ -1,0 +1,1 @@
+"""The Impedance tab: measuring the electrodes and showing them by contact and pair."""

@@ -1,0 +1,1 @@
+"""The drawing of the two leads and their electrodes."""

@@ -1,0 +1,697 @@
+"""The Placement test tab: the guided intraoperative test, made for theatre.
+
+The team observes; the window drives ``console.placement.PlacementWorkflow`` (the same
+object the command line drives) with an ``OperatorObserver``. Every device operation
+runs through ``DeviceController.run`` on its worker thread; the record and the PDF are
+written by ``RecordTasks``; the GUI thread only shows snapshots and takes keys.
+
+Keys (also named on each button): N next / begin / sign off, S start on the pair shown,
+C contraction seen, U unwanted response then 1–5 to name it, ↑ one step (manual
+stepping), P other pair, I measure impedance again, F fluoroscopy confirms, A / M
+automatic or manual stepping. Esc (and Space while stimulating) is STOP, application
+wide. Any STOP ends the test incomplete: it is stored as incomplete, never as passed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.accounts import Action
+from console.placement import (
+    Outcome,
+    Phase,
+    PlacementRefused,
+    PlacementResult,
+    PlacementWorkflow,
+    Purpose,
+    Stepping,
+    Trial,
+    Unwanted,
+    lead_title,
+    load_placement_profile,
+    pair_text,
+)
+from console.placement.judge import (
+    margin_target,
+    needs_margin_check,
+    pair_summaries,
+    qualifies,
+)
+from console.placement.observation import OperatorObserver
+from console.placement.recording import store_result
+from console.report import write_placement_report
+from device_link.client import DeviceClient
+from device_link.messages import StimStopped
+from device_link.protocol import DeviceState, StopReason
+from ui.placement.pages import (
+    DonePage,
+    ImpedancePage,
+    LeadPage,
+    LeadView,
+    LiveStrip,
+    StartPage,
+    StepsBar,
+    VerdictPage,
+    wizard_style,
+)
+from ui.shell.context import WindowContext
+from ui.shell.record_tasks import RecordTasks, recorder_for
+
+PANEL_TITLE = "Placement test"
+OPERATION = "placement"  # prefix of every device operation this tab runs
+THEATRE_SCALE = 1.25  # type in the theatre view, relative to the tab
+THEATRE_AMPLITUDE_PT = 60  # the amplitude, read from across the theatre
+PAGES = ("start", "impedance", "lead0", "lead1", "verdict", "done")
+KEYS_TEXT = ("Keys: N next · S start · C contraction seen · U unwanted response (then 1–5) · "
+             "↑ one step · P other pair · I impedance · F fluoroscopy · T theatre view · "
+             "Esc/Space STOP")
+
+
+def shown(context: WindowContext) -> bool:
+    """For those who may record placement tests (clinician, theatre)."""
+    return context.may(Action.RECORD_PLACEMENT)
+
+
+def create(context: WindowContext) -> QWidget:
+    return PlacementTab(context)
+
+
+class _Refused:
+    """An operation the workflow refused: nothing was sent; the reason is shown."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def report_directory(context: WindowContext) -> Path:
+    """Reports of the demo stay out of the clinic's documents."""
+    if context.demo:
+        return Path(tempfile.gettempdir()) / "mfconsole-demo-reports"
+    return Path(platformdirs.user_documents_dir()) / "Multifidus placement reports"
+
+
+class PlacementWizard(QWidget):
+    _stop_heard = Signal()  # emitted from the STOP thread; handled on the GUI thread
+    theatre_requested = Signal()
+
+    def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("placementWizard")
+        self.setStyleSheet(wizard_style())
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._context = context
+        self._tasks = RecordTasks(self)
+        self.profile = load_placement_profile()
+        self.workflow: PlacementWorkflow | None = None
+        self.observer = OperatorObserver()
+        self.page = "start"
+        self._busy = ""  # the latest device operation under way, for the screen
+        self._in_flight = 0
+        self._pairs: dict[int, tuple[int, int] | None] = {0: None, 1: None}
+        self._naming = False
+        self._stored_text = ""
+        self._report_text = ""
+        self._storing = False
+        self.report_path: Path | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._auto_tick)
+
+        self.steps = StepsBar()
+        self.live = LiveStrip(context.controller.stop)
+        self.message = QLabel()
+        self.message.setObjectName("wizardMessage")
+        self.message.setWordWrap(True)
+        self.start_page = StartPage(self.begin)
+        self.impedance_page = ImpedancePage(self.next, self.measure_again)
+        actions: dict[str, Callable[..., None]] = {
+            "start": self.start_pair, "contraction": self.contraction_seen,
+            "unwanted": self.unwanted_seen, "step": self.step_up, "pair": self.other_pair,
+            "measure": self.measure_again, "next": self.next, "name": self.name_unwanted}
+        self.lead_pages = (LeadPage(0, actions), LeadPage(1, actions))
+        self.verdict_page = VerdictPage(self.next)
+        self.done_page = DonePage(self.next)
+        self.stack = QStackedWidget()
+        for page in (self.start_page, self.impedance_page, *self.lead_pages, self.verdict_page,
+                     self.done_page):
+            self.stack.addWidget(page)
+        keys = QLabel(KEYS_TEXT)
+        keys.setObjectName("wizardKeys")
+        keys.setWordWrap(True)
+        self.theatre_button = QPushButton("Theatre view  [T]")
+        self.theatre_button.setToolTip("Show the test alone on the whole screen, readable "
+                                       "from a distance; press T again to return.")
+        self.theatre_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.theatre_button.clicked.connect(self.theatre_requested)
+        self.identity = QLabel()
+        self.identity.setObjectName("wizardSmall")
+        self.identity.setToolTip("Patient and device this test is about.")
+        self.identity.hide()  # the main window's header says it; the theatre view does not
+        top = QHBoxLayout()
+        top.addWidget(self.steps, 1)
+        top.addWidget(self.theatre_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.identity)
+        layout.addWidget(self.live)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(keys)
+        self._keys()
+
+        controller = context.controller
+        controller.stop_sent.connect(self._on_stop_sent, Qt.ConnectionType.DirectConnection)
+        self._stop_heard.connect(self._after_stop)
+        controller.stop_failed.connect(lambda _message: self._after_stop())
+        controller.disconnected.connect(self._on_disconnected)
+        controller.failed.connect(self._on_failed)
+        controller.notice.connect(self._on_notice)
+        context.model.device_changed.connect(self.refresh)
+        self.refresh()
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def _keys(self) -> None:
+        bindings: list[tuple[Any, Callable[[], None]]] = [
+            (Qt.Key.Key_N, self.next), (Qt.Key.Key_S, self.start_pair),
+            (Qt.Key.Key_C, self.contraction_seen), (Qt.Key.Key_U, self.unwanted_seen),
+            (Qt.Key.Key_Up, self.step_up), (Qt.Key.Key_P, self.other_pair),
+            (Qt.Key.Key_I, self.measure_again), (Qt.Key.Key_F, self.toggle_fluoroscopy),
+            (Qt.Key.Key_T, self.theatre_requested.emit),
+            (Qt.Key.Key_A, lambda: self._choose_stepping(Stepping.AUTOMATIC)),
+            (Qt.Key.Key_M, lambda: self._choose_stepping(Stepping.MANUAL))]
+        for number, kind in enumerate((Unwanted.LEG, Unwanted.GLUTEAL, Unwanted.ABDOMINAL,
+                                       Unwanted.SENSATION, Unwanted.OTHER), start=1):
+            bindings.append((Qt.Key.Key_0 + number, lambda k=kind: self.name_unwanted(k)))
+        for key, handler in bindings:
+            shortcut = QShortcut(QKeySequence(key), self, handler,
+                                 context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setAutoRepeat(False)  # a held key is one press, never a ramp
+
+    def _choose_stepping(self, stepping: Stepping) -> None:
+        if self.page == "start":
+            button = self.start_page.automatic if stepping == Stepping.AUTOMATIC \
+                else self.start_page.manual
+            button.setChecked(True)
+
+    def toggle_fluoroscopy(self) -> None:
+        if self.page == "verdict":
+            self.verdict_page.fluoroscopy.toggle()
+
+    # -- the steps -------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        if self.page != "start" or not self.start_page.begin.isEnabled() or self._busy:
+            return
+        context = self._context
+        recorder = recorder_for(context)
+        serial = context.model.device.identity.serial if context.model.device else ""
+        audit = (lambda stimulus: recorder.record_test_start(serial, stimulus)) \
+            if recorder is not None else None
+        self.observer = OperatorObserver()
+        self.workflow = PlacementWorkflow(
+            self.profile, self.observer, operator=context.user.username if context.user
+            else "unknown", patient=context.patient.clinic_id if context.patient else None,
+            safety_profile=context.model.session.profile, stepping=self.start_page.stepping,
+            before_stimulation=audit)
+        self._pairs = {0: None, 1: None}
+        self._stored_text = self._report_text = ""
+        self.report_path = None
+        self.page = "impedance"
+        workflow = self.workflow
+
+        def identify_and_measure(client: DeviceClient) -> PlacementResult:
+            if workflow.identify(client).phase == Phase.STOPPED:
+                return workflow.snapshot()
+            return workflow.measure_impedance(client)
+
+        self._run("identify and measure impedance", identify_and_measure)
+
+    def measure_again(self) -> None:
+        workflow = self.workflow
+        if workflow is None or self._busy or self.page not in ("impedance", "lead0", "lead1") \
+                or workflow.snapshot().active_trial is not None:
+            return
+        self._run("measure impedance", workflow.measure_impedance)
+
+    def next(self) -> None:
+        """N: the primary way forward on each screen."""
+        if self._busy or self._naming:
+            return
+        workflow = self.workflow
+        if self.page == "start":
+            self.begin()
+        elif workflow is None:
+            return
+        elif self.page == "done":
+            self._reset()
+        elif workflow.snapshot().active_trial is not None:
+            return
+        elif self.page == "impedance":
+            if all(i.measured for i in workflow.snapshot().integrity):
+                self._go("lead0")
+        elif self.page == "lead0":
+            self._go("lead1")
+        elif self.page == "lead1":
+            self._call(workflow.finish)
+            self._go("verdict")
+        elif self.page == "verdict":
+            self._sign_off()
+
+    def start_pair(self) -> None:
+        workflow, lead = self.workflow, self._lead()
+        if workflow is None or lead is None or self._busy or self._naming:
+            return
+        result = workflow.snapshot()
+        pair = self._pairs[lead]
+        if pair is None or result.active_trial is not None:
+            return
+        purpose = Purpose.MARGIN if self._needs_margin(result, lead, pair) else \
+            Purpose.THRESHOLD
+        self.message.setText("")
+        self._run(f"start {purpose.value}",
+                  lambda client: workflow.start_trial(client, lead, *pair, purpose))
+
+    def contraction_seen(self) -> None:
+        trial = self._trial_here()
+        if trial is not None and trial.purpose == Purpose.THRESHOLD:
+            self.observer.contraction_seen()
+            self._look()
+
+    def unwanted_seen(self) -> None:
+        if self._trial_here() is not None:
+            self.observer.unwanted_seen(Unwanted.UNSPECIFIED)
+            self._naming = True
+            self._look()
+
+    def name_unwanted(self, kind: Unwanted) -> None:
+        workflow = self.workflow
+        if workflow is None or not self._naming:
+            return
+        self._naming = False
+        # Queued behind the look that records the response, on the same device thread.
+        self._run("name the response", lambda _client: workflow.name_unwanted(kind))
+
+    def step_up(self) -> None:
+        workflow = self.workflow
+        if workflow is None or self._trial_here() is None \
+                or workflow.stepping != Stepping.MANUAL:
+            return
+        if self._busy:
+            self._say("The previous step is still being sent.")
+            return
+        self._run("step", workflow.step_up)
+
+    def other_pair(self) -> None:
+        workflow, lead = self.workflow, self._lead()
+        if workflow is None or lead is None or self._busy \
+                or workflow.snapshot().active_trial is not None:
+            return
+        candidates = workflow.candidate_pairs(lead)
+        if not candidates:
+            return
+        current = self._pairs[lead]
+        index = candidates.index(current) + 1 if current in candidates else 0
+        self._pairs[lead] = candidates[index % len(candidates)]
+        self.refresh()
+
+    # -- running operations ----------------------------------------------------------------
+
+    def _run(self, name: str, operation: Callable[[DeviceClient], PlacementResult]) -> None:
+        """One workflow operation on the device thread; a refusal comes back as a message."""
+        def guarded(client: DeviceClient) -> PlacementResult | _Refused:
+            try:
+                return operation(client)
+            except PlacementRefused as exc:
+                return _Refused(str(exc))
+
+        self._busy = name
+        self._in_flight += 1
+        self._timer.stop()
+        self.refresh()
+        self._context.controller.run(f"{OPERATION}: {name}", guarded, self._done)
+
+    def _finished_one(self) -> None:
+        self._in_flight = max(0, self._in_flight - 1)
+        if not self._in_flight:
+            self._busy = ""
+
+    def _done(self, outcome: PlacementResult | _Refused) -> None:
+        self._finished_one()
+        if isinstance(outcome, _Refused):
+            self._say(outcome.message, error=True)
+            self._show(self.workflow.snapshot() if self.workflow else None)
+            return
+        self._show(outcome)
+
+    def _look(self) -> None:
+        """Let the workflow take what the team reported; it stops stimulation at once.
+
+        Device operations run one after another, so this look comes right after any
+        step already under way.
+        """
+        if self.workflow is not None:
+            self._run("response", self.workflow.tick)
+
+    def _auto_tick(self) -> None:
+        workflow = self.workflow
+        if workflow is None or workflow.snapshot().active_trial is None:
+            return
+        if self._busy:
+            self._timer.start(50)
+            return
+        self._run("step", workflow.tick)
+
+    def _call(self, operation: Callable[[], PlacementResult]) -> None:
+        """A workflow step without device I/O (finish)."""
+        try:
+            self._show(operation())
+        except PlacementRefused as exc:
+            self._say(str(exc), error=True)
+
+    def _on_failed(self, operation: str, message: str) -> None:
+        if not operation.startswith(OPERATION):
+            return
+        self._busy = ""  # the latest device operation under way, for the screen
+        self._in_flight = 0
+        self._say(f"{operation.removeprefix(OPERATION + ': ')} failed: {message}", error=True)
+        if self.workflow is not None:
+            self._show(self.workflow.snapshot())
+
+    # -- stop, link loss, device events ----------------------------------------------------
+
+    def _active(self) -> bool:
+        return self.workflow is not None and self.workflow.snapshot().phase not in (
+            Phase.SIGNED, Phase.STOPPED)
+
+    def _on_stop_sent(self, _at: float) -> None:
+        """On the STOP thread, the moment STOP goes out: mark the test, never wait."""
+        if self._active():
+            assert self.workflow is not None
+            self.workflow.note_stop("STOP pressed")
+            self._stop_heard.emit()
+
+    def _after_stop(self) -> None:
+        workflow = self.workflow
+        if workflow is None or workflow.snapshot().phase == Phase.SIGNED:
+            return
+        self._timer.stop()
+        self._naming = False
+        if self._context.controller.is_connected:
+            self._run("stop", workflow.settle)
+        else:
+            self._tasks.run(lambda: workflow.link_lost("STOP pressed with no link to the "
+                                                       "device"), self._show)
+
+    def _on_disconnected(self, reason: str) -> None:
+        workflow = self.workflow
+        if not self._active() or workflow is None:
+            self.refresh()
+            return
+        self._busy, self._in_flight = "", 0
+        self._timer.stop()
+        why = f"link lost: {reason}" if reason else "disconnected"
+        self._tasks.run(lambda: workflow.link_lost(why), self._show)
+
+    def _on_notice(self, notice: object) -> None:
+        workflow = self.workflow
+        if (isinstance(notice, StimStopped) and notice.reason != StopReason.STOP_REQUEST
+                and workflow is not None and workflow.snapshot().active_trial is not None):
+            self._run("device stopped", lambda _client: workflow.device_stopped(notice.reason))
+
+    # -- sign-off, record and report -------------------------------------------------------
+
+    def _sign_off(self) -> None:
+        workflow = self.workflow
+        if workflow is None or self._storing:
+            return
+        fluoroscopy = self.verdict_page.fluoroscopy.isChecked()
+        notes = self.verdict_page.notes.text().strip()
+        self._tasks.run(lambda: workflow.sign_off(fluoroscopy_confirmed=fluoroscopy,
+                                                  notes=notes), self._show,
+                        lambda message: self._say(message, error=True))
+
+    def _keep(self, result: PlacementResult) -> None:
+        """Store a signed or stopped result once, and write its report."""
+        if self._storing or self._stored_text:
+            return
+        self._storing = True
+        context = self._context
+        path = report_directory(context) / _report_name(result)
+
+        def keep() -> tuple[str, str]:
+            stored = "Not stored: no clinical record is open."
+            if context.record is not None and context.user is not None and result.patient:
+                rows = store_result(context.record, context.user, result,
+                                    patient=result.patient, visit_id=context.visit_id)
+                kind = "complete" if result.phase == Phase.SIGNED else "INCOMPLETE"
+                stored = (f"Stored in the clinical record as {kind} (placement tests "
+                          f"{', '.join(str(row.id) for row in rows)}).")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            written = write_placement_report(result, path)
+            return stored, f"Report: {written.name}\nin {written.parent}"
+
+        def kept(texts: tuple[str, str]) -> None:
+            self._storing = False
+            self._stored_text, self._report_text = texts
+            self.report_path = path
+            self.refresh()
+
+        def failed(message: str) -> None:
+            self._storing = False
+            self._stored_text = f"NOT STORED — {message}. The result is still on screen."
+            self.refresh()
+
+        self._tasks.run(keep, kept, failed)
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def _go(self, page: str) -> None:
+        self.page = page
+        self.message.setText("")
+        self.refresh()
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _reset(self) -> None:
+        self.workflow = None
+        self._naming = False
+        self._go("start")
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b71c1c; font-weight: bold;" if error else "")
+
+    def _show(self, result: PlacementResult | None) -> None:
+        if result is not None and result.phase in (Phase.SIGNED, Phase.STOPPED):
+            self.page = "done"
+            self._keep(result)
+        self.refresh()
+        if result is not None and result.active_trial is not None:
+            self._context.model.set_state(DeviceState.TEST_STIM)
+            delay = self.workflow.seconds_to_next_step() if self.workflow else None
+            if delay is not None:
+                self._timer.start(int(delay * 1000) + 1)
+        elif result is not None and result.trials:
+            self._context.model.set_state(DeviceState.IDLE)
+
+    def refresh(self) -> None:
+        result = self.workflow.snapshot() if self.workflow is not None else None
+        self.identity.setText(self._identity())
+        self.live.show_result(result, self._busy)
+        index = PAGES.index(self.page)
+        self.steps.set_current(min(index, 4) if self.page != "done" else None)
+        self.stack.setCurrentIndex(index)
+        if self.page == "start":
+            self.start_page.show_facts(self._facts(), str(self.profile.step_interval_s),
+                                       self._cannot_begin())
+        elif result is None:
+            return
+        elif self.page == "impedance":
+            self.impedance_page.show_result(result, bool(self._busy))
+        elif self.page in ("lead0", "lead1"):
+            lead = int(self.page[-1])
+            self.lead_pages[lead].show_result(result, self._lead_view(result, lead))
+        elif self.page == "verdict":
+            self.verdict_page.show_result(result, bool(self._busy))
+        else:
+            self.done_page.show_result(result, self._stored_text or "Storing …",
+                                       self._report_text, self._storing)
+
+    def _facts(self) -> str:
+        context = self._context
+        device = context.model.device
+        patient = context.patient
+        return "\n".join([
+            f"Patient: {patient.clinic_id}" + (f" — {patient.name}" if patient and patient.name
+                                               else "") if patient else "Patient: none chosen",
+            f"Device: {device.identity.model} serial {device.identity.serial}" if device
+            else "Device: not connected",
+            f"Operator: {context.user.username}" if context.user else "Operator: nobody",
+            "Observations: by the team in theatre (C contraction, U unwanted response)",
+            f"Each pair: from {self.profile.start_ma} mA in steps of {self.profile.step_ma} mA "
+            f"up to {self.profile.max_ma} mA; a lead passes with a contraction at or below "
+            f"{self.profile.threshold_max_ma} mA and nothing else below "
+            f"{self.profile.unwanted_margin} × that threshold."])
+
+    def _identity(self) -> str:
+        context = self._context
+        device = context.model.device
+        parts = ["DEMO"] if context.demo else []
+        parts.append(f"Patient {context.patient.clinic_id}" if context.patient
+                     else "No patient")
+        parts.append(f"device {device.identity.serial}" if device else "no device")
+        return " · ".join(parts)
+
+    def _cannot_begin(self) -> str:
+        context = self._context
+        if not context.may(Action.TEST_STIMULATION):
+            return "Your role may not deliver test stimulation."
+        if context.patient is None:
+            return "No patient chosen: the result could not be kept in the record."
+        if context.model.device is None:
+            return "Connect the device first."
+        if context.model.stimulating:
+            return "The device is stimulating: STOP it first."
+        return ""
+
+    def _lead(self) -> int | None:
+        return int(self.page[-1]) if self.page in ("lead0", "lead1") else None
+
+    def _trial_here(self) -> Trial | None:
+        lead = self._lead()
+        if self.workflow is None or lead is None:
+            return None
+        trial = self.workflow.snapshot().active_trial
+        return trial if trial is not None and trial.lead == lead else None
+
+    def _needs_margin(self, result: PlacementResult, lead: int, pair: tuple[int, int]) -> bool:
+        summary = next((p for p in pair_summaries(result.trials_of(lead))
+                        if (p.anode, p.cathode) == pair), None)
+        return summary is not None and needs_margin_check(summary, result.profile)
+
+    def _lead_view(self, result: PlacementResult, lead: int) -> LeadView:
+        workflow = self.workflow
+        assert workflow is not None
+        candidates = workflow.candidate_pairs(lead)
+        if self._pairs[lead] not in candidates:
+            self._pairs[lead] = workflow.suggested_pair(lead) or \
+                (candidates[0] if candidates else None)
+        pair = self._pairs[lead]
+        verdict = result.verdicts[lead]
+        next_text = "Next: right lead  [N]" if lead == 0 else \
+            "Finish: the verdict  [N]"
+        start_text, advice = "", ""
+        if pair is not None:
+            text = pair_text(*pair)
+            summary = next((p for p in pair_summaries(result.trials_of(lead))
+                            if (p.anode, p.cathode) == pair), None)
+            if summary is not None and needs_margin_check(summary, result.profile):
+                assert summary.threshold is not None
+                profile = result.profile
+                start_text = f"Start margin check on {text}  [S]"
+                advice = (f"Contraction at {summary.threshold} mA. Next, press S for the margin "
+                          f"check: from {profile.start_ma} mA up to "
+                          f"{margin_target(summary.threshold, profile)} mA "
+                          f"({profile.unwanted_margin} × threshold), watching for any "
+                          f"unwanted response.")
+            elif summary is not None and qualifies(summary, result.profile):
+                start_text = f"Test {text} again  [S]"
+                advice = f"{lead_title(lead)} passes on {text}. Press N to go on."
+            elif summary is not None:
+                start_text = f"Test {text} again  [S]"
+                advice = (f"{text} does not meet the criteria. "
+                          f"{' '.join(verdict.suggestions)} Press P for another pair.")
+            else:
+                start_text = f"Start threshold search on {text}  [S]"
+                advice = (f"Ready to stimulate {text}. Stimulation starts at "
+                          f"{result.profile.start_ma} mA and rises until you press C "
+                          "(contraction) or U (anything else).")
+            if verdict.outcome == Outcome.PASS and summary is None:
+                advice = f"{lead_title(lead)} already passes. You may map other pairs or " \
+                         "press N to go on."
+        return LeadView(pair, start_text, advice, next_text, naming=self._naming,
+                        busy=bool(self._busy), can_change_pair=len(candidates) > 1)
+
+
+def _report_name(result: PlacementResult) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    patient = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in result.patient or "")
+    return f"placement-{patient or 'no-patient'}-{stamp}.pdf"
+
+
+class PlacementTab(QWidget):
+    """The tab: the wizard, which can move to a window of its own (theatre view) and back."""
+
+    def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.wizard = PlacementWizard(context)
+        self.placeholder = QLabel("The placement test is in its theatre view window. Press T "
+                                  "there, or close that window, to bring it back here.")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.hide()
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.wizard)
+        self._layout.addWidget(self.placeholder)
+        self.theatre: TheatreWindow | None = None
+        self.wizard.theatre_requested.connect(self.toggle_theatre)
+
+    def toggle_theatre(self) -> None:
+        if self.theatre is None:
+            self.theatre = TheatreWindow(self.wizard, self.toggle_theatre, self.window())
+            self.placeholder.show()
+            self.theatre.showMaximized()
+            self.theatre.activateWindow()
+        else:
+            window, self.theatre = self.theatre, None
+            window.release()
+            self._layout.insertWidget(0, self.wizard)
+            self.wizard.show()
+            self.placeholder.hide()
+            window.close()
+        self.wizard.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+class TheatreWindow(QWidget):
+    """The wizard alone on a window of its own, for the screen the team looks at."""
+
+    def __init__(self, wizard: PlacementWizard, on_close: Callable[[], None],
+                 owner: QWidget) -> None:
+        super().__init__(owner, Qt.WindowType.Window)  # closes with the main window
+        self.setWindowTitle("Placement test — theatre view")
+        self.wizard: PlacementWizard | None = wizard
+        self._on_close = on_close
+        layout = QVBoxLayout(self)
+        layout.addWidget(wizard)
+        wizard.theatre_button.setText("Back to the console  [T]")
+        wizard.setStyleSheet(wizard_style(THEATRE_SCALE, THEATRE_AMPLITUDE_PT))
+        wizard.identity.show()
+
+    def release(self) -> None:
+        """Hand the wizard back (it is re-parented by the tab)."""
+        if self.wizard is not None:
+            self.wizard.theatre_button.setText("Theatre view  [T]")
+            self.wizard.setStyleSheet(wizard_style())
+            self.wizard.identity.hide()
+            self.wizard = None
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.wizard is not None:
+            self._on_close()  # the tab takes the wizard back and closes this window
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""The Program tab: editing, previewing, writing and verifying therapy."""

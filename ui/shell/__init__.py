@@ -1,0 +1,1 @@
+"""The application around the features: start-up, main window, header, sign-in, STOP."""

@@ -1,0 +1,92 @@
+"""The strip always on top: which patient and visit, which device, what it is doing, and STOP."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from console.device.facts import fault_names
+from ui.common.theme import DEMO_PURPLE, INFO_GREY, STATE_COLOURS, STATE_TEXT
+from ui.device.match import DeviceMatchBar
+from ui.shell.context import WindowContext
+from ui.shell.patient_dialog import patient_text, visit_text
+from ui.shell.stop_control import StopButton
+
+
+def _badge(text: str, colour: str, tooltip: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("badge")
+    label.setStyleSheet(f"background: {colour};")
+    label.setToolTip(tooltip)
+    label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+    return label
+
+
+class DeviceHeader(QWidget):
+    def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        layout = QHBoxLayout()
+        outer.addLayout(layout)
+        if context.demo:
+            layout.addWidget(_badge("DEMO", DEMO_PURPLE, "Demonstration data: not a patient"))
+        self._emulator_badge = _badge("EMULATOR", INFO_GREY,
+                                      "Connected to the device emulator, not an implant")
+        layout.addWidget(self._emulator_badge)
+        who = QVBoxLayout()
+        self._patient = QLabel()
+        self._patient.setObjectName("patientIdentity")
+        self._patient.setToolTip("The patient and visit everything done now is recorded for")
+        who.addWidget(self._patient)
+        self._device = QLabel()
+        self._device.setObjectName("deviceIdentity")
+        self._battery = QLabel()
+        self._battery.setWordWrap(True)  # several faults must not widen the window
+        self._battery.setMinimumWidth(200)
+        self._battery.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        who.addWidget(self._device)
+        who.addWidget(self._battery)
+        layout.addLayout(who, 1)
+        self._state = QLabel()
+        self._state.setObjectName("stateLabel")
+        layout.addWidget(self._state)
+        self.stop_button = StopButton(context.controller.stop)
+        layout.addWidget(self.stop_button)
+        self.device_match = DeviceMatchBar(context)
+        self.device_match.patient_changed.connect(self.show_patient)
+        outer.addWidget(self.device_match)
+        context.model.device_changed.connect(self.refresh)
+        self.show_patient()
+        self.refresh()
+
+    def show_patient(self) -> None:
+        patient, visit = self._context.patient, self._context.visit
+        if patient is None:
+            self._patient.setText("No patient — engineering bench work, nothing is recorded "
+                                  "for a patient")
+            return
+        text = f"Patient <b>{patient_text(patient)}</b>"
+        if visit is not None:
+            text += f" · {visit_text(visit)}"
+        self._patient.setText(text)
+
+    def refresh(self) -> None:
+        facts = self._context.model.device
+        state = self._context.model.state_name
+        background, colour = STATE_COLOURS.get(state, STATE_COLOURS["DISCONNECTED"])
+        self._state.setText(STATE_TEXT.get(state, state))
+        self._state.setStyleSheet(f"background: {background}; color: {colour};")
+        if facts is None:
+            self._device.setText("No device connected")
+            self._battery.setText("")
+            self._emulator_badge.setVisible(self._context.emulator is not None)
+            return
+        identity, status = facts.identity, facts.status
+        self._emulator_badge.setVisible(self._context.emulator is not None
+                                        or identity.model.startswith("EMU"))
+        self._device.setText(f"<b>{identity.model}</b> serial <b>{identity.serial}</b> · "
+                             f"firmware {identity.firmware}")
+        faults = fault_names(status.fault_flags)
+        battery = f"Battery {status.battery_pct} % ({status.battery_mv / 1000:.2f} V)"
+        self._battery.setText(battery + (" · ⚠ " + "; ".join(faults) if faults else ""))

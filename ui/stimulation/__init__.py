@@ -1,0 +1,1 @@
+"""The Test stimulation tab: choosing a pair, titrating, telemetry."""

@@ -1,0 +1,581 @@
+"""The Test stimulation tab: choose a pair, start low, titrate the amplitude, watch the current.
+
+Before the start everything is on screen only and checked by the safety engine
+(``TestStimSetup``). Once the device confirms the start only the amplitude moves
+(buttons, or Up/Down while this tab has focus); every increase is checked first, by the
+safety engine and by the titration pace (increases at least the clinic's interval apart,
+counted from when each one really went out), and a refused step is explained, not sent.
+A held key is one press: its auto-repeats never raise the amplitude. Whatever ends the
+stimulation (STOP, the device's own duration, its watchdog, a fault, a lost link), the
+tab says why and the clinical record notes it, off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.accounts import AccessError, Action
+from console.audit.events import AuditEvent
+from console.device.record_keeper import DeviceRecorder
+from console.leads.integrity import (
+    LeadIntegrity,
+    PreCheck,
+    measure_pairs_in_use,
+    stimulus_pairs,
+    unmeasured_refusal,
+    with_integrity,
+)
+from console.leads.measure_first import keep_measurement
+from console.programming.program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
+from console.safety import SafetyEngine, SafetyRefusal, Verdict
+from console.safety.titration_pace import Clock, TitrationPace
+from console.safety.verdict import Finding
+from console.stimulation.stopping import WATCHDOG, record_stop, stop_reason_text
+from console.storage import Confirmation, RecordError
+from device_link.client import DeviceClient
+from device_link.errors import Aborted, DeviceLinkError
+from device_link.messages import StimStopped, StimTelemetry, TestStimStart
+from device_link.protocol import DeviceState, StopReason
+from ui.common.theme import INFO_GREY, OK_GREEN, STOP_RED
+from ui.shell.context import WindowContext
+from ui.shell.record_tasks import RecordTasks, recorder_for
+from ui.stimulation.setup import LEAD_CHOICES, TestStimSetup
+from ui.stimulation.telemetry_plot import TelemetryPlot
+
+PANEL_TITLE = "Test stimulation"
+START = "test stimulation"
+ADJUST = "amplitude"
+_BIG = "font-size: 34pt; font-weight: bold; color: {};"
+
+
+def create(context: WindowContext) -> QWidget:
+    return TestStimPanel(context)
+
+
+@dataclass(frozen=True, slots=True)
+class _Started:
+    stimulus: TestStimulus
+    serial: str
+    note: str  # how the record took it
+    check: PreCheck | None = None  # the impedance measured before the start
+
+
+@dataclass(frozen=True, slots=True)
+class _NotStarted:
+    reason: str
+    check: PreCheck | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _PreStart:
+    """What the worker needs to measure the pair before the start and judge it again."""
+
+    engine: SafetyEngine
+    integrity: LeadIntegrity
+    acknowledged: list[Finding]
+
+
+class TestStimPanel(QWidget):
+
+    def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._records = RecordTasks(self)
+        self._running: TestStimulus | None = None  # what the device confirmed it delivers
+        self._serial: str | None = None
+        self._starting = False
+        self._early_stop: str | None = None  # a stop that overtook the start's reply
+        self._adjusting = False
+        self._stop_pressed = threading.Event()  # set from the STOP thread itself
+        self._acknowledged: list[Finding] = []  # confirmed before this test started
+        self._attached = False  # whether the session holds a device's facts
+        self._device_busy = False  # another operation holds the device (status polls aside)
+        self._pace: TitrationPace | None = None  # the running stimulation's
+        self.clock: Clock = time.monotonic  # of the pace; tests move their own by hand
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        draft = context.model.session.draft
+        self.setup = TestStimSetup(draft.frequency_hz, draft.leads[0].pulse_width_us)
+        self.setup.changed.connect(self.evaluate)
+        self.setup.start_button.clicked.connect(self.start)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.setup, 0)
+        layout.addWidget(self._build_live(), 1)
+
+        self._raise_key = QShortcut(QKeySequence(Qt.Key.Key_Up), self, self.raise_amplitude,
+                                    context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._lower_key = QShortcut(QKeySequence(Qt.Key.Key_Down), self, self.lower_amplitude,
+                                    context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for key in (self._raise_key, self._lower_key):
+            key.setAutoRepeat(False)  # auto-repeated presses (isAutoRepeat) never step
+
+        model, controller = context.model, context.controller
+        model.device_changed.connect(self._on_device_changed)
+        model.impedance_changed.connect(self.evaluate)
+        controller.notice.connect(self._on_notice)
+        controller.stop_confirmed.connect(self._on_stop_confirmed)
+        controller.disconnected.connect(self._on_disconnected)
+        controller.failed.connect(self._on_failed)
+        controller.busy_changed.connect(self._on_busy)
+        controller.stop_sent.connect(lambda _at: self._stop_pressed.set(),
+                                     Qt.ConnectionType.DirectConnection)
+        self.reset_start_values()
+        self._show_idle("")
+
+    def _build_live(self) -> QWidget:
+        box = QGroupBox("On the device")
+        self.banner = QLabel()
+        self.banner.setObjectName("stateLabel")
+        self.banner.setWordWrap(True)
+        self.amplitude_now = QLabel("—")
+        self.amplitude_now.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.amplitude_now.setToolTip("The amplitude the device confirmed it is set to now.")
+        self.delivered = QLabel()
+        self.delivered.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.delivered.setToolTip("From the device's telemetry: delivered current falls below "
+                                  "the set current when the compliance limit is reached.")
+        self.lower_button = QPushButton("▼ Lower")
+        self.raise_button = QPushButton("▲ Raise")
+        self.lower_button.setToolTip("Lower the amplitude by one step (Down key). Always "
+                                     "allowed.")
+        self.raise_button.setToolTip("Raise the amplitude by one step (Up key), after the "
+                                     "safety engine has checked the new amplitude.")
+        self.raise_button.clicked.connect(self.raise_amplitude)
+        self.lower_button.clicked.connect(self.lower_amplitude)
+        for button in (self.raise_button, self.lower_button):
+            button.setMinimumHeight(40)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.compliance = QLabel()
+        self.compliance.setWordWrap(True)
+        self.compliance.setObjectName("findingInfo")
+        self.plot = TelemetryPlot()
+        self.plot.setMinimumHeight(180)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.lower_button)
+        buttons.addWidget(self.raise_button)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.amplitude_now)
+        layout.addWidget(self.delivered)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        layout.addWidget(self.compliance)
+        layout.addWidget(self.plot, 1)
+        return box
+
+    # -- before the start ------------------------------------------------------------------
+
+    def reset_start_values(self) -> None:
+        titration = self._context.model.session.engine.titration
+        self.setup.set_titration(titration.start_max_ma, titration.step_max_ma)
+        self.evaluate()
+
+    def _impedances(self, stimulus: TestStimulus) -> dict[int, int | None]:
+        """The pair's impedance measured on this connection, for the engine."""
+        return self._context.model.session.integrity.engine_impedances(
+            stimulus_pairs(stimulus))
+
+    def _judge(self, stimulus: TestStimulus) -> Verdict:
+        """The engine's verdict, with what is known of a pair not measured now: a pair last
+        seen open, or a lead the device flags, blocks; any other is measured at the start."""
+        session = self._context.model.session
+        verdict = session.engine.check_test_start(stimulus, self._impedances(stimulus))
+        return with_integrity(verdict, session.integrity, stimulus_pairs(stimulus),
+                              session.profile, lambda _lead: "cathode")
+
+    def evaluate(self) -> None:
+        """The engine's word on the stimulus on screen (nothing to do while it runs)."""
+        if self._running is None:
+            stimulus = self.setup.evaluate(self._judge,
+                                           self._context.may(Action.CONFIRM_SAFETY_FINDING))
+            if stimulus is not None:
+                self.compliance.setText(self._compliance(stimulus)[1])
+        self._refresh_controls()
+
+    def _compliance(self, stimulus: TestStimulus) -> tuple[float | None, str]:
+        """The pair's compliance current in mA (None: not known) and a sentence about it."""
+        device = self._context.model.device
+        if device is None:
+            return None, ""
+        pair = f"E{stimulus.anode}–E{stimulus.cathode}"
+        measured, ohms = self._context.model.session.impedances.pair_ohms(
+            stimulus.lead, stimulus.anode, stimulus.cathode)
+        if not measured:
+            return None, (f"Compliance limit unknown: pair {pair} has no impedance measurement "
+                          "(Impedance tab).")
+        if not ohms:
+            return None, f"Pair {pair} measured open circuit: no current can flow."
+        limit_ma = device.limits.compliance_mv / ohms
+        return limit_ma, (f"Compliance limit {limit_ma:.1f} mA: the most the device can push "
+                          f"through pair {pair} ({ohms} Ω) at "
+                          f"{device.limits.compliance_mv / 1000:g} V.")
+
+    # -- start -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if not self.setup.start_button.isEnabled():
+            return
+        stimulus = self.setup.stimulus()
+        confirmations = self.setup.confirmations()
+        if isinstance(stimulus, str) or confirmations is None:
+            return
+        acknowledged = [row.finding for row in self.setup.confirm_rows]
+        try:
+            request = self._context.model.session.engine.approve_test_start(
+                stimulus, impedances=self._impedances(stimulus), acknowledged=acknowledged)
+        except (SafetyRefusal, NotRepresentable) as exc:
+            self._say(f"Not started: {exc}", "findingBlock")
+            return
+        self._acknowledged = acknowledged
+        self._starting = True
+        self._early_stop = None
+        self._stop_pressed.clear()
+        self.setup.take_note()
+        self._say("Starting …", "findingInfo")
+        self._refresh_controls()
+        recorder = recorder_for(self._context)
+        stop_pressed = self._stop_pressed
+        session = self._context.model.session
+        measure = _PreStart(session.engine, session.integrity, acknowledged)
+        self._context.controller.run(
+            START, lambda client: _start(client, recorder, stimulus, request, confirmations,
+                                         stop_pressed, measure),
+            self._started)
+
+    def _started(self, outcome: _Started | _NotStarted) -> None:
+        self._starting = False
+        if outcome.check is not None and outcome.check.measured:
+            self._context.model.session.measured(outcome.check.records,
+                                                 outcome.check.fault_flags)
+            self._context.model.notify_impedance()
+        if isinstance(outcome, _NotStarted):
+            self._say(f"Not started: {outcome.reason}", "findingBlock")
+            self.evaluate()
+            return
+        self._running = outcome.stimulus
+        self._serial = outcome.serial
+        self._pace = self._context.model.session.engine.titration.pace(self.clock)
+        self._pace.started()
+        self._context.model.set_state(DeviceState.TEST_STIM)
+        limit_ma, text = self._compliance(outcome.stimulus)
+        self.compliance.setText(text)
+        self.plot.start(limit_ma)
+        self._show_running()
+        self._say(f"Stimulating; {outcome.note}. Raise with ▲ or the Up key (increases at "
+                  f"least {self._pace.min_interval_s} s apart), lower with ▼ or Down. STOP, "
+                  "Esc or Space stops at once.", "findingInfo")
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self._early_stop is not None:
+            self._end(self._early_stop)
+
+    # -- titration -------------------------------------------------------------------------
+
+    def raise_amplitude(self) -> None:
+        self._adjust(+1)
+
+    def lower_amplitude(self) -> None:
+        self._adjust(-1)
+
+    def _adjust(self, direction: int) -> None:
+        current, pace = self._running, self._pace
+        if current is None or pace is None:
+            return
+        if self._adjusting:
+            self._say("The previous change is still being sent.", "findingInfo")
+            return
+        step = self.setup.step_ma()
+        if isinstance(step, str):
+            self._say(f"Not sent: {step}", "findingBlock")
+            return
+        target = current.amplitude_ma + direction * step
+        if direction < 0:
+            target = max(target, Decimal("0.0"))  # lowering stops at nothing
+            if target == current.amplitude_ma:
+                return
+        requested = dataclasses.replace(current, amplitude_ma=target)
+        verdict = self._context.model.session.engine.check_adjustment(
+            current, requested, impedances=self._impedances(current)).merged(
+            pace.check(current, requested))
+        # Lowering is always allowed; an increase goes only when nothing blocks and every
+        # confirmation is one given before the start (the same finding, the same numbers).
+        unconfirmed = tuple(finding for finding in verdict.confirmations
+                            if finding not in self._acknowledged)
+        refusal = verdict.blocks if direction < 0 else verdict.blocks + unconfirmed
+        if refusal:
+            why = " ".join(finding.message for finding in refusal)
+            if not verdict.blocked:
+                why += " A confirmation is not taken while stimulating."
+            self._say(f"Not sent — amplitude stays at {current.amplitude_ma} mA. {why}",
+                      "findingBlock")
+            return
+        try:
+            amp_ua = requested.amplitude_record()
+        except NotRepresentable as exc:
+            self._say(f"Not sent: {exc}", "findingBlock")
+            return
+        self._adjusting = True
+        self._context.controller.run(
+            ADJUST, lambda client: _adjust_now(client, pace, current, requested, amp_ua),
+            self._adjusted)
+
+    def _adjusted(self, amp_ua: int) -> None:
+        self._adjusting = False
+        if self._running is None:
+            return
+        now = from_device_units(amp_ua, UA_PER_MA)
+        self._running = dataclasses.replace(self._running, amplitude_ma=now)
+        self._show_running()
+        self._say(f"Amplitude now {now} mA (confirmed by the device).", "findingInfo")
+
+    # -- the end ---------------------------------------------------------------------------
+
+    def _on_notice(self, notice: object) -> None:
+        if isinstance(notice, StimTelemetry):
+            if self._running is not None and notice.lead == self._running.lead:
+                self.plot.add(notice)
+                self.delivered.setText(f"delivered {notice.amp_delivered_ua / 1000:.2f} mA "
+                                       f"(set {notice.amp_set_ua / 1000:.2f} mA)")
+        elif isinstance(notice, StimStopped):
+            self._ended_by_device(stop_reason_text(notice.reason))
+
+    def _on_stop_confirmed(self, previous: int) -> None:
+        if previous == DeviceState.TEST_STIM:
+            self._ended_by_device(stop_reason_text(StopReason.STOP_REQUEST))
+
+    def _on_device_changed(self) -> None:
+        model = self._context.model
+        device = model.device
+        if (device is not None) != self._attached:  # a device's limits came or went
+            self._attached = device is not None
+            self.reset_start_values()
+        # The STIM_STOPPED event normally says why first; events may be lost, the status not.
+        if (self._running is not None and not self._starting and device is not None
+                and model.state_name != "TEST_STIM"):
+            why = "the device reports it is no longer stimulating"
+            if device.status.last_stop_reason in StopReason._value2member_map_:
+                why += f" (last stop: {stop_reason_text(device.status.last_stop_reason)})"
+            self._end(why)
+        self._refresh_controls()
+
+    def _on_disconnected(self, reason: str) -> None:
+        self._ended_by_device(f"link lost ({reason or 'disconnected'}); {WATCHDOG}")
+
+    def _ended_by_device(self, why: str) -> None:
+        if self._starting:
+            self._early_stop = why
+        elif self._running is not None:
+            self._end(why)
+
+    def _end(self, why: str) -> None:
+        serial = self._serial
+        self._running = None
+        self._adjusting = False
+        self.plot.stop()
+        self._show_idle(why)
+        self.setup.clear_confirmations()
+        recorder = recorder_for(self._context)
+
+        def not_noted(problem: str | None) -> None:
+            if problem:
+                self._say(f"Test stimulation ended: {why}. The end could NOT be noted in the "
+                          f"clinical record: {problem}", "findingBlock")
+
+        self._records.run(lambda: record_stop(recorder, serial, f"test stimulation ended: {why}"),
+                          on_done=not_noted, on_error=not_noted)
+        self.evaluate()
+
+    def _on_failed(self, operation: str, message: str) -> None:
+        if operation == ADJUST:
+            self._adjusting = False
+            if self._running is not None:
+                self._say(f"Not applied — amplitude stays at {self._running.amplitude_ma} mA: "
+                          f"{message}.", "findingBlock")
+        elif operation == START and self._starting:
+            self._starting = False
+            self._say(f"Not started: {message}", "findingBlock")
+            self.evaluate()
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def _show_running(self) -> None:
+        stimulus = self._running
+        assert stimulus is not None
+        self.banner.setText(
+            f"STIMULATING — {LEAD_CHOICES[stimulus.lead]}, anode E{stimulus.anode}, cathode "
+            f"E{stimulus.cathode}, {stimulus.frequency_hz} Hz, {stimulus.pulse_width_us} µs; "
+            f"stops by itself after {stimulus.duration_s} s")
+        self.banner.setStyleSheet(f"background: #ffebee; color: {STOP_RED};")
+        self.amplitude_now.setText(f"{stimulus.amplitude_ma} mA")
+        self.amplitude_now.setStyleSheet(_BIG.format(STOP_RED))
+        self._refresh_controls()
+
+    def _show_idle(self, why: str) -> None:
+        self.banner.setText("NOT STIMULATING")
+        self.banner.setStyleSheet(f"background: #e8f5e9; color: {OK_GREEN};")
+        self.amplitude_now.setText("0 mA")
+        self.amplitude_now.setStyleSheet(_BIG.format(INFO_GREY))
+        self.delivered.setText("")
+        if why:
+            self._say(f"Test stimulation ended: {why}.", "findingConfirm")
+        self._refresh_controls()
+
+    def _on_busy(self, operation: str) -> None:
+        self._device_busy = operation not in ("", "status", ADJUST)
+        self._refresh_controls()
+
+    def _refresh_controls(self) -> None:
+        model = self._context.model
+        running = self._running is not None
+        allowed = self._context.may(Action.TEST_STIMULATION)
+        connected = model.device is not None
+        self.setup.lock(not allowed or running or self._starting)
+        self._raise_key.setEnabled(running)
+        self._lower_key.setEnabled(running)
+        step = self.setup.step_ma()
+        step_text = f" {step} mA" if not isinstance(step, str) else ""
+        self.raise_button.setText(f"▲ Raise{step_text}  (Up)")
+        self.lower_button.setText(f"▼ Lower{step_text}  (Down)")
+        self.raise_button.setEnabled(running)
+        self.lower_button.setEnabled(self._running is not None
+                                     and self._running.amplitude_ma > 0)
+        idle = model.state_name == "IDLE"
+        self.setup.start_button.setEnabled(allowed and connected and idle and not running
+                                           and not self._starting and not self._device_busy
+                                           and self.setup.ready())
+        if not allowed:
+            hint = "Your role may not deliver test stimulation."
+        elif not connected:
+            hint = "Connect a device to start test stimulation."
+        elif not running and not self._starting and not idle:
+            state = model.state_name.replace("_", " ").lower()
+            hint = f"The device is busy ({state}): start when it is idle."
+        elif self._device_busy and not running and not self._starting:
+            hint = "The device is busy with another operation: start when it is done."
+        else:
+            hint = self.setup.note
+        self.setup.hint.setText(hint)
+
+    def _say(self, text: str, style: str) -> None:
+        self.message.setText(text)
+        self.message.setObjectName(style)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+
+
+def _adjust_now(client: DeviceClient, pace: TitrationPace, current: TestStimulus,
+                requested: TestStimulus, amp_ua: int) -> int:
+    """On the worker, as it goes out: the pace counts from the real send, not the press."""
+    pace.sent(current, requested)
+    return client.adjust_test_stim(amp_ua)
+
+
+def _start(client: DeviceClient, recorder: DeviceRecorder | None, stimulus: TestStimulus,
+           request: TestStimStart, confirmations: list[Confirmation],
+           stop_pressed: threading.Event, pre: _PreStart) -> _Started | _NotStarted:
+    """On the worker: measure the pair if this connection has not, note the start (and
+    what was confirmed) in the record, then start.
+
+    The record is written first so that nothing is delivered that the record does not
+    show; if the device then does not start, the record says so. A STOP pressed while
+    the start was on its way wins: the stimulation is stopped again at once.
+    """
+    assert client.identity is not None
+    serial = client.identity.serial
+    if stop_pressed.is_set():
+        return _NotStarted("STOP was pressed before the start was sent; nothing was sent")
+    measured = _measure_first(client, recorder, stimulus, pre)
+    if isinstance(measured, _NotStarted) or stop_pressed.is_set():
+        return measured if isinstance(measured, _NotStarted) else _NotStarted(
+            "STOP was pressed before the start was sent; nothing was sent", measured)
+    started = _record_and_start(client, recorder, stimulus, request, confirmations,
+                                stop_pressed, serial)
+    if measured.measured:
+        started = dataclasses.replace(started, check=measured)
+        if isinstance(started, _Started):
+            started = dataclasses.replace(started, note=f"{measured.summary()}; {started.note}")
+    return started
+
+
+def _measure_first(client: DeviceClient, recorder: DeviceRecorder | None,
+                   stimulus: TestStimulus, pre: _PreStart) -> PreCheck | _NotStarted:
+    """The pair's impedance on this connection, measured now if need be, judged again."""
+    pairs = stimulus_pairs(stimulus)
+    try:
+        check = measure_pairs_in_use(client, pre.integrity, pairs, pre.engine.profile)
+    except Aborted:
+        return _NotStarted("STOP pressed during the impedance measurement before the start; "
+                           "nothing was started")
+    except DeviceLinkError as exc:
+        return _NotStarted(f"the impedance measurement before the start failed ({exc}); "
+                           "nothing was started")
+    if recorder is not None:
+        try:
+            keep_measurement(client, recorder, check)
+        except (RecordError, AccessError) as exc:
+            return _NotStarted(f"the impedance measured before the start could not be stored "
+                               f"({exc}); nothing was started", check)
+    refusal = unmeasured_refusal(check.integrity, pairs)
+    if refusal is not None:
+        return _NotStarted(refusal, check)
+    try:
+        pre.engine.approve_test_start(stimulus,
+                                      impedances=check.integrity.engine_impedances(pairs),
+                                      acknowledged=pre.acknowledged)
+    except SafetyRefusal as exc:
+        return _NotStarted(f"{check.summary()}; refused by the safety engine: {exc}", check)
+    return check
+
+
+def _record_and_start(client: DeviceClient, recorder: DeviceRecorder | None,
+                      stimulus: TestStimulus, request: TestStimStart,
+                      confirmations: list[Confirmation], stop_pressed: threading.Event,
+                      serial: str) -> _Started | _NotStarted:
+    note = "NOT recorded: no clinical record is open"
+    if recorder is not None:
+        try:
+            if confirmations:
+                recorder.require(Action.CONFIRM_SAFETY_FINDING)
+            for confirmation in confirmations:
+                recorder.record.audit(AuditEvent.SAFETY_FINDING_CONFIRMED, recorder.actor, {
+                    "device": serial, "visit": recorder.visit_id, "test_stimulation": True,
+                    **confirmation.as_dict()})
+            recorder.record_test_start(serial, stimulus)
+        except (RecordError, AccessError) as exc:
+            return _NotStarted(f"the clinical record refused the start ({exc}); nothing was "
+                               "sent to the device")
+        note = "start recorded in the clinical record"
+    try:
+        client.start_test_stim(request)
+        if stop_pressed.is_set():  # STOP overtook the start on the line: stop again
+            client.stop()
+            raise _StoppedWhileStarting()
+    except (DeviceLinkError, _StoppedWhileStarting) as exc:
+        reason = str(exc)
+        problem = record_stop(recorder, serial, f"test stimulation did not start: {reason}")
+        if problem is not None:
+            reason += (f"; the clinical record shows the start but could not note that it "
+                       f"failed ({problem})")
+        return _NotStarted(reason)
+    return _Started(stimulus, serial, note)
+
+
+class _StoppedWhileStarting(Exception):
+    def __init__(self) -> None:
+        super().__init__("STOP was pressed while the start was on its way; the device was "
+                         "stopped again at once")
