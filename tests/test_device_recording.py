@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from console.accounts import User
 from console.cli.main import main
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.programming.program import LeadProgram, Program
 from console.programming.program_file import save_program
 from console.storage import (
@@ -543,22 +543,22 @@ def test_recording_options_without_a_database_are_refused(emulator, key_file, ca
     assert (code, out) == (0, "stopped (device was IDLE)\n")
 
 
-def test_the_recorder_refuses_a_stale_slot_before_sending_anything(clinic):
+def test_the_keeper_refuses_a_stale_slot_before_sending_anything(clinic):
     """The window passes the version the clinician looked at as ``expected_latest``."""
     record = clinic.open()
     doc = clinic.users["doc"]
-    recorder = DeviceRecorder(record, doc)
+    keeper = RecordKeeper(record, doc)
     try:
         with DeviceClient.connect(clinic.emulator.port, KeyFileStore(clinic.key_file)) as client:
             assert client.identity is not None
-            recorder.known_device(client.identity)
-            first = recorder.write_program(client, 1, program("2.5").to_record(),
+            keeper.known_device(client.identity)
+            first = keeper.write_program(client, 1, program("2.5").to_record(),
                                            reason="first", expected_latest=None)
             assert first.version.status is VersionStatus.VERIFIED
             assert first.applied.crc == first.version.record_crc
             mark = clinic.emulator.control.trace()["next"]
             with pytest.raises(ConflictError, match="now holds version"):
-                recorder.write_program(client, 1, program("3.0").to_record(),
+                keeper.write_program(client, 1, program("3.0").to_record(),
                                        reason="based on an empty slot", expected_latest=None)
             assert "WRITE_PROGRAM" not in clinic.rx_since(mark)
             assert client.read_program(1).program == program("2.5").to_record().encode()

@@ -82,7 +82,7 @@ def test_the_session_keeps_knowledge_per_device():
     session.measured([ImpedanceRecord(0, 1, 2, None)], at=NOW)
     session.detach()
     session.attach(identity, Limits(), status())
-    assert "impedance_last_bad" in {f.rule for f in session.verdict().blocks}
+    assert "impedance_last_bad" in {f.rule for f in session.assessment().blocks}
     session.detach()
     other = Identity(1, "EMU-IPG", "EMU-000002", "1.0.0", bytes(16), 2, 4, 4)
     session.attach(other, Limits(), status())

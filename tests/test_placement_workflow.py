@@ -29,7 +29,7 @@ from console.placement import (
     load_placement_profile,
     run_automatic,
 )
-from console.placement.recording import store_result
+from console.placement.record_entry import store_result
 from console.report import placement_report_pdf
 from console.storage import ClinicalRecord, InstallationKey, InvalidRecord
 from device_link.client import DeviceClient

@@ -77,10 +77,10 @@ def test_every_engine_sentence_writes_numbers_plainly(amplitude, width, ohms):
     left = LeadProgram(True, 1, 2, amplitude, width)
     right = LeadProgram(False, 1, 2, -amplitude, width)  # parked: its settings are quoted
     program = Program((left, right), 20, D("-0.0"), D("0E-1"), D("1E+1"), D("2E+1"), 30)
-    verdict = SafetyEngine().check_program(program, None if ohms is None else {0: ohms})
-    for finding in verdict.findings:
+    assessment = SafetyEngine().check_program(program, None if ohms is None else {0: ohms})
+    for finding in assessment.findings:
         assert_plain(finding.message)
-    assert_plain(json.dumps(verdict.to_dict()))
+    assert_plain(json.dumps(assessment.to_dict()))
 
 
 @given(decimals(MAX_PLACES).filter(lambda value: abs(value) <= MAX_MAGNITUDE))

@@ -1,4 +1,4 @@
-"""``mfconsole program check``: exit codes, text and JSON output, the same verdict as the model."""
+"""``mfconsole program check``: exit codes, text and JSON output, as the model assesses."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.programming.program import LeadProgram, Program
 from console.programming.request import Consent, WriteRequest
 from console.programming.result import Ending
@@ -35,14 +35,14 @@ def client(emulator: EmulatorProcess, key_file: Path) -> Iterator[DeviceClient]:
 
 
 @pytest.fixture
-def recorder(tmp_path: Path) -> Iterator[DeviceRecorder]:
-    """A clinician's recorder on a fresh SQLite record."""
+def keeper(tmp_path: Path) -> Iterator[RecordKeeper]:
+    """A clinician's keeper on a fresh SQLite record."""
     record = ClinicalRecord.open(f"sqlite:///{tmp_path / 'record.sqlite3'}",
                                  password_hasher=FAST_HASHER,
                                  installation_key=InstallationKey(bytes(32)))
     admin = record.add_user(None, "admin", "admin", "admin password 1")
     doctor = record.add_user(admin, "doc", "clinician", "doctor password 1")
-    yield DeviceRecorder(record, doctor)
+    yield RecordKeeper(record, doctor)
     record.close()
 
 
@@ -80,11 +80,11 @@ def test_a_finding_not_agreed_to_is_refused_before_measuring(emulator, client):
 
 
 def test_an_open_pair_found_by_the_measurement_blocks_and_writes_nothing(
-        emulator, client, recorder):
+        emulator, client, keeper):
     emulator.control.inject_open(0, 1)
     before, mark = slots(emulator), emulator.control.trace()["next"]
     result = write_and_verify(client, engine_for(client),
-                              WriteRequest(program("2.5"), 0, reason="first"), recorder)
+                              WriteRequest(program("2.5"), 0, reason="first"), keeper)
     assert result.ending is Ending.BLOCKED
     assert any("open circuit" in reason for reason in result.reasons)
     assert result.check is not None and result.check.measured
@@ -93,17 +93,17 @@ def test_an_open_pair_found_by_the_measurement_blocks_and_writes_nothing(
     assert "MEASURE_IMPEDANCE" in opcodes and "WRITE_PROGRAM" not in opcodes
     assert slots(emulator) == before
     assert client.identity is not None
-    stored = recorder.record.impedance_history(recorder.actor, client.identity.serial)
+    stored = keeper.record.impedance_history(keeper.actor, client.identity.serial)
     assert len(stored) == len(result.check.records)  # the finding is kept in the record
-    assert recorder.record.list_versions(recorder.actor) == []
+    assert keeper.record.list_versions(keeper.actor) == []
 
 
 def test_a_recorded_write_measures_first_and_keeps_the_agreement_with_the_version(
-        emulator, client, recorder):
+        emulator, client, keeper):
     mark = emulator.control.trace()["next"]
     request = WriteRequest(program("10.5"), 0, Consent.to_every_finding("tolerated"),
                            reason="stronger contraction")
-    result = write_and_verify(client, engine_for(client), request, recorder)
+    result = write_and_verify(client, engine_for(client), request, keeper)
     assert result.ending is Ending.VERIFIED and not result.device_unknown
     assert result.held() == program("10.5")
     opcodes = received(emulator, mark)
@@ -128,7 +128,7 @@ def test_pairs_measured_on_this_connection_are_not_measured_again(emulator, clie
 
 
 def test_a_reply_lost_after_the_draft_is_an_unknown_outcome_recorded_unconfirmed(
-        emulator, client, recorder, monkeypatch):
+        emulator, client, keeper, monkeypatch):
     original = ClinicalRecord.create_program_version
 
     def then_silence(self, *args, **kwargs):
@@ -138,10 +138,10 @@ def test_a_reply_lost_after_the_draft_is_an_unknown_outcome_recorded_unconfirmed
 
     monkeypatch.setattr(ClinicalRecord, "create_program_version", then_silence)
     result = write_and_verify(client, engine_for(client),
-                              WriteRequest(program("2.5"), 0, reason="first"), recorder)
+                              WriteRequest(program("2.5"), 0, reason="first"), keeper)
     assert result.ending is Ending.OUTCOME_UNKNOWN and result.device_unknown
     assert "reconnect and read slot 0" in result.detail
-    [version] = recorder.record.list_versions(recorder.actor)
+    [version] = keeper.record.list_versions(keeper.actor)
     assert version.status is VersionStatus.UNCONFIRMED
 
 

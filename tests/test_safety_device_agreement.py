@@ -120,27 +120,27 @@ def device_refuses(record: ProgramRecord, limits: Limits) -> bool:
 @given(cases())
 def test_what_the_engine_allows_the_device_accepts(case):
     program, limits = case
-    verdict = SafetyEngine(limits, PROFILE).check_program(program)
-    if verdict.blocked:
+    assessment = SafetyEngine(limits, PROFILE).check_program(program)
+    if assessment.blocked:
         return
     record = program.to_record()  # never NotRepresentable once the engine allows it
     event("allowed")
-    assert not device_refuses(record, limits), verdict.lines()
+    assert not device_refuses(record, limits), assessment.lines()
 
 
 @settings(max_examples=500)
 @given(cases())
 def test_engine_device_blocks_match_device_refusals(case):
     program, limits = case
-    verdict = SafetyEngine(limits, PROFILE).check_program(program)
-    device_blocks = [f for f in verdict.blocks if f.rule in DEVICE_RULES]
+    assessment = SafetyEngine(limits, PROFILE).check_program(program)
+    device_blocks = [f for f in assessment.blocks if f.rule in DEVICE_RULES]
     try:
         record = program.to_record()
     except NotRepresentable:
         assert device_blocks, "an unencodable program must be blocked on a device rule"
         return
     event(f"device blocks: {bool(device_blocks)}")
-    assert bool(device_blocks) == device_refuses(record, limits), verdict.lines()
+    assert bool(device_blocks) == device_refuses(record, limits), assessment.lines()
 
 
 def perturbed(record: ProgramRecord, how: str) -> ProgramRecord:

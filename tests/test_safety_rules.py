@@ -14,11 +14,11 @@ import pytest
 
 from console.programming.program import LeadProgram, Program
 from console.safety import (
+    Assessment,
     LimitsError,
     SafetyEngine,
     SafetyRefusal,
     Severity,
-    Verdict,
     load_profile,
 )
 from device_link.messages import Limits
@@ -40,20 +40,20 @@ def program(left: LeadProgram | None = None, right: LeadProgram | None = None,
     return dataclasses.replace(base, **timing)
 
 
-def verdict_of(prog: Program, limits: Limits | None = None, ohms=GOOD_OHMS) -> Verdict:
+def verdict_of(prog: Program, limits: Limits | None = None, ohms=GOOD_OHMS) -> Assessment:
     return SafetyEngine(limits, PROFILE).check_program(prog, ohms)
 
 
-def severity_of(verdict: Verdict, rule: str) -> Severity | None:
-    found = {finding.severity for finding in verdict.findings if finding.rule == rule}
+def severity_of(assessment: Assessment, rule: str) -> Severity | None:
+    found = {finding.severity for finding in assessment.findings if finding.rule == rule}
     assert len(found) <= 1
     return found.pop() if found else None
 
 
 def test_the_sample_program_is_clear():
-    verdict = verdict_of(program())
-    assert verdict.findings == ()
-    assert verdict.clear and not verdict.blocked and not verdict.needs_confirmation
+    assessment = verdict_of(program())
+    assert assessment.findings == ()
+    assert assessment.clear and not assessment.blocked and not assessment.needs_confirmation
 
 
 BLOCK, CONFIRM, INFO = Severity.BLOCK, Severity.CONFIRM, Severity.INFO
@@ -119,9 +119,9 @@ DEVICE_CASES = [
 @pytest.mark.parametrize(("case", "prog", "rule", "expected"), DEVICE_CASES,
                          ids=[case[0] for case in DEVICE_CASES])
 def test_device_limits(case, prog, rule, expected):
-    verdict = verdict_of(prog)
-    assert severity_of(verdict, rule) is expected, verdict.lines()
-    assert verdict.blocked is (expected is BLOCK) or expected is None
+    assessment = verdict_of(prog)
+    assert severity_of(assessment, rule) is expected, assessment.lines()
+    assert assessment.blocked is (expected is BLOCK) or expected is None
 
 
 # A contact so large that Shannon's k stays low: the device's own charge limit binds.
@@ -137,10 +137,10 @@ BIG_CONTACT = Limits(electrode_area_mm2_x100=60000)
 def test_device_charge_per_phase(amplitude, width, blocked):
     nanocoulombs = float(amplitude) * width
     assert (nanocoulombs > 6000) is blocked
-    verdict = verdict_of(program(lead(amplitude, width), LeadProgram.off()), BIG_CONTACT)
-    assert (severity_of(verdict, "charge_per_phase") is BLOCK) is blocked
+    assessment = verdict_of(program(lead(amplitude, width), LeadProgram.off()), BIG_CONTACT)
+    assert (severity_of(assessment, "charge_per_phase") is BLOCK) is blocked
     if blocked:
-        finding = verdict.for_field("left.amplitude_ma")[0]
+        finding = assessment.for_field("left.amplitude_ma")[0]
         assert finding.rule == "charge_per_phase"
         assert finding.limit == D("6.0") and finding.unit == "µC"
         assert f"at {width} µs the amplitude may be at most {6000 / width:.1f} mA" \
@@ -158,17 +158,17 @@ def test_the_reference_contact_at_10_ma_is_allowed():
     assert charge == pytest.approx(2.14)
     assert density == pytest.approx(17.5, abs=0.05)
     assert k == pytest.approx(1.57, abs=0.005)
-    verdict = verdict_of(program(lead("10.0"), LeadProgram.off()))
-    assert severity_of(verdict, "shannon_k") is None
-    assert severity_of(verdict, "charge_density") is None
-    assert not verdict.blocked
+    assessment = verdict_of(program(lead("10.0"), LeadProgram.off()))
+    assert severity_of(assessment, "shannon_k") is None
+    assert severity_of(assessment, "charge_density") is None
+    assert not assessment.blocked
 
 
 def test_the_reference_contact_at_14_ma_is_blocked_with_both_figures():
     charge, density, k = shannon(14.0, 214, 12.25)
     assert k == pytest.approx(1.86, abs=0.01)
-    verdict = verdict_of(program(lead("14.0"), LeadProgram.off()))
-    (finding,) = [f for f in verdict.blocks if f.rule == "shannon_k"]
+    assessment = verdict_of(program(lead("14.0"), LeadProgram.off()))
+    (finding,) = [f for f in assessment.blocks if f.rule == "shannon_k"]
     assert finding.field == "left.amplitude_ma"
     assert finding.value == D(f"{k:.3f}")
     assert finding.limit == D("1.85")
@@ -182,16 +182,16 @@ def test_the_reference_contact_at_14_ma_is_blocked_with_both_figures():
     ("13.7", 214), ("13.8", 214), ("6.0", 500), ("5.9", 500), ("25.0", 100), ("20.0", 150)])
 def test_shannon_k_decides_at_1_85(amplitude, width):
     _, _, k = shannon(float(amplitude), width, 12.25)
-    verdict = verdict_of(program(lead(amplitude, width), LeadProgram.off()), ohms={0: 300})
-    assert (severity_of(verdict, "shannon_k") is BLOCK) is (k >= 1.85), (k, verdict.lines())
+    assessment = verdict_of(program(lead(amplitude, width), LeadProgram.off()), ohms={0: 300})
+    assert (severity_of(assessment, "shannon_k") is BLOCK) is (k >= 1.85), (k, assessment.lines())
 
 
 def test_shannon_block_names_the_highest_amplitude_allowed():
     # sqrt(10**1.85 × 0.1225 cm²) = 2.945 µC; at 214 µs that is 13.76 mA → 13.7 mA on step
     limit_ma = math.sqrt(10**1.85 * 0.1225) / 214 * 1000
     assert 13.7 < limit_ma < 13.8
-    verdict = verdict_of(program(lead("14.0"), LeadProgram.off()))
-    assert "at 214 µs use at most 13.7 mA" in verdict.blocks[0].message
+    assessment = verdict_of(program(lead("14.0"), LeadProgram.off()))
+    assert "at 214 µs use at most 13.7 mA" in assessment.blocks[0].message
 
 
 SMALL_CONTACT = Limits(electrode_area_mm2_x100=500)  # 5 mm²: density binds before k
@@ -208,11 +208,11 @@ def test_charge_density_needs_confirmation_above_30(amplitude, rule, expected):
     charge, density, k = shannon(float(amplitude), 150, 5.0)
     if expected is CONFIRM:
         assert density > 30 and k < 1.85
-    verdict = verdict_of(program(lead(amplitude, 150), LeadProgram.off()), SMALL_CONTACT,
+    assessment = verdict_of(program(lead(amplitude, 150), LeadProgram.off()), SMALL_CONTACT,
                          ohms={0: 300})
-    assert severity_of(verdict, rule) is expected, verdict.lines()
+    assert severity_of(assessment, rule) is expected, assessment.lines()
     if expected is not None:
-        message = next(f.message for f in verdict.findings if f.rule == rule)
+        message = next(f.message for f in assessment.findings if f.rule == rule)
         assert f"D = {density:.1f} µC/cm²" in message
         assert f"k = {k:.3f}" in message
         exact_charge = D(amplitude) * 150 / 1000  # exact; ties round to even, as 1.515 → 1.52
@@ -223,8 +223,8 @@ def test_charge_density_needs_confirmation_above_30(amplitude, rule, expected):
 @pytest.mark.parametrize(("amplitude", "expected"), [
     ("10.0", None), ("10.1", CONFIRM), ("9.9", None)])
 def test_soft_maximum(amplitude, expected):
-    verdict = verdict_of(program(lead(amplitude, 50), LeadProgram.off()))
-    assert severity_of(verdict, "soft_maximum") is expected
+    assessment = verdict_of(program(lead(amplitude, 50), LeadProgram.off()))
+    assert severity_of(assessment, "soft_maximum") is expected
 
 
 @pytest.mark.parametrize(("amplitude", "ohms", "expected"), [
@@ -236,13 +236,13 @@ def test_soft_maximum(amplitude, expected):
 ])
 def test_compliance(amplitude, ohms, expected):
     assert (float(amplitude) * ohms / 1000 > 15.0) is (expected is CONFIRM)
-    verdict = verdict_of(program(lead(amplitude, 100), LeadProgram.off()), ohms={0: ohms})
-    assert severity_of(verdict, "compliance") is expected
+    assessment = verdict_of(program(lead(amplitude, 100), LeadProgram.off()), ohms={0: ohms})
+    assert severity_of(assessment, "compliance") is expected
 
 
 def test_compliance_says_how_much_current_the_patient_would_miss():
-    verdict = verdict_of(program(lead("7.6", 100), LeadProgram.off()), ohms={0: 2000})
-    (finding,) = verdict.confirmations
+    assessment = verdict_of(program(lead("7.6", 100), LeadProgram.off()), ohms={0: 2000})
+    (finding,) = assessment.confirmations
     delivered = 15.0 / 2000 * 1000
     assert finding.value == D("15.20") and finding.limit == D("15.0") and finding.unit == "V"
     assert f"about {delivered:.2f} mA, {7.6 - delivered:.2f} mA less than set" in \
@@ -265,38 +265,38 @@ def test_compliance_says_how_much_current_the_patient_would_miss():
     (0, "impedance_shorted", BLOCK),
 ])
 def test_pair_impedance(ohms, rule, expected):
-    verdict = verdict_of(program(lead("0.5"), LeadProgram.off()), ohms={0: ohms})
-    assert severity_of(verdict, rule) is expected, verdict.lines()
+    assessment = verdict_of(program(lead("0.5"), LeadProgram.off()), ohms={0: ohms})
+    assert severity_of(assessment, rule) is expected, assessment.lines()
 
 
 def test_open_pair_message_names_the_pair():
-    verdict = verdict_of(program(lead("0.5"), LeadProgram.off()), ohms={0: None})
-    (finding,) = verdict.blocks
+    assessment = verdict_of(program(lead("0.5"), LeadProgram.off()), ohms={0: None})
+    (finding,) = assessment.blocks
     assert finding.field == "left.cathode" and finding.value is None
     assert finding.message.startswith("Left pair 1–2: no impedance reading, open circuit")
 
 
 def test_unmeasured_pairs_are_reported_not_assumed():
-    verdict = verdict_of(program(), ohms={1: 700})
-    assert [(f.rule, f.field, f.severity) for f in verdict.findings] == [
+    assessment = verdict_of(program(), ohms={1: 700})
+    assert [(f.rule, f.field, f.severity) for f in assessment.findings] == [
         ("impedance_unknown", "left.cathode", INFO)]
-    assert verdict.clear
+    assert assessment.clear
     assert len(verdict_of(program(), ohms=None).infos) == 2
 
 
 def test_a_disabled_lead_is_not_judged_but_its_dropped_settings_are_mentioned():
     parked = LeadProgram(False, 2, 2, D("99.95"), 9999)
-    verdict = verdict_of(program(right=parked), ohms={0: 650})
-    assert not verdict.blocked
-    (finding,) = verdict.findings
+    assessment = verdict_of(program(right=parked), ohms={0: 650})
+    assert not assessment.blocked
+    (finding,) = assessment.findings
     assert finding.rule == "lead_off" and finding.severity is INFO
     assert finding.field == "right.enabled"
     assert verdict_of(program(right=LeadProgram.off()), ohms={0: 650}).findings == ()
 
 
 def test_zero_amplitude_on_an_enabled_lead_is_information():
-    verdict = verdict_of(program(lead("0.0")))
-    assert [(f.rule, f.severity) for f in verdict.findings] == [("zero_amplitude", INFO)]
+    assessment = verdict_of(program(lead("0.0")))
+    assert [(f.rule, f.severity) for f in assessment.findings] == [("zero_amplitude", INFO)]
 
 
 @pytest.mark.parametrize(("changes", "message"), [
@@ -323,14 +323,14 @@ def test_zero_amplitude_on_an_enabled_lead_is_information():
 ])
 def test_messages_give_value_limit_and_unit(changes, message):
     left, right = changes.pop("left", None), changes.pop("right", None)
-    verdict = verdict_of(program(left, right, **changes))
-    assert message in [finding.message for finding in verdict.blocks]
+    assessment = verdict_of(program(left, right, **changes))
+    assert message in [finding.message for finding in assessment.blocks]
 
 
 def test_off_step_pulse_width_names_the_neighbours():
     limits = Limits(pw_step_us=10)
-    verdict = verdict_of(program(lead("4.0", 215)), limits)
-    assert verdict.blocks[0].message == ("Left pulse width 215 µs is not a multiple of the "
+    assessment = verdict_of(program(lead("4.0", 215)), limits)
+    assert assessment.blocks[0].message == ("Left pulse width 215 µs is not a multiple of the "
                                          "device step 10 µs: use 210 or 220 µs.")
 
 
@@ -358,7 +358,7 @@ def test_approval_returns_the_record_only_when_allowed_and_acknowledged():
     assert engine.approve_program(clear, impedances=GOOD_OHMS) == clear.to_record()
     with pytest.raises(SafetyRefusal, match=r"8\.05 mA") as refused:
         engine.approve_program(program(lead("8.05")), impedances=GOOD_OHMS)
-    assert refused.value.verdict.blocked
+    assert refused.value.assessment.blocked
     high = program(lead("10.5", 100))
     with pytest.raises(SafetyRefusal, match="needs confirmation"):
         engine.approve_program(high, impedances=GOOD_OHMS)
@@ -378,8 +378,8 @@ def test_limits_the_engine_cannot_use_are_refused():
 
 
 def test_verdict_json_keeps_numbers_exact():
-    verdict = verdict_of(program(lead("8.05")))
-    data = verdict.to_dict()
+    assessment = verdict_of(program(lead("8.05")))
+    data = assessment.to_dict()
     assert data["blocked"] is True and data["needs_confirmation"] is False
     assert data["findings"][0] == {
         "severity": "block", "rule": "amplitude_step", "field": "left.amplitude_ma",
@@ -390,10 +390,10 @@ def test_verdict_json_keeps_numbers_exact():
 
 def test_the_highest_amplitude_named_never_exceeds_the_device_maximum():
     # Shannon's limit at 214 µs is 13.76 mA, but this device stops at 10.0 mA.
-    verdict = verdict_of(program(lead("14.0"), LeadProgram.off()), Limits(amp_max_ua=10000),
+    assessment = verdict_of(program(lead("14.0"), LeadProgram.off()), Limits(amp_max_ua=10000),
                          ohms={0: 650})
-    assert [f.rule for f in verdict.blocks] == ["amplitude_range", "shannon_k"]
-    assert verdict.blocks[1].message.endswith("at 214 µs use at most 10.0 mA.")
+    assert [f.rule for f in assessment.blocks] == ["amplitude_range", "shannon_k"]
+    assert assessment.blocks[1].message.endswith("at 214 µs use at most 10.0 mA.")
     # on a 1 mm² contact at 50 µs Shannon binds first, at 16.8 mA
     limit_ma = math.sqrt(10**1.85 * 0.01) / 50 * 1000
     tiny = verdict_of(program(lead("17.0", 50), LeadProgram.off()),

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from console.programming.program import TestStimulus
-from console.safety import SafetyEngine, SafetyRefusal, Severity, Verdict, parse_profile
+from console.safety import Assessment, SafetyEngine, SafetyRefusal, Severity, parse_profile
 from console.safety.profile import default_profile_text
 from device_link.messages import Limits, TestStimStart
 
@@ -31,8 +31,8 @@ def stimulus(amplitude: str = "0.5", **changes) -> TestStimulus:
     return dataclasses.replace(base, **changes)
 
 
-def rules(verdict: Verdict, severity: Severity = BLOCK) -> list[str]:
-    return [finding.rule for finding in verdict.findings if finding.severity is severity]
+def rules(assessment: Assessment, severity: Severity = BLOCK) -> list[str]:
+    return [finding.rule for finding in assessment.findings if finding.severity is severity]
 
 
 @pytest.mark.parametrize(("start", "amplitude", "blocked"), [
@@ -43,17 +43,17 @@ def rules(verdict: Verdict, severity: Severity = BLOCK) -> list[str]:
     ("2.0", "1.1", True),
 ])
 def test_start_at_or_below_the_lower_start_limit(start, amplitude, blocked):
-    verdict = engine(start=start).check_test_start(stimulus(amplitude), {0: 650})
-    assert ("test_start" in rules(verdict)) is blocked
-    assert verdict.blocked is blocked
+    assessment = engine(start=start).check_test_start(stimulus(amplitude), {0: 650})
+    assert ("test_start" in rules(assessment)) is blocked
+    assert assessment.blocked is blocked
 
 
 def test_start_limit_message_names_both_limits():
-    verdict = engine().check_test_start(stimulus("0.8"), {0: 650})
-    assert verdict.blocks[0].message == (
+    assessment = engine().check_test_start(stimulus("0.8"), {0: 650})
+    assert assessment.blocks[0].message == (
         "Left test amplitude 0.8 mA is above the starting limit 0.5 mA (device 1.0 mA, "
         "clinic 0.5 mA): start at or below 0.5 mA and titrate up.")
-    assert verdict.blocks[0].field == "amplitude_ma"
+    assert assessment.blocks[0].field == "amplitude_ma"
 
 
 @pytest.mark.parametrize(("step", "current", "requested", "blocked"), [
@@ -66,18 +66,18 @@ def test_start_limit_message_names_both_limits():
     ("0.5", "1.0", "1.0", False),
 ])
 def test_each_increase_at_most_one_step(step, current, requested, blocked):
-    verdict = engine(step=step).check_adjustment(stimulus(current), stimulus(requested),
+    assessment = engine(step=step).check_adjustment(stimulus(current), stimulus(requested),
                                                  impedances={0: 650})
-    assert ("titration_step" in rules(verdict)) is blocked
-    assert verdict.blocked is blocked
+    assert ("titration_step" in rules(assessment)) is blocked
+    assert assessment.blocked is blocked
 
 
 def test_too_large_a_step_names_the_highest_amplitude_allowed_now():
     rules_ = engine().titration
     assert rules_.step_max_ma == D("0.5")
     assert rules_.highest_allowed_now(stimulus("1.0")) == D("1.5")
-    verdict = engine().check_adjustment(stimulus("1.0"), stimulus("2.5"), impedances={0: 650})
-    (finding,) = verdict.blocks
+    assessment = engine().check_adjustment(stimulus("1.0"), stimulus("2.5"), impedances={0: 650})
+    (finding,) = assessment.blocks
     assert finding.limit == D("1.5") and finding.value == D("2.5")
     assert finding.message == ("Left test amplitude 1.0 → 2.5 mA rises by 1.5 mA, more than one "
                                "titration step of 0.5 mA: the highest amplitude allowed now is "
@@ -90,8 +90,8 @@ def test_too_large_a_step_names_the_highest_amplitude_allowed_now():
 def test_only_the_amplitude_moves_while_stimulation_runs(field, value):
     current = stimulus("1.0")
     requested = dataclasses.replace(current, **{field: value})
-    verdict = engine().check_adjustment(current, requested, impedances={0: 650, 1: 650})
-    locked = [f for f in verdict.blocks if f.rule == "locked_while_running"]
+    assessment = engine().check_adjustment(current, requested, impedances={0: 650, 1: 650})
+    locked = [f for f in assessment.blocks if f.rule == "locked_while_running"]
     assert [(f.field, f.value, f.limit) for f in locked] == [(field, value, getattr(current,
                                                                                      field))]
     assert "stop the test to change it" in locked[0].message
@@ -110,24 +110,24 @@ def test_changing_electrodes_sets_the_amplitude_to_zero():
 def test_other_electrodes_with_the_old_amplitude_are_refused():
     current = stimulus("0.5")
     requested = dataclasses.replace(current, cathode=3)
-    verdict = engine().check_adjustment(current, requested, running=False, impedances={0: 650})
-    assert rules(verdict) == ["electrodes_reset_amplitude"]
+    assessment = engine().check_adjustment(current, requested, running=False, impedances={0: 650})
+    assert rules(assessment) == ["electrodes_reset_amplitude"]
     same_electrodes = dataclasses.replace(current, pulse_width_us=300)
     assert not engine().check_adjustment(current, same_electrodes, running=False,
                                          impedances={0: 650}).blocked
 
 
 def test_setting_up_applies_the_start_rule_not_the_step_rule():
-    verdict = engine().check_adjustment(stimulus("0.0"), stimulus("0.6"), running=False,
+    assessment = engine().check_adjustment(stimulus("0.0"), stimulus("0.6"), running=False,
                                         impedances={0: 650})
-    assert rules(verdict) == ["test_start"]
+    assert rules(assessment) == ["test_start"]
 
 
 @pytest.mark.parametrize(("duration", "blocked"), [(1, False), (0, True), (120, False),
                                                    (121, True)])
 def test_duration_within_limits(duration, blocked):
-    verdict = engine().check_test_start(stimulus(duration_s=duration), {0: 650})
-    assert ("duration_range" in rules(verdict)) is blocked
+    assessment = engine().check_test_start(stimulus(duration_s=duration), {0: 650})
+    assert ("duration_range" in rules(assessment)) is blocked
 
 
 @pytest.mark.parametrize(("changes", "rule"), [
@@ -139,17 +139,17 @@ def test_duration_within_limits(duration, blocked):
     ({"amplitude_ma": D("0.45")}, "amplitude_step"),
 ])
 def test_a_test_stimulus_obeys_the_device_limits(changes, rule):
-    verdict = engine().check_test_start(stimulus(**changes), {0: 650})
-    assert rule in rules(verdict)
+    assessment = engine().check_test_start(stimulus(**changes), {0: 650})
+    assert rule in rules(assessment)
 
 
 def test_titration_cannot_climb_past_the_shannon_limit_or_an_open_pair():
     titration_engine = engine(step="1.0")
-    verdict = titration_engine.check_adjustment(stimulus("13.0"), stimulus("14.0"),
+    assessment = titration_engine.check_adjustment(stimulus("13.0"), stimulus("14.0"),
                                                 impedances={0: 650})
-    assert rules(verdict) == ["shannon_k"]
-    verdict = titration_engine.check_test_start(stimulus("0.5"), {0: None})
-    assert rules(verdict) == ["impedance_open"]
+    assert rules(assessment) == ["shannon_k"]
+    assessment = titration_engine.check_test_start(stimulus("0.5"), {0: None})
+    assert rules(assessment) == ["impedance_open"]
 
 
 def test_approvals_return_exactly_what_is_sent():

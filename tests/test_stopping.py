@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.stimulation.stopping import (
     WATCHDOG,
     StopOutcome,
@@ -38,12 +38,12 @@ def client(emulator, key_file):
 
 
 @pytest.fixture
-def recorder(tmp_path: Path):
+def keeper(tmp_path: Path):
     record = ClinicalRecord.open(f"sqlite:///{tmp_path / 'record.sqlite3'}",
                                  password_hasher=FAST_HASHER,
                                  installation_key=InstallationKey(bytes(32)))
     admin = record.add_user(None, "admin", "admin", "admin password 1")
-    yield DeviceRecorder(record, admin)
+    yield RecordKeeper(record, admin)
     record.close()
 
 
@@ -71,7 +71,7 @@ def measuring(client):
 
 
 def test_a_stop_pressed_while_a_request_waits_goes_first_and_is_recorded_once(
-        client, measuring, recorder, emulator):
+        client, measuring, keeper, emulator):
     sent_at: list[float] = []
     outcomes: list[StopOutcome] = []
     noted: list[str | None] = []
@@ -80,7 +80,7 @@ def test_a_stop_pressed_while_a_request_waits_goes_first_and_is_recorded_once(
 
     def after_stop(outcome: StopOutcome) -> None:
         outcomes.append(outcome)
-        noted.append(record_stop(recorder, serial,
+        noted.append(record_stop(keeper, serial,
                                  f"STOP pressed; the device was {outcome.device_was()}"))
         done.set()
 
@@ -96,7 +96,7 @@ def test_a_stop_pressed_while_a_request_waits_goes_first_and_is_recorded_once(
     assert isinstance(measuring.exception(WAIT_S), Aborted)
     assert emulator.control.state()["state"] == "IDLE"
     assert noted == [None]
-    stops = _stops(recorder.record)
+    stops = _stops(keeper.record)
     assert len(stops) == 1 and "STOP pressed; the device was MEASURING" in stops[0]
 
 

@@ -49,9 +49,9 @@ def test_an_increase_sooner_than_the_interval_is_refused_saying_when_the_next_ma
     sent(pace, "0.5", "1.0")
     clock.advance(0.3)
 
-    verdict = pace.check(stimulus("1.0"), stimulus("1.5"))
+    assessment = pace.check(stimulus("1.0"), stimulus("1.5"))
 
-    (finding,) = verdict.blocks
+    (finding,) = assessment.blocks
     assert (finding.rule, finding.field, finding.value, finding.limit, finding.unit) == (
         "titration_pace", "amplitude_ma", D("0.300"), D("1.0"), "s")
     assert finding.message == (

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import Qt
 
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.programming.program import Program
 from console.programming.screen_state import DEFAULT_PROGRAM
 from console.storage import ProgramVersion, VersionStatus
@@ -26,14 +26,14 @@ def _program(left_ma: str) -> Program:
 
 
 def _write(qtbot, window, demo, program: Program, reason: str) -> ProgramVersion:
-    """Write through the recorder on the window's worker, as the Program panel does."""
-    recorder = DeviceRecorder(demo.record, demo.user, visit_id=demo.visit_id)
+    """Write through the keeper on the window's worker, as the Program panel does."""
+    keeper = RecordKeeper(demo.record, demo.user, visit_id=demo.visit_id)
     serial = window.context.model.device.identity.serial
     written = []
 
     def write(client):
-        latest = recorder.latest_version_id(serial, 0)
-        return recorder.write_program(client, 0, program.to_record(), reason=reason,
+        latest = keeper.latest_version_id(serial, 0)
+        return keeper.write_program(client, 0, program.to_record(), reason=reason,
                                       expected_latest=latest)
 
     window.context.controller.run("write program", write, written.append)
@@ -109,12 +109,12 @@ def test_restore_records_a_new_draft_and_loads_it_on_screen(qtbot, window, demo)
 def test_a_write_the_device_refused_is_listed_as_failed(qtbot, window, demo):
     panel = _panel(window)
     qtbot.waitUntil(lambda: "0 program version" in panel.title.text(), timeout=5000)
-    recorder = DeviceRecorder(demo.record, demo.user, visit_id=demo.visit_id)
+    keeper = RecordKeeper(demo.record, demo.user, visit_id=demo.visit_id)
     too_strong = _program("30.0")  # beyond the device's amplitude range: it refuses
     with qtbot.waitSignal(window.context.controller.failed, timeout=10000) as failure:
         window.context.controller.run(
             "write program",
-            lambda client: recorder.write_program(client, 0, too_strong.to_record(),
+            lambda client: keeper.write_program(client, 0, too_strong.to_record(),
                                                   reason="too strong", expected_latest=None))
     assert "NOT applied" in failure.args[1]
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=5000)

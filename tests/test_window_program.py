@@ -1,4 +1,4 @@
-"""The Program tab against the built-in emulator: live verdict, confirmations, write and
+"""The Program tab against the built-in emulator: live assessment, confirmations, write and
 verify, read back, what is and is not on the device."""
 
 from __future__ import annotations

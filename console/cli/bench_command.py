@@ -104,9 +104,9 @@ def _print_report(report: LinkReport) -> None:
 
 
 def _cells(row: Row) -> tuple[object, ...]:
-    verdict = {None: None, True: "pass", False: "MISSED"}[row.passed]
+    outcome = {None: None, True: "pass", False: "MISSED"}[row.passed]
     return (row.title, row.n, _ms(row.median), _ms(row.p99), _figure(row),
-            None if row.target is None else row.target.text, verdict)
+            None if row.target is None else row.target.text, outcome)
 
 
 def _ms(value: float | None) -> str | None:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from console.accounts import Action
 from console.cli.errors import CliError
 from console.cli.records_commands import ENV_USER, acting
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.storage.config import ENV_DATABASE
 from device_link.client import DEFAULT_BAUD, DeviceClient
 from device_link.errors import DeviceLinkError
@@ -74,8 +74,8 @@ def refuse_recording_options(args: argparse.Namespace, *extra: tuple[str, object
 
 
 @contextmanager
-def recording(args: argparse.Namespace, action: Action) -> Iterator[DeviceRecorder | None]:
-    """The recorder of the logged-in user, or None when no database is configured.
+def recording(args: argparse.Namespace, action: Action) -> Iterator[RecordKeeper | None]:
+    """The keeper of the logged-in user, or None when no database is configured.
 
     The login and the permission check for ``action`` happen here, before the device
     is contacted: a refusal is one line and nothing is sent.
@@ -85,14 +85,14 @@ def recording(args: argparse.Namespace, action: Action) -> Iterator[DeviceRecord
         yield None
         return
     with acting(args) as (record, actor):
-        recorder = DeviceRecorder(record, actor, visit_id=args.visit)
-        recorder.require(action)
-        yield recorder
+        keeper = RecordKeeper(record, actor, visit_id=args.visit)
+        keeper.require(action)
+        yield keeper
 
 
-def key_store_for(recorder: DeviceRecorder | None, key_file: str | None) -> KeyStore | None:
+def key_store_for(keeper: RecordKeeper | None, key_file: str | None) -> KeyStore | None:
     """The record's pairing keys when recording without ``--key-file``; else None."""
-    return recorder.key_store() if recorder is not None and not key_file else None
+    return keeper.key_store() if keeper is not None and not key_file else None
 
 
 def key_store_from(key_file: str | None) -> KeyStore:
@@ -107,11 +107,11 @@ def key_store_from(key_file: str | None) -> KeyStore:
 @contextmanager
 def open_device(port: str, key_file: str | None, baud: int = DEFAULT_BAUD,
                 authenticate: bool = True, key_store: KeyStore | None = None,
-                recorder: DeviceRecorder | None = None) -> Iterator[DeviceClient]:
+                keeper: RecordKeeper | None = None) -> Iterator[DeviceClient]:
     """A connected client; every link failure inside becomes a one-line CliError.
 
     ``key_store`` (the record's keys) replaces ``key_file`` when given. With a
-    ``recorder``, writes to this device whose outcome was unknown are settled first
+    ``keeper``, writes to this device whose outcome was unknown are settled first
     (the slot read back), and what was found is said on stderr.
     """
     if not authenticate:
@@ -121,8 +121,8 @@ def open_device(port: str, key_file: str | None, baud: int = DEFAULT_BAUD,
     client = DeviceClient(port, key_store, baud=baud)
     try:
         client.open(authenticate=authenticate)
-        if recorder is not None:
-            for sentence in recorder.settle_on_connect(client):
+        if keeper is not None:
+            for sentence in keeper.settle_on_connect(client):
                 print(f"mfconsole: {sentence}", file=sys.stderr, flush=True)
         yield client
     except DeviceLinkError as exc:

@@ -24,7 +24,7 @@ from console.device.facts import (
     log_entry_dict,
     status_dict,
 )
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.stimulation.stopping import record_stop, send_stop
 from console.storage import ClinicalRecord, database_url
 from device_link.client import DeviceClient
@@ -56,10 +56,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def interrogate(args: argparse.Namespace) -> int:
-    with recording(args, Action.VIEW_RECORD) as recorder, open_device(
+    with recording(args, Action.VIEW_RECORD) as keeper, open_device(
             args.port, args.key_file, args.baud,
-            key_store=key_store_for(recorder, args.key_file),
-            recorder=recorder) as client:
+            key_store=key_store_for(keeper, args.key_file),
+            keeper=keeper) as client:
         data = interrogation(client)
     if args.json:
         print_json(data)
@@ -79,11 +79,11 @@ def interrogation(client: DeviceClient) -> dict:
 
 def measure_impedance(args: argparse.Namespace) -> int:
     mode = ImpedanceMode.BIPOLAR if args.mode == "bipolar" else ImpedanceMode.MONOPOLAR
-    with recording(args, Action.MEASURE_IMPEDANCE) as recorder:
+    with recording(args, Action.MEASURE_IMPEDANCE) as keeper:
         with open_device(args.port, args.key_file, args.baud,
-                         key_store=key_store_for(recorder, args.key_file),
-                         recorder=recorder) as client:
-            serial = _known_serial(recorder, client)
+                         key_store=key_store_for(keeper, args.key_file),
+                         keeper=keeper) as client:
+            serial = _known_serial(keeper, client)
             result = client.measure_impedance(0b11, mode)
         rows = [impedance_dict(record) for record in result.records]
         if args.json:
@@ -92,17 +92,17 @@ def measure_impedance(args: argparse.Namespace) -> int:
             print_table(("lead", "a", "b", "ohms"),
                         ((r["lead"], r["a"], "case" if r["b"] is None else r["b"],
                           "open" if r["ohms"] is None else r["ohms"]) for r in rows))
-        if recorder is not None:
-            stored = recorder.record_impedance(serial, result.records)
+        if keeper is not None:
+            stored = keeper.record_impedance(serial, result.records)
             _note(args, f"recorded {stored} measurements of device {serial}")
     return 0
 
 
-def _known_serial(recorder: DeviceRecorder | None, client: DeviceClient) -> str:
+def _known_serial(keeper: RecordKeeper | None, client: DeviceClient) -> str:
     """The connected device's serial, registered in the record first when recording."""
     assert client.identity is not None
-    if recorder is not None:
-        recorder.known_device(client.identity)
+    if keeper is not None:
+        keeper.known_device(client.identity)
     return client.identity.serial
 
 
@@ -146,11 +146,11 @@ class _RecordAfterStop:
 
 
 def download_log(args: argparse.Namespace) -> int:
-    with recording(args, Action.DOWNLOAD_DEVICE_LOG) as recorder:
+    with recording(args, Action.DOWNLOAD_DEVICE_LOG) as keeper:
         with open_device(args.port, args.key_file, args.baud,
-                         key_store=key_store_for(recorder, args.key_file),
-                         recorder=recorder) as client:
-            serial = _known_serial(recorder, client)
+                         key_store=key_store_for(keeper, args.key_file),
+                         keeper=keeper) as client:
+            serial = _known_serial(keeper, client)
             downloaded = [entry for entry, _total in client.iter_log(args.first)]
         entries = [log_entry_dict(entry) for entry in downloaded]
         if args.json:
@@ -159,18 +159,18 @@ def download_log(args: argparse.Namespace) -> int:
             print_table(("index", "time", "event", "a", "b", "c"),
                         ((e["index"], e["time"], e["event"], e["a"], e["b"], e["c"])
                          for e in entries))
-        if recorder is not None:
-            new = recorder.record_log(serial, downloaded)
+        if keeper is not None:
+            new = keeper.record_log(serial, downloaded)
             _note(args, f"recorded {new} new log entries of device {serial} "
                         f"({len(downloaded) - new} already in the record)")
     return 0
 
 
 def set_clock(args: argparse.Namespace) -> int:
-    with recording(args, Action.VIEW_RECORD) as recorder, open_device(
+    with recording(args, Action.VIEW_RECORD) as keeper, open_device(
             args.port, args.key_file, args.baud,
-            key_store=key_store_for(recorder, args.key_file),
-            recorder=recorder) as client:
+            key_store=key_store_for(keeper, args.key_file),
+            keeper=keeper) as client:
         now = client.set_time()
     if args.json:
         print_json({"device_time": now})

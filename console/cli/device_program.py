@@ -25,7 +25,7 @@ from console.cli.program_command import (
     program_or_fail,
     program_slot,
 )
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.programming.program import NotRepresentable, Program
 from console.programming.program_file import program_text
 from console.programming.request import Consent, WriteRequest
@@ -67,10 +67,10 @@ def register_program(commands: argparse._SubParsersAction) -> None:
 
 
 def read_program(args: argparse.Namespace) -> int:
-    with recording(args, Action.VIEW_RECORD) as recorder, open_device(
+    with recording(args, Action.VIEW_RECORD) as keeper, open_device(
             args.port, args.key_file, args.baud,
-            key_store=key_store_for(recorder, args.key_file),
-            recorder=recorder) as client:
+            key_store=key_store_for(keeper, args.key_file),
+            keeper=keeper) as client:
         stored = client.read_program(args.slot)
     try:
         program = Program.from_record(ProgramRecord.decode(stored.program))
@@ -103,19 +103,19 @@ def write_program(args: argparse.Namespace) -> int:
     if not reason:
         raise CliError("a database is configured: give --reason, kept with the new program "
                        "version", EXIT_USAGE)
-    with recording(args, Action.PROGRAM_DEVICE) as recorder:
-        assert recorder is not None
+    with recording(args, Action.PROGRAM_DEVICE) as keeper:
+        assert keeper is not None
         if args.confirm:
-            recorder.require(Action.CONFIRM_SAFETY_FINDING)
+            keeper.require(Action.CONFIRM_SAFETY_FINDING)
         with open_device(args.port, args.key_file, args.baud,
-                         key_store=key_store_for(recorder, args.key_file),
-                         recorder=recorder) as client:
-            result = _write(client, program, profile, args, recorder, reason)
+                         key_store=key_store_for(keeper, args.key_file),
+                         keeper=keeper) as client:
+            result = _write(client, program, profile, args, keeper, reason)
     return _report(result, args.json)
 
 
 def _write(client: DeviceClient, program: Program, profile: SafetyProfile,
-           args: argparse.Namespace, recorder: DeviceRecorder | None,
+           args: argparse.Namespace, keeper: RecordKeeper | None,
            reason: str) -> WriteResult:
     """The console's write sequence, judged against this device's limits; CliError unless
     the program was written and read back byte for byte. Raised inside the device and
@@ -124,7 +124,7 @@ def _write(client: DeviceClient, program: Program, profile: SafetyProfile,
     engine = SafetyEngine(client.limits, profile,
                           electrodes_per_lead=client.identity.electrodes_per_lead)
     request = WriteRequest(program, args.slot, Consent.to_every_finding(args.confirm), reason)
-    result = write_and_verify(client, engine, request, recorder,
+    result = write_and_verify(client, engine, request, keeper,
                               progress=MeasureNotes(args.json))
     if not result.verified:
         raise CliError(_failure(result), EXIT_STATUS.get(result.ending, 1))

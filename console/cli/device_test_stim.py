@@ -23,7 +23,7 @@ from console.cli.errors import CliError
 from console.cli.lead_check import measure_before_current
 from console.cli.program_command import EXIT_BLOCKED, profile_or_fail
 from console.cli.stop_requests import StopRequest, StopRequests
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.leads.integrity import stimulus_pairs
 from console.programming.program import (
     UA_PER_MA,
@@ -98,9 +98,9 @@ def run_test_stim(args: argparse.Namespace) -> int:
     profile = profile_or_fail(args.profile)
     pace = TitrationPace(profile.titration_min_interval_s)
     every = _every(args.every, pace, LONGEST_EVERY_S, "the longest schedule taken")
-    with recording(args, Action.TEST_STIMULATION) as recorder, open_device(
+    with recording(args, Action.TEST_STIMULATION) as keeper, open_device(
             args.port, args.key_file, args.baud,
-            key_store=key_store_for(recorder, args.key_file), recorder=recorder) as client:
+            key_store=key_store_for(keeper, args.key_file), keeper=keeper) as client:
         assert client.limits is not None and client.identity is not None
         engine = SafetyEngine(client.limits, profile,
                               electrodes_per_lead=client.identity.electrodes_per_lead)
@@ -111,12 +111,12 @@ def run_test_stim(args: argparse.Namespace) -> int:
                            f"{engine.titration.step_max_ma} mA", EXIT_BLOCKED)
         _approved_start(engine, stimulus)  # refused on its own values: nothing measured
         pairs = stimulus_pairs(stimulus)
-        check = measure_before_current(client, pairs, profile, recorder, args.json)
+        check = measure_before_current(client, pairs, profile, keeper, args.json)
         request = _approved_start(engine, stimulus, check.integrity.engine_impedances(pairs))
-        serial = client.identity.serial if recorder is None \
-            else recorder.known_device(client.identity).serial
+        serial = client.identity.serial if keeper is None \
+            else keeper.known_device(client.identity).serial
         titration = None if every is None else _Titration(args.step, every, pace)
-        return _Session(client, engine, stimulus, titration, recorder, serial).run(request)
+        return _Session(client, engine, stimulus, titration, keeper, serial).run(request)
 
 
 def _approved_start(engine: SafetyEngine, stimulus: TestStimulus,
@@ -171,13 +171,13 @@ class _Session:
     """
 
     def __init__(self, client: DeviceClient, engine: SafetyEngine, stimulus: TestStimulus,
-                 titration: _Titration | None, recorder: DeviceRecorder | None,
+                 titration: _Titration | None, keeper: RecordKeeper | None,
                  serial: str) -> None:
         self.client = client
         self.engine = engine
         self.current = stimulus
         self.titration = titration
-        self.recorder = recorder
+        self.keeper = keeper
         self.serial = serial
         self.stops = StopRequests(self._send_stop)
         self._ended = threading.Condition()
@@ -221,8 +221,8 @@ class _Session:
     def _start_stimulation(self, request: TestStimStart) -> bool:
         """The start sequence: the record first, so it never misses a stimulation, then
         TEST_STIM_START. Nothing is sent once STOP has been asked for (returns False)."""
-        if self.recorder is not None:
-            self.recorder.record_test_start(self.serial, self.current)
+        if self.keeper is not None:
+            self.keeper.record_test_start(self.serial, self.current)
             self._start_recorded = True
         if self.stops.asked:
             self.ending = "STOP asked for before the start was sent; nothing was sent"
@@ -286,7 +286,7 @@ class _Session:
 
     def _record_end(self) -> None:
         """Audit the end (never refused); a record that cannot be reached is reported only."""
-        problem = record_stop(self.recorder, self.serial, f"test stimulation ended: {self.ending}")
+        problem = record_stop(self.keeper, self.serial, f"test stimulation ended: {self.ending}")
         if problem is not None:
             print(f"mfconsole: the end of test stimulation was not recorded: {problem}",
                   file=sys.stderr)
@@ -309,10 +309,10 @@ class _Session:
     def _raise_one_step(self, titration: _Titration) -> None:
         requested = dataclasses.replace(self.current,
                                         amplitude_ma=self.current.amplitude_ma + titration.step)
-        verdict = self.engine.check_adjustment(self.current, requested).merged(
+        assessment = self.engine.check_adjustment(self.current, requested).merged(
             titration.pace.check(self.current, requested))
-        if not verdict.clear:
-            reason = (verdict.blocks or verdict.confirmations)[0].message
+        if not assessment.clear:
+            reason = (assessment.blocks or assessment.confirmations)[0].message
             self.stops.say(f"holding at {self.current.amplitude_ma} mA: {reason}")
             titration.due = None
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from console.cli.errors import CliError
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.leads.integrity import LeadIntegrity, Pairs, PreCheck, unmeasured_refusal
 from console.leads.measure_first import keep_measurement, measure_first
 from console.safety import SafetyProfile
@@ -43,7 +43,7 @@ class MeasureNotes:
 
 
 def measure_before_current(client: DeviceClient, pairs: Pairs, profile: SafetyProfile,
-                           recorder: DeviceRecorder | None, json_output: bool) -> PreCheck:
+                           keeper: RecordKeeper | None, json_output: bool) -> PreCheck:
     """Measure the pairs in use on this connection; CliError if that is impossible."""
     try:
         check = measure_first(client, LeadIntegrity(), pairs, profile, MeasureNotes(json_output))
@@ -51,8 +51,8 @@ def measure_before_current(client: DeviceClient, pairs: Pairs, profile: SafetyPr
         if exc.code == ErrorCode.ABORTED:
             raise CliError(MEASUREMENT_STOPPED) from None
         raise CliError(measurement_refused(exc)) from None
-    if recorder is not None:
-        keep_measurement(client, recorder, check)
+    if keeper is not None:
+        keep_measurement(client, keeper, check)
     refusal = unmeasured_refusal(check.integrity, pairs)
     if refusal is not None:
         raise CliError(refusal)

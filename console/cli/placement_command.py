@@ -31,7 +31,7 @@ from console.cli.errors import CliError
 from console.cli.output import print_json
 from console.cli.program_command import profile_or_fail
 from console.cli.stop_requests import OUTPUT_CLOSED, StopRequest, StopRequests, silence_stdout
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.placement import (
     Outcome,
     Phase,
@@ -43,7 +43,7 @@ from console.placement import (
     load_placement_profile,
     run_automatic,
 )
-from console.placement.recording import store_result
+from console.placement.record_entry import store_result
 from console.report import write_placement_report
 from console.safety import ProfileError
 from console.stimulation.stopping import record_stop
@@ -113,28 +113,28 @@ def run_placement(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         raise CliError(f"cannot reach the emulator's control channel at {args.control}: "
                        f"{exc}") from None
-    with control, recording(args, Action.RECORD_PLACEMENT) as recorder, open_device(
+    with control, recording(args, Action.RECORD_PLACEMENT) as keeper, open_device(
             args.port, args.key_file, args.baud,
-            key_store=key_store_for(recorder, args.key_file)) as client:
+            key_store=key_store_for(keeper, args.key_file)) as client:
         assert client.identity is not None
-        serial, patient = _subject(args, recorder, client)
+        serial, patient = _subject(args, keeper, client)
         if args.every is not None:
             profile = dataclasses.replace(profile, step_interval_s=Decimal(str(args.every)))
         workflow = PlacementWorkflow(
-            profile, SimulatedObserver(control), operator=_operator(args, recorder),
+            profile, SimulatedObserver(control), operator=_operator(args, keeper),
             patient=patient, safety_profile=safety,
-            before_stimulation=(lambda s: recorder.record_test_start(serial, s))
-            if recorder else None)
+            before_stimulation=(lambda s: keeper.record_test_start(serial, s))
+            if keeper else None)
         try:
             result, request, link_error = _run(workflow, client)
         except BaseException as exc:  # STOP has gone out (see _run): keep what was done
-            _store(recorder, workflow.snapshot(), patient, args.visit, serial,
+            _store(keeper, workflow.snapshot(), patient, args.visit, serial,
                    f"by an unexpected error ({type(exc).__name__}: {exc})")
             raise
         if result.phase == Phase.VERDICT:
             result = workflow.sign_off(fluoroscopy_confirmed=args.fluoroscopy_confirmed,
                                        notes=args.notes)
-        recorded = _store(recorder, result, patient, args.visit, serial,
+        recorded = _store(keeper, result, patient, args.visit, serial,
                           request.why if request else None)
     report = write_placement_report(result, args.report) if args.report else None
     try:
@@ -149,15 +149,15 @@ def run_placement(args: argparse.Namespace) -> int:
     return EXIT_PASS if result.passed else EXIT_FAIL
 
 
-def _subject(args: argparse.Namespace, recorder: DeviceRecorder | None,
+def _subject(args: argparse.Namespace, keeper: RecordKeeper | None,
              client: DeviceClient) -> tuple[str, str | None]:
     """The device's serial and the patient the result belongs to."""
     assert client.identity is not None
-    if recorder is None:
+    if keeper is None:
         return client.identity.serial, args.patient
     try:
-        recorder.require(Action.TEST_STIMULATION)
-        device = recorder.known_device(client.identity)
+        keeper.require(Action.TEST_STIMULATION)
+        device = keeper.known_device(client.identity)
     except (RecordError, AccessError) as exc:
         raise CliError(str(exc)) from None
     patient = args.patient or device.patient_clinic_id
@@ -167,9 +167,9 @@ def _subject(args: argparse.Namespace, recorder: DeviceRecorder | None,
     return device.serial, patient
 
 
-def _operator(args: argparse.Namespace, recorder: DeviceRecorder | None) -> str:
-    if recorder is not None:
-        return recorder.actor.username
+def _operator(args: argparse.Namespace, keeper: RecordKeeper | None) -> str:
+    if keeper is not None:
+        return keeper.actor.username
     return args.operator or os.environ.get("USER") or getpass.getuser()
 
 
@@ -200,17 +200,17 @@ def _run(workflow: PlacementWorkflow, client: DeviceClient
     return workflow.snapshot(), stops.request, link_error
 
 
-def _store(recorder: DeviceRecorder | None, result: PlacementResult, patient: str | None,
+def _store(keeper: RecordKeeper | None, result: PlacementResult, patient: str | None,
            visit: int | None, serial: str, stopped: str | None) -> list[int]:
     """Store the result when recording, after the stop (``stopped``: why, if asked for);
     a record that cannot be reached is reported."""
-    if recorder is None or patient is None:
+    if keeper is None or patient is None:
         return []
     problem = None if stopped is None else record_stop(
-        recorder, serial, f"placement test stopped {stopped}")
+        keeper, serial, f"placement test stopped {stopped}")
     if problem is None:
         try:
-            stored = store_result(recorder.record, recorder.actor, result, patient=patient,
+            stored = store_result(keeper.record, keeper.actor, result, patient=patient,
                                   visit_id=visit)
         except (RecordError, AccessError) as exc:
             problem = str(exc)

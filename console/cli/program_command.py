@@ -1,4 +1,4 @@
-"""``mfconsole program check FILE``: the safety engine's verdict on a program file.
+"""``mfconsole program check FILE``: the safety engine's assessment on a program file.
 
 Exit status: 0 writable as it is, 3 needs the clinician's confirmation, 4 blocked;
 1 for a file or profile that cannot be read, 2 for wrong options. Numbers given as
@@ -15,7 +15,7 @@ from console.cli.errors import CliError
 from console.cli.output import print_json
 from console.programming.program import MAX_MAGNITUDE, MAX_NUMBER_CHARACTERS, Program, shortened
 from console.programming.program_file import ProgramFileError, load_program
-from console.safety import ProfileError, SafetyEngine, SafetyProfile, Verdict, load_profile
+from console.safety import Assessment, ProfileError, SafetyEngine, SafetyProfile, load_profile
 from device_link.messages import Limits
 
 EXIT_CLEAR = 0
@@ -32,10 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="program_action", metavar="ACTION", required=True)
     check = actions.add_parser(
         "check", help="judge a program file with the safety engine",
-        description="Print the safety verdict on a program file (.json or .toml). Exit 0: "
+        description="Print the safety assessment on a program file (.json or .toml). Exit 0: "
                     "writable as it is; 3: needs confirmation; 4: blocked.")
     check.add_argument("file", help="program file, .json or .toml")
-    check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    check.add_argument("--json", action="store_true", help="print the assessment as JSON")
     check.add_argument("--impedance-ohms", action="append", default=[], type=_impedance,
                        metavar="LEAD:OHMS",
                        help="latest impedance of the pair in use on a lead, e.g. 0:650, or "
@@ -126,16 +126,16 @@ def program_or_fail(path: str) -> Program:
         raise CliError(str(exc)) from None
 
 
-def exit_code(verdict: Verdict) -> int:
-    if verdict.blocked:
+def exit_code(assessment: Assessment) -> int:
+    if assessment.blocked:
         return EXIT_BLOCKED
-    return EXIT_CONFIRM if verdict.needs_confirmation else EXIT_CLEAR
+    return EXIT_CONFIRM if assessment.needs_confirmation else EXIT_CLEAR
 
 
-def _conclusion(verdict: Verdict) -> str:
-    if verdict.blocked:
+def _conclusion(assessment: Assessment) -> str:
+    if assessment.blocked:
         return "BLOCKED: this program must not be written"
-    if verdict.needs_confirmation:
+    if assessment.needs_confirmation:
         return "NEEDS CONFIRMATION: write only after the clinician confirms each item"
     return "OK: writable as it is"
 
@@ -150,17 +150,17 @@ def run_check(args: argparse.Namespace) -> int:
         impedances[lead] = ohms
     device = _limits(args)
     engine = SafetyEngine(device.limits, profile, electrodes_per_lead=device.electrodes_per_lead)
-    verdict = engine.check_program(program, impedances)
+    assessment = engine.check_program(program, impedances)
     if args.json:
         report: dict[str, Any] = {"file": args.file, "limits": device.source,
-                                  "profile": profile.name, **verdict.to_dict(),
-                                  "exit_code": exit_code(verdict)}
+                                  "profile": profile.name, **assessment.to_dict(),
+                                  "exit_code": exit_code(assessment)}
         print_json(report)
     else:
         print(f"program: {args.file}")
         print(f"limits: {device.source}")
         print(f"profile: {profile.name}")
-        for line in verdict.lines():
+        for line in assessment.lines():
             print(line)
-        print(_conclusion(verdict))
-    return exit_code(verdict)
+        print(_conclusion(assessment))
+    return exit_code(assessment)

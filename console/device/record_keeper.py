@@ -1,6 +1,6 @@
 """What a device session did, kept in the clinical record as it happens.
 
-The command line and the window both talk to devices; ``DeviceRecorder`` is the one
+The command line and the window both talk to devices; ``RecordKeeper`` is the one
 place that decides which facts reach the record and in which order, so both keep the
 same record. The record is told *before* the device acts where the record must allow
 the act (a program version is created, a test stimulation audited, before anything is
@@ -103,7 +103,7 @@ def _roles_allowed(action: Action) -> str:
     return roles[0] if len(roles) == 1 else f"{', '.join(roles[:-1])} or {roles[-1]}"
 
 
-class DeviceRecorder:
+class RecordKeeper:
     """Records one user's device acts in one clinical record.
 
     ``visit_id``, when given, links measurements, test stimulation and new program

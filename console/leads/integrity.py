@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from console.leads.impedance import ContactState, ImpedanceMap, classify
 from console.programming.program import LEAD_NAMES, Program, TestStimulus
 from console.safety import SafetyProfile
-from console.safety.verdict import Finding, Severity, Verdict
+from console.safety.assessment import Assessment, Finding, Severity
 from console.storage import ImpedanceMeasurement
 from device_link.client import DeviceClient
 from device_link.messages import ImpedanceRecord, Status
@@ -280,13 +280,13 @@ def measure_pairs_in_use(client: DeviceClient, integrity: LeadIntegrity, pairs: 
     return PreCheck(updated, records, tuple(readings), fault_flags)
 
 
-def with_integrity(verdict: Verdict, integrity: LeadIntegrity, pairs: Pairs,
+def with_integrity(assessment: Assessment, integrity: LeadIntegrity, pairs: Pairs,
                    profile: SafetyProfile, field_of: Callable[[int], str],
-                   now: datetime | None = None) -> Verdict:
-    """The engine's verdict, its "no measurement given" notes replaced by what is known."""
-    kept = tuple(f for f in verdict.findings if f.rule != "impedance_unknown")
+                   now: datetime | None = None) -> Assessment:
+    """The engine's assessment, its "no measurement given" notes replaced by what is known."""
+    kept = tuple(f for f in assessment.findings if f.rule != "impedance_unknown")
     extra = integrity.findings(pairs, profile, field_of, now or datetime.now(UTC))
-    return Verdict(kept + tuple(extra))
+    return Assessment(kept + tuple(extra))
 
 
 def unmeasured_refusal(integrity: LeadIntegrity, pairs: Pairs) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.leads.integrity import LeadIntegrity, Pairs, PreCheck, measure_pairs_in_use
 from console.safety import SafetyProfile
 from device_link.client import DeviceClient
@@ -36,9 +36,9 @@ def measure_first(client: DeviceClient, integrity: LeadIntegrity, pairs: Pairs,
     return check
 
 
-def keep_measurement(client: DeviceClient, recorder: DeviceRecorder, check: PreCheck) -> None:
+def keep_measurement(client: DeviceClient, keeper: RecordKeeper, check: PreCheck) -> None:
     """Store what ``check`` measured with the device (registered on first contact)."""
     assert client.identity is not None, "the client is not connected"
     if check.measured:
-        recorder.record_impedance(recorder.known_device(client.identity).serial,
+        keeper.record_impedance(keeper.known_device(client.identity).serial,
                                   check.records)

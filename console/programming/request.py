@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from console.programming.program import Program
-from console.safety import Finding, Verdict
+from console.safety import Assessment, Finding
 from console.storage import Confirmation
 
 
@@ -32,11 +32,11 @@ class Consent:
         """Agreement to every confirmation the engine finds, given with ``reason``."""
         return cls(reason or "", None)
 
-    def acknowledged(self, verdict: Verdict) -> tuple[Finding, ...]:
-        """The findings of ``verdict`` this consent covers, to hand to the engine."""
+    def acknowledged(self, assessment: Assessment) -> tuple[Finding, ...]:
+        """The findings of ``assessment`` this consent covers, to hand to the engine."""
         if not self.reason.strip():
             return ()
-        return verdict.confirmations if self.findings is None else self.findings
+        return assessment.confirmations if self.findings is None else self.findings
 
     def confirmations(self, acknowledged: Sequence[Finding]) -> list[Confirmation]:
         """What the record keeps with the new version: each finding and the reason."""

@@ -1,4 +1,4 @@
-"""What the programming screen shows, without Qt: device facts, the draft, the verdict.
+"""What the programming screen shows, without Qt: device facts, the draft, the assessment.
 
 The draft is what is on screen; ``device_program`` is what the device proved it
 holds (read back byte for byte). After a link loss the device facts are dropped, so
@@ -18,7 +18,7 @@ from decimal import Decimal
 from console.leads.impedance import ImpedanceMap
 from console.leads.integrity import EarlierReading, LeadIntegrity, program_pairs, with_integrity
 from console.programming.program import LEAD_NAMES, LeadProgram, Program
-from console.safety import SafetyEngine, SafetyProfile, Verdict, load_profile
+from console.safety import Assessment, SafetyEngine, SafetyProfile, load_profile
 from device_link.messages import Identity, ImpedanceRecord, Limits, Status
 
 DEFAULT_PROGRAM = Program(
@@ -151,10 +151,10 @@ class ProgrammingSession:
     def pairs_in_use(self) -> dict[int, tuple[int, int]]:
         return program_pairs(self.draft)
 
-    def verdict(self) -> Verdict:
+    def assessment(self) -> Assessment:
         pairs = self.pairs_in_use()
-        verdict = self.engine.check_program(self.draft, self.integrity.engine_impedances(pairs))
-        return with_integrity(verdict, self.integrity, pairs, self.profile,
+        assessment = self.engine.check_program(self.draft, self.integrity.engine_impedances(pairs))
+        return with_integrity(assessment, self.integrity, pairs, self.profile,
                               lambda lead: f"{LEAD_NAMES[lead]}.cathode")
 
     # -- measurements ----------------------------------------------------------------------

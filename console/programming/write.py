@@ -16,8 +16,8 @@ from dataclasses import replace
 
 from console.accounts import AccessError
 from console.device.record_keeper import (
-    DeviceRecorder,
     RecordBehind,
+    RecordKeeper,
     WriteNotApplied,
     WriteOutcomeUnknown,
     outcome_unknown_advice,
@@ -27,7 +27,7 @@ from console.leads.measure_first import MeasureProgress, keep_measurement, measu
 from console.programming.program import NotRepresentable
 from console.programming.request import WriteRequest
 from console.programming.result import Ending, WriteResult
-from console.safety import SafetyEngine, Verdict
+from console.safety import Assessment, SafetyEngine
 from console.storage import Confirmation, RecordError
 from device_link.client import DeviceClient
 from device_link.errors import Aborted, DeviceLinkError, DeviceRefused, ReadBackMismatch
@@ -35,10 +35,10 @@ from device_link.program_record import ProgramRecord
 
 
 def write_and_verify(client: DeviceClient, engine: SafetyEngine, request: WriteRequest,
-                     recorder: DeviceRecorder | None, integrity: LeadIntegrity | None = None,
+                     keeper: RecordKeeper | None, integrity: LeadIntegrity | None = None,
                      progress: MeasureProgress | None = None) -> WriteResult:
     """Judge, measure what this connection has not (``integrity``: what it has), judge
-    again, write and read back; as a recorded version when ``recorder`` is given."""
+    again, write and read back; as a recorded version when ``keeper`` is given."""
     refused = _refusal(engine.check_program(request.program), request)
     if refused is not None:
         return refused
@@ -52,15 +52,15 @@ def write_and_verify(client: DeviceClient, engine: SafetyEngine, request: WriteR
         return WriteResult(Ending.MEASUREMENT_REFUSED, request.slot, str(exc))
     except DeviceLinkError as exc:
         return WriteResult(Ending.MEASUREMENT_FAILED, request.slot, str(exc))
-    return replace(_after_measuring(client, engine, request, check, recorder), check=check)
+    return replace(_after_measuring(client, engine, request, check, keeper), check=check)
 
 
 def _after_measuring(client: DeviceClient, engine: SafetyEngine, request: WriteRequest,
-                     check: PreCheck, recorder: DeviceRecorder | None) -> WriteResult:
+                     check: PreCheck, keeper: RecordKeeper | None) -> WriteResult:
     slot = request.slot
-    if recorder is not None:
+    if keeper is not None:
         try:
-            keep_measurement(client, recorder, check)
+            keep_measurement(client, keeper, check)
         except (RecordError, AccessError) as exc:
             return WriteResult(Ending.MEASUREMENT_NOT_STORED, slot, str(exc))
     pairs = program_pairs(request.program)
@@ -68,44 +68,44 @@ def _after_measuring(client: DeviceClient, engine: SafetyEngine, request: WriteR
     if refusal is not None:
         return WriteResult(Ending.UNMEASURED, slot, refusal)
     impedances = check.integrity.engine_impedances(pairs)
-    verdict = engine.check_program(request.program, impedances)
-    refused = _refusal(verdict, request)
+    assessment = engine.check_program(request.program, impedances)
+    refused = _refusal(assessment, request)
     if refused is not None:
         return refused
-    acknowledged = request.consent.acknowledged(verdict)
+    acknowledged = request.consent.acknowledged(assessment)
     try:
         approved = engine.approve_program(request.program, impedances=impedances,
                                           acknowledged=acknowledged)
     except NotRepresentable as exc:
         return WriteResult(Ending.BLOCKED, slot, reasons=(str(exc),))
-    if recorder is None:
+    if keeper is None:
         return _write_unrecorded(client, slot, approved)
-    return _write_recorded(client, recorder, request, approved,
+    return _write_recorded(client, keeper, request, approved,
                            request.consent.confirmations(acknowledged))
 
 
-def _refusal(verdict: Verdict, request: WriteRequest) -> WriteResult | None:
+def _refusal(assessment: Assessment, request: WriteRequest) -> WriteResult | None:
     """BLOCKED, or NEEDS_CONFIRMATION when the consent does not cover every finding."""
-    if verdict.blocked:
+    if assessment.blocked:
         return WriteResult(Ending.BLOCKED, request.slot,
-                           reasons=tuple(f.message for f in verdict.blocks))
-    if not verdict.is_acknowledged_by(request.consent.acknowledged(verdict)):
+                           reasons=tuple(f.message for f in assessment.blocks))
+    if not assessment.is_acknowledged_by(request.consent.acknowledged(assessment)):
         return WriteResult(Ending.NEEDS_CONFIRMATION, request.slot,
-                           reasons=tuple(f.message for f in verdict.confirmations))
+                           reasons=tuple(f.message for f in assessment.confirmations))
     return None
 
 
-def _write_recorded(client: DeviceClient, recorder: DeviceRecorder, request: WriteRequest,
+def _write_recorded(client: DeviceClient, keeper: RecordKeeper, request: WriteRequest,
                     approved: ProgramRecord, confirmations: list[Confirmation]) -> WriteResult:
     """The write as a version of the record: draft, written, then verified or failed."""
     assert client.identity is not None, "the client is not connected"
     slot = request.slot
     draft_id, parent_id = request.versions(confirmations)
     try:
-        device = recorder.known_device(client.identity)
-        written = recorder.write_program(
+        device = keeper.known_device(client.identity)
+        written = keeper.write_program(
             client, slot, approved, reason=request.reason,
-            expected_latest=recorder.latest_version_id(device.serial, slot),
+            expected_latest=keeper.latest_version_id(device.serial, slot),
             confirmations=confirmations, draft_id=draft_id, parent_id=parent_id)
     except WriteOutcomeUnknown as exc:
         return WriteResult(Ending.OUTCOME_UNKNOWN, slot, str(exc))

@@ -1,16 +1,17 @@
-"""The console's safety engine: one verdict for every program and test stimulus.
+"""The console's safety engine: one assessment for every program and test stimulus.
 
 See docs/safety.md for the rules and the clinic profile.
 """
 
+from console.safety.assessment import Assessment, Finding, Severity
 from console.safety.context import LimitsError, RuleContext
 from console.safety.engine import SafetyEngine, SafetyRefusal
 from console.safety.profile import ProfileError, SafetyProfile, load_profile, parse_profile
 from console.safety.rules_clinical import Impedances
 from console.safety.titration import TitrationRules
-from console.safety.verdict import Finding, Severity, Verdict
 
 __all__ = [
+    "Assessment",
     "Finding",
     "Impedances",
     "LimitsError",
@@ -21,7 +22,6 @@ __all__ = [
     "SafetyRefusal",
     "Severity",
     "TitrationRules",
-    "Verdict",
     "load_profile",
     "parse_profile",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from console.programming.program import LeadProgram, Program, TestStimulus, plain
+from console.safety.assessment import Assessment, Finding, Severity
 from console.safety.context import LeadSetting, RuleContext
 from console.safety.rules_clinical import (
     Impedances,
@@ -11,7 +12,6 @@ from console.safety.rules_clinical import (
     soft_maximum_rules,
 )
 from console.safety.rules_device import lead_rules, program_rules, stimulus_rules
-from console.safety.verdict import Finding, Severity, Verdict
 
 
 def _active_lead(ctx: RuleContext, lead: LeadSetting,
@@ -39,7 +39,7 @@ def _zero_amplitude(setting: LeadSetting) -> list[Finding]:
 
 
 def check_program(ctx: RuleContext, program: Program,
-                  impedances: Impedances | None = None) -> Verdict:
+                  impedances: Impedances | None = None) -> Assessment:
     findings: list[Finding] = []
     for index, lead in enumerate(program.leads):
         setting = LeadSetting.of_program(index, lead)
@@ -47,11 +47,11 @@ def check_program(ctx: RuleContext, program: Program,
             findings += _active_lead(ctx, setting, impedances) + _zero_amplitude(setting)
         else:
             findings += _parked(lead, setting)
-    return Verdict(tuple(findings + program_rules(ctx, program)))
+    return Assessment(tuple(findings + program_rules(ctx, program)))
 
 
 def check_stimulus(ctx: RuleContext, stimulus: TestStimulus,
-                   impedances: Impedances | None = None) -> Verdict:
+                   impedances: Impedances | None = None) -> Assessment:
     """A test stimulus's own values, without the start and titration rules."""
     setting = LeadSetting.of_test(stimulus)
-    return Verdict(tuple(stimulus_rules(ctx, stimulus) + _active_lead(ctx, setting, impedances)))
+    return Assessment(tuple(stimulus_rules(ctx, stimulus) + _active_lead(ctx, setting, impedances)))

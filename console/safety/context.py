@@ -37,7 +37,7 @@ class RuleContext:
 class LeadSetting:
     """The per-lead values the rules check, from a program lead or from a test stimulus.
 
-    ``prefix`` turns a lead field name into the verdict's field name ("left." for a
+    ``prefix`` turns a lead field name into the assessment's field name ("left." for a
     program's left lead, "" for a test stimulus); ``title`` starts the clinician's sentence.
     """
 

@@ -1,7 +1,7 @@
 """The one safety engine every path goes through: window, command line, file, restore.
 
-``check_*`` return a ``Verdict``; ``approve_*`` return the exact bytes to send, or raise
-``SafetyRefusal`` when the verdict blocks or has confirmations the clinician has not
+``check_*`` return a ``Assessment``; ``approve_*`` return the exact bytes to send, or raise
+``SafetyRefusal`` when the assessment blocks or has confirmations the clinician has not
 given. Device commands send only what an ``approve_*`` call returned.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from console.programming.program import Program, TestStimulus
+from console.safety.assessment import Assessment, Finding
 from console.safety.checks import check_program
 from console.safety.context import RuleContext
 from console.safety.profile import SafetyProfile, load_profile
 from console.safety.rules_clinical import Impedances
 from console.safety.titration import TitrationRules
-from console.safety.verdict import Finding, Verdict
 from device_link.messages import Limits, TestStimStart
 from device_link.program_record import ProgramRecord
 
@@ -23,12 +23,12 @@ from device_link.program_record import ProgramRecord
 class SafetyRefusal(Exception):
     """Something was to be sent that the engine refuses, or that is not yet confirmed."""
 
-    def __init__(self, verdict: Verdict) -> None:
-        self.verdict = verdict
-        if verdict.blocked:
-            message = verdict.blocks[0].message
+    def __init__(self, assessment: Assessment) -> None:
+        self.assessment = assessment
+        if assessment.blocked:
+            message = assessment.blocks[0].message
         else:
-            message = "needs confirmation: " + " ".join(f.message for f in verdict.confirmations)
+            message = "needs confirmation: " + " ".join(f.message for f in assessment.confirmations)
         super().__init__(message)
 
 
@@ -49,15 +49,15 @@ class SafetyEngine:
     def profile(self) -> SafetyProfile:
         return self.context.profile
 
-    def check_program(self, program: Program, impedances: Impedances | None = None) -> Verdict:
+    def check_program(self, program: Program, impedances: Impedances | None = None) -> Assessment:
         return check_program(self.context, program, impedances)
 
     def check_test_start(self, stimulus: TestStimulus,
-                         impedances: Impedances | None = None) -> Verdict:
+                         impedances: Impedances | None = None) -> Assessment:
         return self.titration.check_start(stimulus, impedances)
 
     def check_adjustment(self, current: TestStimulus, requested: TestStimulus, *,
-                         running: bool = True, impedances: Impedances | None = None) -> Verdict:
+                         running: bool = True, impedances: Impedances | None = None) -> Assessment:
         return self.titration.check_adjustment(current, requested, running=running,
                                                impedances=impedances)
 
@@ -82,6 +82,6 @@ class SafetyEngine:
         return requested.amplitude_record()
 
 
-def _require(verdict: Verdict, acknowledged: Collection[Finding]) -> None:
-    if not verdict.is_acknowledged_by(acknowledged):
-        raise SafetyRefusal(verdict)
+def _require(assessment: Assessment, acknowledged: Collection[Finding]) -> None:
+    if not assessment.is_acknowledged_by(acknowledged):
+        raise SafetyRefusal(assessment)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from console.programming.program import from_device_units, plain
+from console.safety.assessment import Finding, Severity
 from console.safety.context import LeadSetting, RuleContext
 from console.safety.quantities import (
     charge_for_k,
@@ -30,7 +31,6 @@ from console.safety.quantities import (
     shannon_k,
     to_decimal,
 )
-from console.safety.verdict import Finding, Severity
 
 Impedances = Mapping[int, int | None]
 """Lead index → latest impedance of the pair in use, ohms; None means open circuit."""

@@ -11,9 +11,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from console.programming.program import Program, TestStimulus, from_device_units, plain
+from console.safety.assessment import Finding, Severity
 from console.safety.context import LEADS, LeadSetting, RuleContext
 from console.safety.quantities import charge_uc, clinical, neighbours, rounded
-from console.safety.verdict import Finding, Severity
 
 BLOCK = Severity.BLOCK
 

@@ -23,11 +23,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 from console.programming.program import TEST_STIMULUS_FIELDS, TestStimulus, from_device_units
+from console.safety.assessment import Assessment, Finding, Severity
 from console.safety.checks import check_stimulus
 from console.safety.context import LeadSetting, RuleContext
 from console.safety.rules_clinical import Impedances
 from console.safety.titration_pace import Clock, TitrationPace
-from console.safety.verdict import Finding, Severity, Verdict
 
 # Fields that stay as they are while stimulation runs, and how a sentence names them.
 _LOCKED = {"lead": "the lead", "anode": "the anode", "cathode": "the cathode",
@@ -73,20 +73,20 @@ class TitrationRules:
                                    amplitude_ma=Decimal("0.0"))
 
     def check_start(self, stimulus: TestStimulus,
-                    impedances: Impedances | None = None) -> Verdict:
+                    impedances: Impedances | None = None) -> Assessment:
         """Everything TEST_STIM_START needs, and the clinic's start value."""
         return check_stimulus(self.context, stimulus, impedances).merged(
-            Verdict(tuple(self._start_rule(stimulus))))
+            Assessment(tuple(self._start_rule(stimulus))))
 
     def check_adjustment(self, current: TestStimulus, requested: TestStimulus, *,
                          running: bool = True,
-                         impedances: Impedances | None = None) -> Verdict:
+                         impedances: Impedances | None = None) -> Assessment:
         """Moving from ``current`` to ``requested``, during stimulation or while setting up."""
         if not running:
             return self.check_start(requested, impedances).merged(
-                Verdict(tuple(self._electrodes_reset(current, requested))))
+                Assessment(tuple(self._electrodes_reset(current, requested))))
         rules = self._locked(current, requested) + self._step(current, requested)
-        return check_stimulus(self.context, requested, impedances).merged(Verdict(tuple(rules)))
+        return check_stimulus(self.context, requested, impedances).merged(Assessment(tuple(rules)))
 
     def _start_rule(self, stimulus: TestStimulus) -> list[Finding]:
         limit = self.start_max_ma

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from console.programming.program import TestStimulus
+from console.safety.assessment import Assessment, Finding, Severity
 from console.safety.context import LeadSetting
-from console.safety.verdict import Finding, Severity, Verdict
 
 Clock = Callable[[], float]
 
@@ -41,16 +41,16 @@ class TitrationPace:
                 return -math.inf
             return self._last_increase + float(self.min_interval_s)
 
-    def check(self, current: TestStimulus, requested: TestStimulus) -> Verdict:
+    def check(self, current: TestStimulus, requested: TestStimulus) -> Assessment:
         """Blocks an increase that comes sooner than the interval after the last one."""
         if requested.amplitude_ma <= current.amplitude_ma:
-            return Verdict()
+            return Assessment()
         now, allowed_at = self._clock(), self.allowed_at()
         if now >= allowed_at:
-            return Verdict()
+            return Assessment()
         since = now - (allowed_at - float(self.min_interval_s))
         title = LeadSetting.of_test(requested).title
-        return Verdict((Finding(
+        return Assessment((Finding(
             Severity.BLOCK, "titration_pace", "amplitude_ma", Decimal(f"{since:.3f}"),
             self.min_interval_s, "s",
             f"{title} amplitude {current.amplitude_ma} → {requested.amplitude_ma} mA comes "

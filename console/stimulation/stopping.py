@@ -84,17 +84,17 @@ def send_stop(client: StopTarget) -> StopOutcome:
 
 
 class StopRecorder(Protocol):
-    """Whoever notes stops in the clinical record (``DeviceRecorder`` does)."""
+    """Whoever notes stops in the clinical record (``RecordKeeper`` does)."""
 
     def record_stop(self, serial: str | None, reason: str) -> None: ...
 
 
-def record_stop(recorder: StopRecorder | None, serial: str | None, reason: str) -> str | None:
+def record_stop(keeper: StopRecorder | None, serial: str | None, reason: str) -> str | None:
     """Note a stop already sent; None when noted (or no record is open), else why not."""
-    if recorder is None:
+    if keeper is None:
         return None
     try:
-        recorder.record_stop(serial, reason)
+        keeper.record_stop(serial, reason)
     except (RecordError, AccessError) as exc:
         return str(exc)
     return None

@@ -33,7 +33,7 @@ from console.storage.errors import (
 )
 from console.storage.history import FieldChange, diff_programs
 from console.storage.installation_key import InstallationKey, InstallationKeyError
-from console.storage.keystore import DatabaseKeyStore
+from console.storage.pairing_keys import DatabaseKeyStore
 from console.storage.record import ClinicalRecord
 
 __all__ = [

@@ -10,8 +10,8 @@ from console.storage.database import open_database
 from console.storage.errors import NoRecord
 from console.storage.history import HistoryMixin
 from console.storage.installation_key import InstallationKey
-from console.storage.keystore import KeysMixin
 from console.storage.measurements import MeasurementsMixin
+from console.storage.pairing_keys import KeysMixin
 from console.storage.patients import PatientsMixin
 from console.storage.users import UsersMixin
 

@@ -7,7 +7,7 @@ import dataclasses
 from PySide6.QtCore import QObject, Signal
 
 from console.programming.screen_state import DeviceFacts, ProgrammingSession
-from console.safety import Verdict
+from console.safety import Assessment
 from device_link.messages import Status
 from device_link.protocol import DeviceState
 
@@ -48,7 +48,7 @@ class SessionModel(QObject):
         integrity = self.session.integrity
         self.session.update_status(status)
         self.device_changed.emit()
-        if self.session.integrity != integrity:  # a lead flag raised: the verdicts change
+        if self.session.integrity != integrity:  # a lead flag raised: the assessments change
             self.notify_impedance()
 
     def set_state(self, state: DeviceState) -> None:
@@ -69,12 +69,12 @@ class SessionModel(QObject):
         self.draft_changed.emit()
         self.impedance_changed.emit()
 
-    def verdict(self) -> Verdict:
-        return self.session.verdict()
+    def assessment(self) -> Assessment:
+        return self.session.assessment()
 
     def notify_draft(self) -> None:
         self.draft_changed.emit()
 
     def notify_impedance(self) -> None:
         self.impedance_changed.emit()
-        self.draft_changed.emit()  # the verdict depends on the pairs' impedance
+        self.draft_changed.emit()  # the assessment depends on the pairs' impedance

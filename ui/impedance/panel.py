@@ -2,7 +2,7 @@
 
 One measurement is a monopolar run (each contact against the case) then a bipolar run
 (the six pairs of each lead). Only a complete measurement counts: it is stored in the
-clinical record and handed to the session (leads view, program verdict); a measurement
+clinical record and handed to the session (leads view, program assessment); a measurement
 stopped halfway keeps nothing.
 """
 
@@ -37,7 +37,7 @@ from device_link.messages import ImpedanceProgress, ImpedanceRecord
 from device_link.protocol import BIPOLAR_PAIRS, ImpedanceMode
 from ui.impedance.chart import STATE_COLOURS, ContactBarChart, ImpedanceTrend, lead_name
 from ui.shell.context import WindowContext
-from ui.shell.record_tasks import RecordTasks, recorder_for
+from ui.shell.record_tasks import RecordTasks, keeper_for
 
 PANEL_TITLE = "Impedance"
 OPERATION = "impedance"
@@ -169,7 +169,7 @@ class ImpedancePanel(QWidget):
         self.progress.setRange(0, self._expected_total())
         self.progress.setValue(0)
         self._say("Measuring: monopolar, then bipolar, on both leads …")
-        recorder = recorder_for(self._context)
+        keeper = keeper_for(self._context)
         self._refresh_controls()
 
         def run(client: DeviceClient) -> MeasurementRun:
@@ -186,17 +186,17 @@ class ImpedancePanel(QWidget):
             if self._stop_pressed.is_set():  # STOP during the run: it does not count
                 return MeasurementRun((), True, "nothing stored", None)
             flags = client.get_status().fault_flags  # as this very run left them
-            if recorder is None:
+            if keeper is None:
                 return MeasurementRun(records, False,
                                       "NOT stored: no clinical record is open", None, flags)
             try:
-                stored = recorder.record_impedance(serial, records)
+                stored = keeper.record_impedance(serial, records)
             except (RecordError, AccessError) as exc:
                 note = f"NOT stored in the clinical record: {exc}"
             else:
                 note = f"stored in the clinical record ({stored} readings)"
             try:
-                history = tuple(recorder.record.impedance_history(recorder.actor, serial))
+                history = tuple(keeper.record.impedance_history(keeper.actor, serial))
             except (RecordError, AccessError):
                 history = None
             return MeasurementRun(records, False, note, history, flags)
@@ -221,7 +221,7 @@ class ImpedancePanel(QWidget):
         self.progress.setValue(self.progress.maximum())
         session = self._context.model.session
         session.measured(run.records, run.fault_flags)
-        self._context.model.notify_impedance()  # redraws this panel, the leads and verdict
+        self._context.model.notify_impedance()  # redraws this panel, the leads and assessment
         problems = self._problems()
         when = datetime.now().strftime("%H:%M")
         summary = (f"Measured at {when}: {len(run.records)} readings, {run.record_note}. "
@@ -278,11 +278,11 @@ class ImpedancePanel(QWidget):
                            electrodes=self._per_lead())
 
     def _load_history(self, serial: str) -> None:
-        recorder = recorder_for(self._context)
-        if recorder is None:
+        keeper = keeper_for(self._context)
+        if keeper is None:
             self._show_history(())
             return
-        self._records.run(lambda: tuple(recorder.record.impedance_history(recorder.actor,
+        self._records.run(lambda: tuple(keeper.record.impedance_history(keeper.actor,
                                                                           serial)),
                           self._show_history,
                           lambda message: self.trend_caption.setText(

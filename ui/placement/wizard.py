@@ -54,7 +54,7 @@ from console.placement.judge import (
     qualifies,
 )
 from console.placement.observation import OperatorObserver
-from console.placement.recording import store_result
+from console.placement.record_entry import store_result
 from console.report import write_placement_report
 from device_link.client import DeviceClient
 from device_link.messages import StimStopped
@@ -71,7 +71,7 @@ from ui.placement.pages import (
     wizard_style,
 )
 from ui.shell.context import WindowContext
-from ui.shell.record_tasks import RecordTasks, recorder_for
+from ui.shell.record_tasks import RecordTasks, keeper_for
 
 PANEL_TITLE = "Placement test"
 OPERATION = "placement"  # prefix of every device operation this tab runs
@@ -220,10 +220,10 @@ class PlacementWizard(QWidget):
         if self.page != "start" or not self.start_page.begin.isEnabled() or self._busy:
             return
         context = self._context
-        recorder = recorder_for(context)
+        keeper = keeper_for(context)
         serial = context.model.device.identity.serial if context.model.device else ""
-        audit = (lambda stimulus: recorder.record_test_start(serial, stimulus)) \
-            if recorder is not None else None
+        audit = (lambda stimulus: keeper.record_test_start(serial, stimulus)) \
+            if keeper is not None else None
         self.observer = OperatorObserver()
         self.workflow = PlacementWorkflow(
             self.profile, self.observer, operator=context.user.username if context.user

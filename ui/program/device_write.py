@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.leads.integrity import LeadIntegrity, PreCheck
 from console.programming.program import NotRepresentable, Program
 from console.programming.request import WriteRequest
@@ -38,11 +38,11 @@ class Outcome:
 # -- the device work (worker thread) ---------------------------------------------------------
 
 
-def write_slot(client: DeviceClient, recorder: DeviceRecorder, engine: SafetyEngine,
+def write_slot(client: DeviceClient, keeper: RecordKeeper, engine: SafetyEngine,
                request: WriteRequest, integrity: LeadIntegrity) -> Outcome:
     """The console's write sequence (measure first, approve, record, write, read back),
     in the words of the Program tab."""
-    result = write_and_verify(client, engine, request, recorder, integrity)
+    result = write_and_verify(client, engine, request, keeper, integrity)
     message = _words(result)
     if result.check is not None and result.check.measured:
         message = f"{result.check.sentence()}. {message}"
@@ -86,10 +86,10 @@ def _words(result: WriteResult) -> str:
             return f"Outcome unknown: {detail}."
 
 
-def settle_and_read(client: DeviceClient, recorder: DeviceRecorder | None,
+def settle_and_read(client: DeviceClient, keeper: RecordKeeper | None,
                     slot: int) -> Outcome:
     """The first read of a connection: unconfirmed writes to this device settled first."""
-    settled = recorder.settle_on_connect(client) if recorder is not None else []
+    settled = keeper.settle_on_connect(client) if keeper is not None else []
     outcome = read_slot(client, slot)
     if not settled:
         return outcome

@@ -1,4 +1,4 @@
-"""The Program tab: every parameter with its limits and the safety verdict as you type,
+"""The Program tab: every parameter with its limits and the safety assessment as you type,
 what differs from the device, and write (verified byte for byte) or read a slot.
 
 The screen keeps two things apart: the draft (what is on screen) and what the device
@@ -32,7 +32,7 @@ from console.accounts import Action
 from console.programming.program import LEAD_NAMES, Program, field_info
 from console.programming.request import Consent, WriteRequest
 from console.programming.screen_state import DEFAULT_PROGRAM, DeviceFacts, ProgrammingSession
-from console.safety import Finding, Verdict
+from console.safety import Assessment, Finding
 from console.safety.quantities import (
     charge_uc,
     contact_area_cm2,
@@ -46,7 +46,7 @@ from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN
 from ui.program.device_write import Outcome, settle_and_read, write_slot
 from ui.program.preview_plots import PreviewPlots
 from ui.shell.context import WindowContext
-from ui.shell.record_tasks import recorder_for
+from ui.shell.record_tasks import keeper_for
 
 PANEL_TITLE = "Program"
 
@@ -97,7 +97,7 @@ def _strong(colour: str) -> str:
 
 
 class ProgramPanel(QWidget):
-    """Parameters, verdict, changed markers, previews, and Read/Write of the chosen slot."""
+    """Parameters, assessment, changed markers, previews, and Read/Write of the chosen slot."""
 
     def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -265,12 +265,12 @@ class ProgramPanel(QWidget):
         return {name: field.error for name, field in self.fields.items()
                 if field.error is not None}
 
-    def verdict(self) -> Verdict:
-        return self.session.verdict()
+    def assessment(self) -> Assessment:
+        return self.session.assessment()
 
     @staticmethod
-    def _beside(verdict: Verdict, name: str) -> tuple[Finding, ...]:
-        return tuple(f for f in verdict.for_field(name) if f.rule not in SAID_IN_FIGURES)
+    def _beside(assessment: Assessment, name: str) -> tuple[Finding, ...]:
+        return tuple(f for f in assessment.for_field(name) if f.rule not in SAID_IN_FIGURES)
 
     def refresh(self) -> None:
         if self.session.device_program is not None and self.session.slot != self._held_slot:
@@ -279,7 +279,7 @@ class ProgramPanel(QWidget):
             self.context.model.notify_draft()
             return
         self._select_slot(self.session.slot)
-        verdict = self.verdict()
+        assessment = self.assessment()
         values = self.session.draft.as_fields()
         differing = self.session.differing_fields()
         source = "Device limits" if self.session.connected else \
@@ -290,18 +290,18 @@ class ProgramPanel(QWidget):
             self._shown_values[name] = values[name]
             field.set_limits(field_limits(name, self.session.engine.limits), source)
             field.set_changed(name in differing)
-            field.show_findings(self._beside(verdict, name))
+            field.show_findings(self._beside(assessment, name))
         for lead, name in enumerate(LEAD_NAMES):
-            self._show_electrodes(lead, name, verdict, differing)
+            self._show_electrodes(lead, name, assessment, differing)
             self.figures[lead].setText(lead_figures(self.session, lead))
         errors = self.field_errors()
         self.previews.show_program(self.session.draft,
-                                   {f.field for f in verdict.blocks if f.rule.endswith("range")}
+                                   {f.field for f in assessment.blocks if f.rule.endswith("range")}
                                    | set(errors))
-        self._show_summary(verdict, errors, differing)
+        self._show_summary(assessment, errors, differing)
         self._reflect_actions()
 
-    def _show_electrodes(self, lead: int, name: str, verdict: Verdict,
+    def _show_electrodes(self, lead: int, name: str, assessment: Assessment,
                          differing: set[str]) -> None:
         program = self.session.draft.leads[lead]
         if program.enabled:
@@ -313,17 +313,17 @@ class ProgramPanel(QWidget):
         label.setText(text + ("   • not on device" if changed else ""))
         label.setStyleSheet(_strong(CONFIRM_AMBER) if changed else "")
         findings = tuple(f for kind in ELECTRODE_FIELDS
-                         for f in self._beside(verdict, f"{name}.{kind}"))
+                         for f in self._beside(assessment, f"{name}.{kind}"))
         render_findings(self.electrode_findings[lead], findings)
 
-    def _show_summary(self, verdict: Verdict, errors: dict[str, str],
+    def _show_summary(self, assessment: Assessment, errors: dict[str, str],
                       differing: set[str]) -> None:
-        blocks = len(verdict.blocks) + len(errors)
+        blocks = len(assessment.blocks) + len(errors)
         if blocks:
             text, colour = (f"✖ Blocked ({blocks}): nothing can be written until the "
                             f"findings marked BLOCKED are resolved."), BLOCK_RED
-        elif verdict.needs_confirmation:
-            count = len(verdict.confirmations)
+        elif assessment.needs_confirmation:
+            count = len(assessment.confirmations)
             text, colour = (f"⚠ Needs your confirmation ({count}): writing asks you to "
                             f"confirm each finding with a reason."), CONFIRM_AMBER
         else:
@@ -344,7 +344,7 @@ class ProgramPanel(QWidget):
 
     def _write_refusal(self) -> str | None:
         """Why Write is not possible now, or None."""
-        verdict = self.verdict()
+        assessment = self.assessment()
         if not self.context.may(Action.PROGRAM_DEVICE):
             return "your role may not write programs"
         if not self.session.connected:
@@ -353,7 +353,7 @@ class ProgramPanel(QWidget):
             return "device not idle: stop first"
         if self._operation is not None:
             return f"{self._operation} in progress"
-        if self.field_errors() or verdict.blocked:
+        if self.field_errors() or assessment.blocked:
             return "blocked"
         if not self.reason_edit.text().strip():
             return "give a reason"
@@ -441,10 +441,10 @@ class ProgramPanel(QWidget):
         if self._operation is not None or not self.context.controller.is_connected:
             return
         self._start("read program")
-        recorder = recorder_for(self.context) if self._settle_on_read else None
+        keeper = keeper_for(self.context) if self._settle_on_read else None
         self._settle_on_read = False
         self.context.controller.run(
-            "read program", lambda client: settle_and_read(client, recorder, slot),
+            "read program", lambda client: settle_and_read(client, keeper, slot),
             self._read_done)
 
     def _read_done(self, outcome: Outcome) -> None:
@@ -479,9 +479,9 @@ class ProgramPanel(QWidget):
         if refusal is not None:
             self._show_result(False, f"NOT written: {refusal}.")
             return
-        verdict = self.verdict()
+        assessment = self.assessment()
         program = self.session.draft
-        confirmations = verdict.confirmations
+        confirmations = assessment.confirmations
         if not confirmations:
             self._write(program, (), "")
             return
@@ -507,8 +507,8 @@ class ProgramPanel(QWidget):
 
     def _write(self, program: Program, acknowledged: Sequence[Finding],
                confirm_reason: str) -> None:
-        recorder = recorder_for(self.context)
-        if recorder is None:
+        keeper = keeper_for(self.context)
+        if keeper is None:
             self._show_result(False, "NOT written: no clinical record is open.")
             return
         engine = self.session.engine
@@ -523,7 +523,7 @@ class ProgramPanel(QWidget):
         self._show_result(True, f"{first} slot {slot} and reading it back …")
         self.context.controller.run(
             "write program",
-            lambda client: write_slot(client, recorder, engine, request, integrity),
+            lambda client: write_slot(client, keeper, engine, request, integrity),
             self._write_done)
 
     def _write_done(self, outcome: Outcome) -> None:

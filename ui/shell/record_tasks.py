@@ -13,15 +13,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from ui.shell.context import WindowContext
 
 
-def recorder_for(context: WindowContext) -> DeviceRecorder | None:
-    """The recorder of the signed-in user's acts in the current visit (None: no record)."""
+def keeper_for(context: WindowContext) -> RecordKeeper | None:
+    """The keeper of the signed-in user's acts in the current visit (None: no record)."""
     if context.record is None or context.user is None:
         return None
-    return DeviceRecorder(context.record, context.user, visit_id=context.visit_id)
+    return RecordKeeper(context.record, context.user, visit_id=context.visit_id)
 
 
 def _ignore(_value: object) -> None:

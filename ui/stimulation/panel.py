@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from console.accounts import AccessError, Action
 from console.audit.events import AuditEvent
-from console.device.record_keeper import DeviceRecorder
+from console.device.record_keeper import RecordKeeper
 from console.leads.integrity import (
     LeadIntegrity,
     PreCheck,
@@ -42,9 +42,9 @@ from console.leads.integrity import (
 )
 from console.leads.measure_first import keep_measurement
 from console.programming.program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
-from console.safety import SafetyEngine, SafetyRefusal, Verdict
+from console.safety import Assessment, SafetyEngine, SafetyRefusal
+from console.safety.assessment import Finding
 from console.safety.titration_pace import Clock, TitrationPace
-from console.safety.verdict import Finding
 from console.stimulation.stopping import WATCHDOG, record_stop, stop_reason_text
 from console.storage import Confirmation, RecordError
 from device_link.client import DeviceClient
@@ -53,7 +53,7 @@ from device_link.messages import StimStopped, StimTelemetry, TestStimStart
 from device_link.protocol import DeviceState, StopReason
 from ui.common.theme import INFO_GREY, OK_GREEN, STOP_RED
 from ui.shell.context import WindowContext
-from ui.shell.record_tasks import RecordTasks, recorder_for
+from ui.shell.record_tasks import RecordTasks, keeper_for
 from ui.stimulation.setup import LEAD_CHOICES, TestStimSetup
 from ui.stimulation.telemetry_plot import TelemetryPlot
 
@@ -191,12 +191,12 @@ class TestStimPanel(QWidget):
         return self._context.model.session.integrity.engine_impedances(
             stimulus_pairs(stimulus))
 
-    def _judge(self, stimulus: TestStimulus) -> Verdict:
-        """The engine's verdict, with what is known of a pair not measured now: a pair last
+    def _judge(self, stimulus: TestStimulus) -> Assessment:
+        """The engine's assessment, with what is known of a pair not measured now: a pair last
         seen open, or a lead the device flags, blocks; any other is measured at the start."""
         session = self._context.model.session
-        verdict = session.engine.check_test_start(stimulus, self._impedances(stimulus))
-        return with_integrity(verdict, session.integrity, stimulus_pairs(stimulus),
+        assessment = session.engine.check_test_start(stimulus, self._impedances(stimulus))
+        return with_integrity(assessment, session.integrity, stimulus_pairs(stimulus),
                               session.profile, lambda _lead: "cathode")
 
     def evaluate(self) -> None:
@@ -249,12 +249,12 @@ class TestStimPanel(QWidget):
         self.setup.take_note()
         self._say("Starting …", "findingInfo")
         self._refresh_controls()
-        recorder = recorder_for(self._context)
+        keeper = keeper_for(self._context)
         stop_pressed = self._stop_pressed
         session = self._context.model.session
         measure = _PreStart(session.engine, session.integrity, acknowledged)
         self._context.controller.run(
-            START, lambda client: _start(client, recorder, stimulus, request, confirmations,
+            START, lambda client: _start(client, keeper, stimulus, request, confirmations,
                                          stop_pressed, measure),
             self._started)
 
@@ -309,17 +309,17 @@ class TestStimPanel(QWidget):
             if target == current.amplitude_ma:
                 return
         requested = dataclasses.replace(current, amplitude_ma=target)
-        verdict = self._context.model.session.engine.check_adjustment(
+        assessment = self._context.model.session.engine.check_adjustment(
             current, requested, impedances=self._impedances(current)).merged(
             pace.check(current, requested))
         # Lowering is always allowed; an increase goes only when nothing blocks and every
         # confirmation is one given before the start (the same finding, the same numbers).
-        unconfirmed = tuple(finding for finding in verdict.confirmations
+        unconfirmed = tuple(finding for finding in assessment.confirmations
                             if finding not in self._acknowledged)
-        refusal = verdict.blocks if direction < 0 else verdict.blocks + unconfirmed
+        refusal = assessment.blocks if direction < 0 else assessment.blocks + unconfirmed
         if refusal:
             why = " ".join(finding.message for finding in refusal)
-            if not verdict.blocked:
+            if not assessment.blocked:
                 why += " A confirmation is not taken while stimulating."
             self._say(f"Not sent — amplitude stays at {current.amplitude_ma} mA. {why}",
                       "findingBlock")
@@ -389,14 +389,14 @@ class TestStimPanel(QWidget):
         self.plot.stop()
         self._show_idle(why)
         self.setup.clear_confirmations()
-        recorder = recorder_for(self._context)
+        keeper = keeper_for(self._context)
 
         def not_noted(problem: str | None) -> None:
             if problem:
                 self._say(f"Test stimulation ended: {why}. The end could NOT be noted in the "
                           f"clinical record: {problem}", "findingBlock")
 
-        self._records.run(lambda: record_stop(recorder, serial, f"test stimulation ended: {why}"),
+        self._records.run(lambda: record_stop(keeper, serial, f"test stimulation ended: {why}"),
                           on_done=not_noted, on_error=not_noted)
         self.evaluate()
 
@@ -485,7 +485,7 @@ def _adjust_now(client: DeviceClient, pace: TitrationPace, current: TestStimulus
     return client.adjust_test_stim(amp_ua)
 
 
-def _start(client: DeviceClient, recorder: DeviceRecorder | None, stimulus: TestStimulus,
+def _start(client: DeviceClient, keeper: RecordKeeper | None, stimulus: TestStimulus,
            request: TestStimStart, confirmations: list[Confirmation],
            stop_pressed: threading.Event, pre: _PreStart) -> _Started | _NotStarted:
     """On the worker: measure the pair if this connection has not, note the start (and
@@ -499,11 +499,11 @@ def _start(client: DeviceClient, recorder: DeviceRecorder | None, stimulus: Test
     serial = client.identity.serial
     if stop_pressed.is_set():
         return _NotStarted("STOP was pressed before the start was sent; nothing was sent")
-    measured = _measure_first(client, recorder, stimulus, pre)
+    measured = _measure_first(client, keeper, stimulus, pre)
     if isinstance(measured, _NotStarted) or stop_pressed.is_set():
         return measured if isinstance(measured, _NotStarted) else _NotStarted(
             "STOP was pressed before the start was sent; nothing was sent", measured)
-    started = _record_and_start(client, recorder, stimulus, request, confirmations,
+    started = _record_and_start(client, keeper, stimulus, request, confirmations,
                                 stop_pressed, serial)
     if measured.measured:
         started = dataclasses.replace(started, check=measured)
@@ -512,7 +512,7 @@ def _start(client: DeviceClient, recorder: DeviceRecorder | None, stimulus: Test
     return started
 
 
-def _measure_first(client: DeviceClient, recorder: DeviceRecorder | None,
+def _measure_first(client: DeviceClient, keeper: RecordKeeper | None,
                    stimulus: TestStimulus, pre: _PreStart) -> PreCheck | _NotStarted:
     """The pair's impedance on this connection, measured now if need be, judged again."""
     pairs = stimulus_pairs(stimulus)
@@ -524,9 +524,9 @@ def _measure_first(client: DeviceClient, recorder: DeviceRecorder | None,
     except DeviceLinkError as exc:
         return _NotStarted(f"the impedance measurement before the start failed ({exc}); "
                            "nothing was started")
-    if recorder is not None:
+    if keeper is not None:
         try:
-            keep_measurement(client, recorder, check)
+            keep_measurement(client, keeper, check)
         except (RecordError, AccessError) as exc:
             return _NotStarted(f"the impedance measured before the start could not be stored "
                                f"({exc}); nothing was started", check)
@@ -542,20 +542,20 @@ def _measure_first(client: DeviceClient, recorder: DeviceRecorder | None,
     return check
 
 
-def _record_and_start(client: DeviceClient, recorder: DeviceRecorder | None,
+def _record_and_start(client: DeviceClient, keeper: RecordKeeper | None,
                       stimulus: TestStimulus, request: TestStimStart,
                       confirmations: list[Confirmation], stop_pressed: threading.Event,
                       serial: str) -> _Started | _NotStarted:
     note = "NOT recorded: no clinical record is open"
-    if recorder is not None:
+    if keeper is not None:
         try:
             if confirmations:
-                recorder.require(Action.CONFIRM_SAFETY_FINDING)
+                keeper.require(Action.CONFIRM_SAFETY_FINDING)
             for confirmation in confirmations:
-                recorder.record.audit(AuditEvent.SAFETY_FINDING_CONFIRMED, recorder.actor, {
-                    "device": serial, "visit": recorder.visit_id, "test_stimulation": True,
+                keeper.record.audit(AuditEvent.SAFETY_FINDING_CONFIRMED, keeper.actor, {
+                    "device": serial, "visit": keeper.visit_id, "test_stimulation": True,
                     **confirmation.as_dict()})
-            recorder.record_test_start(serial, stimulus)
+            keeper.record_test_start(serial, stimulus)
         except (RecordError, AccessError) as exc:
             return _NotStarted(f"the clinical record refused the start ({exc}); nothing was "
                                "sent to the device")
@@ -567,7 +567,7 @@ def _record_and_start(client: DeviceClient, recorder: DeviceRecorder | None,
             raise _StoppedWhileStarting()
     except (DeviceLinkError, _StoppedWhileStarting) as exc:
         reason = str(exc)
-        problem = record_stop(recorder, serial, f"test stimulation did not start: {reason}")
+        problem = record_stop(keeper, serial, f"test stimulation did not start: {reason}")
         if problem is not None:
             reason += (f"; the clinical record shows the start but could not note that it "
                        f"failed ({problem})")

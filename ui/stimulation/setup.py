@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from console.programming.program import TestStimulus
-from console.safety import Verdict
-from console.safety.verdict import Finding, Severity
+from console.safety import Assessment
+from console.safety.assessment import Finding, Severity
 from console.storage import Confirmation
 
 LEAD_CHOICES = ("Left lead", "Right lead")
@@ -97,7 +97,7 @@ class TestStimSetup(QGroupBox):
                  parent: QWidget | None = None) -> None:
         super().__init__("Set up — on screen only until you press Start", parent)
         self.setMaximumWidth(430)
-        self.verdict = Verdict()
+        self.assessment = Assessment()
         self.confirm_rows: list[ConfirmRow] = []
         self._start_ma = Decimal("0.0")
         self._electrode_note = ""
@@ -208,7 +208,7 @@ class TestStimSetup(QGroupBox):
 
     def ready(self) -> bool:
         """Nothing blocks, every number parses, every confirmation is given."""
-        return (not self.verdict.blocked and not isinstance(self.stimulus(), str)
+        return (not self.assessment.blocked and not isinstance(self.stimulus(), str)
                 and not isinstance(self.step_ma(), str) and self.confirmations() is not None)
 
     def lock(self, locked: bool) -> None:
@@ -234,18 +234,18 @@ class TestStimSetup(QGroupBox):
 
     # -- the engine's word -----------------------------------------------------------------
 
-    def evaluate(self, judge: Callable[[TestStimulus], Verdict],
+    def evaluate(self, judge: Callable[[TestStimulus], Assessment],
                  may_confirm: bool) -> TestStimulus | None:
-        """Check the stimulus on screen with ``judge`` (the engine's verdict with what is
+        """Check the stimulus on screen with ``judge`` (the engine's assessment with what is
         known of the pair) and show the findings; the stimulus if it parses."""
         stimulus = self.stimulus()
         self._clear_findings()
         if isinstance(stimulus, str):
-            self.verdict = Verdict()
+            self.assessment = Assessment()
             self._add_finding(stimulus, "findingBlock")
         else:
-            self.verdict = judge(stimulus)
-            for finding in self.verdict.findings:
+            self.assessment = judge(stimulus)
+            for finding in self.assessment.findings:
                 if finding.severity is not Severity.CONFIRM:  # those get their own rows
                     self._add_finding(finding.message, _FINDING_STYLE[finding.severity])
         step = self.step_ma()
@@ -272,7 +272,7 @@ class TestStimSetup(QGroupBox):
         return [self.findings.itemAt(i).widget().text() for i in range(self.findings.count())]
 
     def _sync_confirmations(self, may_confirm: bool) -> None:
-        wanted = list(self.verdict.confirmations)
+        wanted = list(self.assessment.confirmations)
         if [row.finding for row in self.confirm_rows] == wanted:
             return
         for row in self.confirm_rows:

@@ -1,4 +1,4 @@
-"""What the safety engine says about a program or a test stimulus: findings and a verdict."""
+"""What the safety engine says about a program or a test stimulus: findings and a assessment."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def _json_value(value: Decimal | int | bool | None) -> str | int | bool | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class Assessment:
     """All findings, blocks first, then confirmations, then information; stable order."""
 
     findings: tuple[Finding, ...] = ()
@@ -98,8 +98,8 @@ class Verdict:
         """
         return not self.blocked and all(item in acknowledged for item in self.confirmations)
 
-    def merged(self, other: Verdict) -> Verdict:
-        return Verdict(self.findings + other.findings)
+    def merged(self, other: Assessment) -> Assessment:
+        return Assessment(self.findings + other.findings)
 
     def to_dict(self) -> dict[str, Any]:
         return {"blocked": self.blocked, "needs_confirmation": self.needs_confirmation,
