@@ -8,6 +8,7 @@ missing threshold in either would be a silently missing check. The file is read 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -24,15 +25,25 @@ class ProfileError(ValueError):
     """A profile file that cannot be used: names the file, the key and the problem."""
 
 
-def profile_text(path: str | Path | None, resource: str, what: str) -> tuple[str, str]:
-    """(text, source name) of the file at ``path``, or of the shipped ``resource``."""
-    if path is None:
-        text = resources.files("resources").joinpath(resource).read_text("utf-8")
-        return text, f"{resource} (built in)"
-    try:
-        return read_bounded_text(path), str(path)
-    except UnreadableFile as exc:
-        raise ProfileError(f"{path}: cannot read the {what}: it {exc.reason}") from None
+@dataclass(frozen=True, slots=True)
+class ProfileKind:
+    """A kind of profile: the file shipped in ``resources/`` and what errors call it."""
+
+    resource: str
+    what: str
+
+    def shipped_text(self) -> str:
+        """The profile shipped with the console (a starting point for a clinic's own)."""
+        return resources.files("resources").joinpath(self.resource).read_text("utf-8")
+
+    def read(self, path: str | Path | None) -> tuple[str, str]:
+        """(text, source name) of the file at ``path``, or of the shipped one when None."""
+        if path is None:
+            return self.shipped_text(), f"{self.resource} (built in)"
+        try:
+            return read_bounded_text(path), str(path)
+        except UnreadableFile as exc:
+            raise ProfileError(f"{path}: cannot read the {self.what}: it {exc.reason}") from None
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
@@ -46,11 +57,12 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         raise ProfileError(f"{source}: holds a whole number too long to read") from None
 
 
-def take_name(data: dict[str, Any], source: str) -> str:
-    value = data.pop("name", None)
-    if not isinstance(value, str) or not value.strip():
+def take_named_schema(data: dict[str, Any], schema: Schema, source: str) -> dict[str, Any]:
+    """The profile's name and every value the schema names, checked."""
+    name = data.pop("name", None)
+    if not isinstance(name, str) or not name.strip():
         raise ProfileError(f"{source}: name: missing or not a text")
-    return value
+    return {"name": name, **take_schema(data, schema, source)}
 
 
 def take_section(data: dict[str, Any], section: str, source: str) -> dict[str, Any]:

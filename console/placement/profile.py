@@ -16,12 +16,11 @@ from typing import Any
 
 from console.files.strict_toml import (
     ProfileError,
+    ProfileKind,
     Schema,
     parse_toml,
-    profile_text,
     refuse_unknown,
-    take_name,
-    take_schema,
+    take_named_schema,
     take_section,
 )
 
@@ -55,6 +54,8 @@ class PlacementProfile:
                 "unwanted_margin": str(self.unwanted_margin)}
 
 
+PLACEMENT_PROFILE = ProfileKind("placement_profile.toml", "placement profile")
+
 _SCHEMA: Schema = {
     "stimulus": {"pulse_width_us": ("pulse_width_us", "int"),
                  "frequency_hz": ("frequency_hz", "int"),
@@ -69,20 +70,18 @@ _SCHEMA: Schema = {
 
 def default_placement_profile_text() -> str:
     """The profile shipped with the console, as text (a starting point for a team's own)."""
-    return profile_text(None, "placement_profile.toml", "placement profile")[0]
+    return PLACEMENT_PROFILE.shipped_text()
 
 
 def load_placement_profile(path: str | Path | None = None) -> PlacementProfile:
     """The profile at ``path``, or the one shipped with the console when ``path`` is None."""
-    return parse_placement_profile(*profile_text(path, "placement_profile.toml",
-                                                 "placement profile"))
+    return parse_placement_profile(*PLACEMENT_PROFILE.read(path))
 
 
 def parse_placement_profile(text: str, source: str) -> PlacementProfile:
     """Parse and check a profile; ``source`` names it in error messages."""
     data = parse_toml(text, source)
-    values: dict[str, Any] = {"name": take_name(data, source)}
-    values.update(take_schema(data, _SCHEMA, source))
+    values = take_named_schema(data, _SCHEMA, source)
     pairs_table = take_section(data, "pairs", source)
     if "order" not in pairs_table:
         raise ProfileError(f"{source}: pairs.order: missing")

@@ -11,16 +11,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 from console.files.strict_toml import (
     ProfileError,
+    ProfileKind,
     Schema,
     parse_toml,
-    profile_text,
     refuse_unknown,
-    take_name,
-    take_schema,
+    take_named_schema,
 )
 
 SHANNON_K_CEILING = Decimal("1.85")
@@ -48,6 +46,8 @@ class SafetyProfile:
     sign_in_lockout_minutes: int
 
 
+SAFETY_PROFILE = ProfileKind("safety_profile.toml", "safety profile")
+
 _SCHEMA: Schema = {
     "amplitude": {"soft_max_ma": ("soft_max_amplitude_ma", "decimal")},
     "test_stimulation": {"start_ma": ("test_start_amplitude_ma", "decimal"),
@@ -66,19 +66,18 @@ _SCHEMA: Schema = {
 
 def default_profile_text() -> str:
     """The profile shipped with the console, as text (a starting point for a clinic's own)."""
-    return profile_text(None, "safety_profile.toml", "safety profile")[0]
+    return SAFETY_PROFILE.shipped_text()
 
 
 def load_profile(path: str | Path | None = None) -> SafetyProfile:
     """The profile at ``path``, or the one shipped with the console when ``path`` is None."""
-    return parse_profile(*profile_text(path, "safety_profile.toml", "safety profile"))
+    return parse_profile(*SAFETY_PROFILE.read(path))
 
 
 def parse_profile(text: str, source: str) -> SafetyProfile:
     """Parse and check a profile; ``source`` names it in error messages."""
     data = parse_toml(text, source)
-    values: dict[str, Any] = {"name": take_name(data, source)}
-    values.update(take_schema(data, _SCHEMA, source))
+    values = take_named_schema(data, _SCHEMA, source)
     refuse_unknown(data, "", source)
     profile = SafetyProfile(**values)
     _check_consistency(profile, source)
