@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import text
 
+from console.accounts.roles import User
 from console.storage import ClinicalRecord, InstallationKey
 
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -20,3 +22,17 @@ def record(backend_url) -> Iterator[ClinicalRecord]:
                                  installation_key=InstallationKey(bytes(32)))
     yield opened
     opened.close()
+
+
+def staff_by_role(record: ClinicalRecord) -> dict[str, User]:
+    """An admin and one user of every other role, each named after the role."""
+    admin = record.add_user(None, "admin", "admin", "admin password 1")
+    users = {role: record.add_user(admin, role, role, f"{role} password 1")
+             for role in ("clinician", "theatre", "engineer")}
+    return {**users, "admin": admin}
+
+
+def table_rows(record: ClinicalRecord, sql: str) -> list[tuple]:
+    """The rows a raw SQL query returns, as tuples: what is really in the tables."""
+    with record.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql))]

@@ -20,6 +20,7 @@ from console.storage import (
     VersionStatus,
 )
 from device_link.program_record import LeadRecord, ProgramRecord
+from tests.record_fixtures import staff_by_role, table_rows
 
 
 def program(amplitude: str = "2.5", frequency: int = 20) -> Program:
@@ -29,21 +30,13 @@ def program(amplitude: str = "2.5", frequency: int = 20) -> Program:
 
 @pytest.fixture()
 def staff(record):
-    admin = record.add_user(None, "admin", "admin", "admin password 1")
-    users = {role: record.add_user(admin, role, role, f"{role} password 1")
-             for role in ("clinician", "theatre", "engineer")}
-    users["admin"] = admin
+    users = staff_by_role(record)
     doc = users["clinician"]
     record.add_patient(doc, "P001")
     record.add_patient(doc, "P002")
     record.register_device(doc, "SN1", "MF-1", "1.0.0", patient_clinic_id="P001")
     record.register_device(doc, "SN2", "MF-1", "1.0.0", patient_clinic_id="P002")
     return users
-
-
-def _rows(record, sql: str) -> list[tuple]:
-    with record.engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(text(sql))]
 
 
 def test_a_version_stores_the_exact_record_and_clinical_values(record, staff):
@@ -55,7 +48,7 @@ def test_a_version_stores_the_exact_record_and_clinical_values(record, staff):
     assert version.program == program("2.5")
     assert (version.status, version.revision, version.author) == (VersionStatus.DRAFT, 1,
                                                                   "clinician")
-    stored = _rows(record, "SELECT record, left_amplitude_ma, left_pulse_width_us, "
+    stored = table_rows(record, "SELECT record, left_amplitude_ma, left_pulse_width_us, "
                            "frequency_hz, on_s FROM program_versions")
     assert stored == [(program("2.5").to_record().encode(), 2.5, 200, 20, 5.0)]
 
@@ -86,7 +79,7 @@ def test_status_advances_draft_written_verified_as_separate_facts(record, staff)
     assert [s.status for s in verified.history] == ["draft", "written", "verified"]
     assert written.status is VersionStatus.WRITTEN and verified.revision == 3
     assert verified.device_crc == draft.record_crc
-    assert _rows(record, "SELECT revision, status FROM program_status_events ORDER BY id") == [
+    assert table_rows(record, "SELECT revision, status FROM program_status_events ORDER BY id") == [
         (1, "draft"), (2, "written"), (3, "verified")]
 
 
@@ -179,7 +172,7 @@ def test_confirmed_safety_findings_are_kept_with_their_reasons_and_audited(recor
     version = record.create_program_version(doc, "SN1", 0, program(), reason="a",
                                             expected_latest=None, confirmations=[confirmation])
     assert version.confirmations == (confirmation,)
-    events = _rows(record, "SELECT event, details FROM audit_entries "
+    events = table_rows(record, "SELECT event, details FROM audit_entries "
                            "WHERE event = 'safety_finding_confirmed'")
     assert len(events) == 1 and "trial, observed" in events[0][1]
     with pytest.raises(InvalidRecord, match="without a reason"):
@@ -193,16 +186,16 @@ def test_only_clinicians_program(record, staff):
         with pytest.raises(PermissionDenied, match=f"role {role}"):
             record.create_program_version(staff[role], "SN1", 0, program(), reason="a",
                                           expected_latest=None)
-    assert _rows(record, "SELECT count(*) FROM program_versions") == [(0,)]
+    assert table_rows(record, "SELECT count(*) FROM program_versions") == [(0,)]
 
 
 def test_a_refused_operation_leaves_no_row_and_no_audit_entry(record, staff):
-    before = _rows(record, "SELECT count(*) FROM audit_entries")
+    before = table_rows(record, "SELECT count(*) FROM audit_entries")
     with pytest.raises(NotFound):
         record.create_program_version(staff["clinician"], "NOPE", 0, program(), reason="a",
                                       expected_latest=None)
-    assert _rows(record, "SELECT count(*) FROM audit_entries") == before
-    assert _rows(record, "SELECT count(*) FROM program_versions") == [(0,)]
+    assert table_rows(record, "SELECT count(*) FROM audit_entries") == before
+    assert table_rows(record, "SELECT count(*) FROM program_versions") == [(0,)]
 
 
 def test_a_parent_must_belong_to_the_same_device(record, staff):
@@ -240,7 +233,7 @@ def test_export_writes_every_version_as_csv_and_is_audited(record, staff):
     assert rows[0]["patient"] == "P001" and rows[0]["status"] == "written"
     assert rows[0]["left.amplitude_ma"] == "2.5"
     assert rows[0]["reason"] == "'=HYPERLINK(x)"
-    assert _rows(record, "SELECT event, actor FROM audit_entries WHERE event = 'export'") == [
+    assert table_rows(record, "SELECT event, actor FROM audit_entries WHERE event = 'export'") == [
         ("export", "clinician")]
     with pytest.raises(PermissionDenied):
         record.export_history_csv(staff["theatre"], io.StringIO())
@@ -252,6 +245,6 @@ def test_every_step_is_in_the_audit_chain(record, staff):
                                           expected_latest=None)
     record.mark_written(doc, draft.id, draft.record_crc, expected_revision=1)
     record.mark_verified(doc, draft.id, draft.record_crc, expected_revision=2)
-    events = [row[0] for row in _rows(record, "SELECT event FROM audit_entries ORDER BY seq")]
+    events = [row[0] for row in table_rows(record, "SELECT event FROM audit_entries ORDER BY seq")]
     assert events[-3:] == ["version_created", "program_written", "program_verified"]
     assert verify_chain(record.engine).ok

@@ -24,26 +24,19 @@ from console.storage import (
 from console.storage.installation_key import installation_key_path
 from device_link.keystore import KeyStoreError, PairingKey
 from device_link.messages import ImpedanceRecord, LogEntry
+from tests.record_fixtures import staff_by_role, table_rows
 
 SECRET = bytes(range(100, 132))
 
 
 @pytest.fixture()
 def staff(record):
-    admin = record.add_user(None, "admin", "admin", "admin password 1")
-    users = {role: record.add_user(admin, role, role, f"{role} password 1")
-             for role in ("clinician", "theatre", "engineer")}
-    users["admin"] = admin
+    users = staff_by_role(record)
     record.add_patient(users["clinician"], "P001", name="Ann Example",
                        date_of_birth=date(1970, 5, 1))
     record.register_device(users["clinician"], "SN1", "MF-1", "1.0.0",
                            patient_clinic_id="P001", implant_date=date(2024, 3, 4))
     return users
-
-
-def _rows(record, sql: str) -> list[tuple]:
-    with record.engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(text(sql))]
 
 
 def test_patients_are_pseudonymous_and_the_audit_never_names_them(record, staff):
@@ -54,7 +47,7 @@ def test_patients_are_pseudonymous_and_the_audit_never_names_them(record, staff)
     assert [p.clinic_id for p in record.list_patients(doc)] == ["P001", "P002"]
     with pytest.raises(ConflictError, match="exists already"):
         record.add_patient(doc, "P002")
-    details = " ".join(row[0] for row in _rows(record, "SELECT details FROM audit_entries"))
+    details = " ".join(row[0] for row in table_rows(record, "SELECT details FROM audit_entries"))
     assert "Ann" not in details and "1970" not in details
 
 
@@ -65,7 +58,7 @@ def test_a_device_is_registered_once_and_firmware_changes_are_recorded(record, s
     updated = record.register_device(doc, "SN1", "MF-1", "1.1.0")
     assert (updated.firmware, updated.revision, updated.patient_clinic_id) == (
         "1.1.0", 2, "P001")
-    changes = _rows(record, "SELECT details FROM audit_entries WHERE event = 'device_updated'")
+    changes = table_rows(record, "SELECT details FROM audit_entries WHERE event = 'device_updated'")
     assert changes == [('{"firmware":["1.0.0","1.1.0"],"serial":"SN1"}',)]
 
 
@@ -132,10 +125,10 @@ def test_device_log_entries_are_stored_once_whatever_how_often_downloaded(record
 def test_pairing_keys_are_encrypted_at_rest_and_never_audited(record, staff):
     record.store_pairing_key(staff["engineer"], "SN1", PairingKey(SECRET))
     assert record.key_store().key_for("SN1").reveal() == SECRET
-    blobs = b"".join(bytes(r[0]) + bytes(r[1]) for r in _rows(
+    blobs = b"".join(bytes(r[0]) + bytes(r[1]) for r in table_rows(
         record, "SELECT nonce, ciphertext FROM pairing_keys"))
     assert SECRET not in blobs
-    audit = " ".join(r[0] for r in _rows(record, "SELECT details FROM audit_entries"))
+    audit = " ".join(r[0] for r in table_rows(record, "SELECT details FROM audit_entries"))
     assert SECRET.hex() not in audit
     with pytest.raises(KeyStoreError, match="no pairing key for device SN9"):
         record.key_store().key_for("SN9")
@@ -184,7 +177,7 @@ def test_test_stimulation_and_stop_are_audited_and_stop_is_never_refused(record,
         record.record_test_stimulation(staff["engineer"], "SN1", stimulus)
     record.record_stop(None, "SN1", reason="stop button")
     record.record_stop(staff["admin"], None, reason="stop button")
-    rows = _rows(record, "SELECT event, actor, details FROM audit_entries "
+    rows = table_rows(record, "SELECT event, actor, details FROM audit_entries "
                          "WHERE event IN ('test_stimulation', 'stop') ORDER BY seq")
     assert [(e, a) for e, a, _ in rows] == [("test_stimulation", "theatre"), ("stop", None),
                                              ("stop", "admin")]
@@ -211,7 +204,7 @@ def test_the_timeline_gathers_one_patients_record(record, staff):
 
 def test_generic_audit_entries_must_be_canonical_json(record, staff):
     seq = record.audit("console_started", staff["admin"], {"version": "0.1.0"})
-    assert _rows(record, f"SELECT event, actor FROM audit_entries WHERE seq = {seq}") == [
+    assert table_rows(record, f"SELECT event, actor FROM audit_entries WHERE seq = {seq}") == [
         ("console_started", "admin")]
     with pytest.raises(InvalidRecord, match="canonical JSON"):
         record.audit("x", None, {"value": float("inf")})
