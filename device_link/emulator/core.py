@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from ..frame import Frame, build_body
 from ..messages import ErrorPayload, PayloadError
+from ..program_record import ProgramRejected
 from ..protocol import (
     HEADER_SIZE,
     MAC_SIZE,
@@ -217,6 +218,9 @@ class DeviceCore(SessionRequests, ProgramRequests, StimulationRequests, Impedanc
             payload = self._handlers[Opcode(frame.opcode)](self, frame, now)
         except Refusal as refusal:
             reply = self._error(frame, ks, refusal)
+        except ProgramRejected as rejected:  # a program's or a stimulus's rule broken
+            reply = self._error(frame, ks,
+                                Refusal(rejected.code, rejected.field_id, rejected.extra))
         except PayloadError:
             reply = self._error(frame, ks, Refusal(ErrorCode.BAD_LENGTH))
         else:

@@ -15,7 +15,7 @@ from ..messages import (
     WriteProgramRequest,
     WriteProgramResponse,
 )
-from ..program_record import LeadRecord, ProgramRecord, ProgramRejected, validate_program
+from ..program_record import LeadRecord, ProgramRecord, validate_program
 from ..protocol import DeviceState, ErrorCode, LogCode
 from .stimulation import FIELD_SLOT, Refusal
 from .tissue import ELECTRODES
@@ -44,10 +44,7 @@ class ProgramRequests:
         if state in (DeviceState.TEST_STIM, DeviceState.MEASURING) or (
                 self._therapy is not None and self._therapy.slot == request.slot):
             raise Refusal(ErrorCode.BUSY, state)
-        try:
-            validate_program(request.program, self.limits, ELECTRODES)
-        except ProgramRejected as rejected:
-            raise Refusal(rejected.code, rejected.field_id, rejected.extra) from None
+        validate_program(request.program, self.limits, ELECTRODES)
         self.programs[request.slot] = request.program
         crc = crc16_ccitt_false(request.program)
         self._log(now, LogCode.PROGRAM_WRITTEN, request.slot, crc)
