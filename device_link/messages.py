@@ -41,6 +41,16 @@ def _unpad(raw: bytes) -> str:
     return raw.rstrip(b"\x00").decode("ascii", errors="replace")
 
 
+def _records(payload: bytes, header: int, size: int, name: str) -> list[bytes]:
+    """The ``size``-byte records after a ``header``-byte head whose last byte counts them.
+
+    MEASURE_IMPEDANCE and GET_LOG replies are both laid out so; the caller checks the head is there.
+    """
+    count = payload[header - 1]
+    _expect_size(payload, header + count * size, name)
+    return [payload[at:at + size] for at in range(header, header + count * size, size)]
+
+
 class Packed:
     """A flat message whose dataclass fields map one-to-one onto a struct format."""
 
@@ -184,8 +194,8 @@ class ImpedanceRecord:
         return self.FORMAT.pack(self.lead, self.electrode_a, b, ohms)
 
     @classmethod
-    def unpack_from(cls, payload: bytes, offset: int) -> ImpedanceRecord:
-        lead, a, b, ohms = cls.FORMAT.unpack_from(payload, offset)
+    def decode(cls, raw: bytes) -> ImpedanceRecord:
+        lead, a, b, ohms = cls.FORMAT.unpack(raw)
         return cls(lead, a, None if b == ELECTRODE_CASE else b, None if ohms == OHMS_OPEN else ohms)
 
 
@@ -202,10 +212,8 @@ class ImpedanceResult:
     def decode(cls, payload: bytes) -> ImpedanceResult:
         if not payload:
             raise PayloadError("impedance response is empty")
-        count = payload[0]
-        _expect_size(payload, 1 + count * ImpedanceRecord.FORMAT.size, "impedance response")
-        step = ImpedanceRecord.FORMAT.size
-        return cls(tuple(ImpedanceRecord.unpack_from(payload, 1 + i * step) for i in range(count)))
+        records = _records(payload, 1, ImpedanceRecord.FORMAT.size, "impedance response")
+        return cls(tuple(ImpedanceRecord.decode(raw) for raw in records))
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,11 +310,9 @@ class LogPage:
     def decode(cls, payload: bytes) -> LogPage:
         if len(payload) < 5:
             raise PayloadError("log response shorter than its 5-byte header")
-        total, count = struct.unpack_from("<IB", payload)
-        _expect_size(payload, 5 + count * LOG_ENTRY_SIZE, "log response")
-        starts = range(5, 5 + count * LOG_ENTRY_SIZE, LOG_ENTRY_SIZE)
-        entries = tuple(LogEntry.decode(payload[at:at + LOG_ENTRY_SIZE]) for at in starts)
-        return cls(total, entries)
+        (total,) = struct.unpack_from("<I", payload)
+        entries = _records(payload, 5, LOG_ENTRY_SIZE, "log response")
+        return cls(total, tuple(LogEntry.decode(raw) for raw in entries))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from .protocol import PROGRAM_SIZE, ErrorCode
 
 _LEAD = struct.Struct("<BBBBHH")
 _TAIL = struct.Struct("<BBHHHHH")
+FIELD_FREQUENCY = 11
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,8 @@ class ProgramRejected(ValueError):
         self.extra = extra
 
 
-def _check(ok: bool, field_id: int, limit: int) -> None:
+def check_range(ok: bool, field_id: int, limit: int) -> None:
+    """OUT_OF_RANGE for ``field_id`` with ``limit`` unless ``ok``."""
     if not ok:
         raise ProgramRejected(ErrorCode.OUT_OF_RANGE, field_id, limit)
 
@@ -83,6 +85,37 @@ def _bad_value(ok: bool, field_id: int) -> None:
         raise ProgramRejected(ErrorCode.BAD_VALUE, field_id)
 
 
+def check_contacts(anode: int, cathode: int, base_id: int, electrodes: int) -> None:
+    """Both contacts on the lead and distinct; ``base_id`` is the lead's enabled field."""
+    check_range(anode < electrodes, base_id + 1, electrodes - 1)
+    check_range(cathode < electrodes, base_id + 2, electrodes - 1)
+    _bad_value(anode != cathode, base_id + 1)
+
+
+def check_amplitude(amp_ua: int, field_id: int, limits: Limits) -> None:
+    """At most the device's maximum, on its amplitude step."""
+    check_range(amp_ua <= limits.amp_max_ua, field_id, limits.amp_max_ua)
+    check_range(amp_ua % limits.amp_step_ua == 0, field_id, limits.amp_step_ua)
+
+
+def check_pulse_width(pw_us: int, field_id: int, limits: Limits) -> None:
+    """Within the device's pulse-width range, on its step."""
+    check_range(pw_us >= limits.pw_min_us, field_id, limits.pw_min_us)
+    check_range(pw_us <= limits.pw_max_us, field_id, limits.pw_max_us)
+    check_range(pw_us % limits.pw_step_us == 0, field_id, limits.pw_step_us)
+
+
+def check_charge(amp_ua: int, pw_us: int, field_id: int, limits: Limits) -> None:
+    """Charge per phase within the electrode's safe limit (nC)."""
+    check_range(amp_ua * pw_us <= limits.max_charge_nc * 1000, field_id, limits.max_charge_nc)
+
+
+def check_frequency(freq_hz: int, limits: Limits) -> None:
+    """Within the device's frequency range."""
+    check_range(freq_hz >= limits.freq_min_hz, FIELD_FREQUENCY, limits.freq_min_hz)
+    check_range(freq_hz <= limits.freq_max_hz, FIELD_FREQUENCY, limits.freq_max_hz)
+
+
 def _validate_lead(lead: LeadRecord, base_id: int, limits: Limits, electrodes: int) -> None:
     if lead.enabled not in (0, 1):
         raise ProgramRejected(ErrorCode.OUT_OF_RANGE, base_id, 1)
@@ -90,14 +123,9 @@ def _validate_lead(lead: LeadRecord, base_id: int, limits: Limits, electrodes: i
         _bad_value(lead == LeadRecord(), base_id)
         return
     _bad_value(lead.reserved == 0, 0)
-    _check(lead.anode < electrodes, base_id + 1, electrodes - 1)
-    _check(lead.cathode < electrodes, base_id + 2, electrodes - 1)
-    _bad_value(lead.anode != lead.cathode, base_id + 1)
-    _check(lead.amp_ua <= limits.amp_max_ua, base_id + 3, limits.amp_max_ua)
-    _check(lead.amp_ua % limits.amp_step_ua == 0, base_id + 3, limits.amp_step_ua)
-    _check(lead.pw_us >= limits.pw_min_us, base_id + 4, limits.pw_min_us)
-    _check(lead.pw_us <= limits.pw_max_us, base_id + 4, limits.pw_max_us)
-    _check(lead.pw_us % limits.pw_step_us == 0, base_id + 4, limits.pw_step_us)
+    check_contacts(lead.anode, lead.cathode, base_id, electrodes)
+    check_amplitude(lead.amp_ua, base_id + 3, limits)
+    check_pulse_width(lead.pw_us, base_id + 4, limits)
 
 
 def validate_program(raw: bytes, limits: Limits, electrodes_per_lead: int = 4) -> ProgramRecord:
@@ -108,21 +136,19 @@ def validate_program(raw: bytes, limits: Limits, electrodes_per_lead: int = 4) -
     program = ProgramRecord.decode(raw)
     _validate_lead(program.leads[0], 1, limits, electrodes_per_lead)
     _validate_lead(program.leads[1], 6, limits, electrodes_per_lead)
-    _check(program.freq_hz >= limits.freq_min_hz, 11, limits.freq_min_hz)
-    _check(program.freq_hz <= limits.freq_max_hz, 11, limits.freq_max_hz)
+    check_frequency(program.freq_hz, limits)
     _bad_value(program.reserved == 0, 0)
-    _check(program.ramp_up_ds <= limits.ramp_max_ds, 12, limits.ramp_max_ds)
-    _check(program.ramp_down_ds <= limits.ramp_max_ds, 13, limits.ramp_max_ds)
-    _check(program.on_ds >= limits.on_min_ds, 14, limits.on_min_ds)
-    _check(program.on_ds <= limits.on_max_ds, 14, limits.on_max_ds)
+    check_range(program.ramp_up_ds <= limits.ramp_max_ds, 12, limits.ramp_max_ds)
+    check_range(program.ramp_down_ds <= limits.ramp_max_ds, 13, limits.ramp_max_ds)
+    check_range(program.on_ds >= limits.on_min_ds, 14, limits.on_min_ds)
+    check_range(program.on_ds <= limits.on_max_ds, 14, limits.on_max_ds)
     ramps = program.ramp_up_ds + program.ramp_down_ds
-    _check(program.on_ds >= ramps, 14, ramps)
-    _check(program.off_ds >= limits.off_min_ds, 15, limits.off_min_ds)
-    _check(program.off_ds <= limits.off_max_ds, 15, limits.off_max_ds)
-    _check(program.session_min >= limits.session_min_min, 16, limits.session_min_min)
-    _check(program.session_min <= limits.session_max_min, 16, limits.session_max_min)
+    check_range(program.on_ds >= ramps, 14, ramps)
+    check_range(program.off_ds >= limits.off_min_ds, 15, limits.off_min_ds)
+    check_range(program.off_ds <= limits.off_max_ds, 15, limits.off_max_ds)
+    check_range(program.session_min >= limits.session_min_min, 16, limits.session_min_min)
+    check_range(program.session_min <= limits.session_max_min, 16, limits.session_max_min)
     for field_id, lead in ((17, program.leads[0]), (18, program.leads[1])):
-        _check(lead.amp_ua * lead.pw_us <= limits.max_charge_nc * 1000, field_id,
-               limits.max_charge_nc)
+        check_charge(lead.amp_ua, lead.pw_us, field_id, limits)
     _bad_value(any(lead.enabled for lead in program.leads), 19)
     return program

@@ -27,7 +27,16 @@ from device_link.emulator.control import ControlClient
 from device_link.frame import Frame, build_wire
 from device_link.framing import FrameDecoder
 from device_link.keystore import KeyFileStore, PairingKey
-from device_link.messages import AuthRequest, AuthResponse, ErrorPayload, Identity
+from device_link.messages import (
+    AuthRequest,
+    AuthResponse,
+    ErrorPayload,
+    GetLogRequest,
+    Identity,
+    LogEntry,
+    LogPage,
+    Status,
+)
 from device_link.protocol import ErrorCode, Kind, Opcode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +90,53 @@ class EmulatorProcess(ProductEmulatorProcess):
         self.close()
 
 
-class RawLink:
+class BareConsole:
+    """What every bare console in these tests does over its own ``request``.
+
+    ``RawLink`` sends frames over a real port and ``CoreDriver`` hands them straight
+    to a ``DeviceCore``; the handshake and the reads built on requests are the same.
+    """
+
+    key: bytes | None = None
+    ks: bytes | None = None
+    identity: Identity | None = None
+
+    def request(self, opcode: int, payload: bytes = b"") -> Frame:
+        raise NotImplementedError
+
+    def hello(self) -> Identity:
+        self.ks = None
+        reply = self.request(Opcode.HELLO, b"\x01")
+        assert reply.kind == Kind.RESPONSE, reply
+        self.identity = Identity.decode(reply.payload)
+        return self.identity
+
+    def authenticate(self, key: bytes | None = None) -> Frame:
+        """HELLO then AUTH; on success the session key is set and ``tag_d`` verified."""
+        key = key if key is not None else self.key
+        assert key is not None, "no pairing key"
+        identity = self.hello()
+        nonce_c = secrets.token_bytes(16)
+        tag_c = auth.console_tag(key, identity.nonce_d, nonce_c)
+        reply = self.request(Opcode.AUTH, AuthRequest(nonce_c, tag_c).encode())
+        if reply.kind == Kind.RESPONSE:
+            tag_d = AuthResponse.decode(reply.payload).tag_d
+            assert auth.tags_equal(tag_d, auth.device_tag(key, nonce_c, identity.nonce_d))
+            self.ks = auth.session_key(key, identity.nonce_d, nonce_c)
+        return reply
+
+    def status(self) -> Status:
+        return Status.decode(self.request(Opcode.GET_STATUS).payload)
+
+    def log_entries(self) -> list[LogEntry]:
+        """The newest page of the usage log (up to 30 entries), oldest first."""
+        page = LogPage.decode(self.request(Opcode.GET_LOG, GetLogRequest(0, 30).encode()).payload)
+        first = max(0, page.total - 30)
+        return list(LogPage.decode(self.request(
+            Opcode.GET_LOG, GetLogRequest(first, 30).encode()).payload).entries)
+
+
+class RawLink(BareConsole):
     """A bare console: one frame at a time, built and parsed with the project's codec."""
 
     def __init__(self, port: str, key: bytes | None = None) -> None:
@@ -165,27 +220,6 @@ class RawLink:
             if frame.kind == Kind.EVENT and frame.opcode == code:
                 return frame
             self.events.append(frame)
-
-    def hello(self) -> Identity:
-        self.ks = None
-        reply = self.request(Opcode.HELLO, b"\x01")
-        assert reply.kind == Kind.RESPONSE, reply
-        self.identity = Identity.decode(reply.payload)
-        return self.identity
-
-    def authenticate(self, key: bytes | None = None) -> Frame:
-        """HELLO then AUTH; on success the session key is set and ``tag_d`` verified."""
-        key = key if key is not None else self.key
-        assert key is not None, "no pairing key"
-        identity = self.hello()
-        nonce_c = secrets.token_bytes(16)
-        tag_c = auth.console_tag(key, identity.nonce_d, nonce_c)
-        reply = self.request(Opcode.AUTH, AuthRequest(nonce_c, tag_c).encode())
-        if reply.kind == Kind.RESPONSE:
-            tag_d = AuthResponse.decode(reply.payload).tag_d
-            assert auth.tags_equal(tag_d, auth.device_tag(key, nonce_c, identity.nonce_d))
-            self.ks = auth.session_key(key, identity.nonce_d, nonce_c)
-        return reply
 
 
 def error_of(frame: Frame) -> ErrorPayload:

@@ -18,16 +18,13 @@ from device_link.framing import Discarded, FrameDecoder
 from device_link.keystore import PairingKey
 from device_link.messages import (
     AuthRequest,
-    AuthResponse,
     ErrorPayload,
     FaultEvent,
     GetLogRequest,
-    Identity,
     ImpedanceProgress,
     ImpedanceResult,
     LogPage,
     SlotRequest,
-    Status,
     StimStopped,
     StimTelemetry,
     TestStimStart,
@@ -45,11 +42,12 @@ from device_link.protocol import (
     StimPhase,
     StopReason,
 )
+from tests.emulator_harness import BareConsole
 
 KEY = bytes(range(32))
 
 
-class CoreDriver:
+class CoreDriver(BareConsole):
     """A console talking straight to a ``DeviceCore``; time moves only on ``advance``."""
 
     def __init__(self, **overrides: object) -> None:
@@ -58,6 +56,7 @@ class CoreDriver:
                                       "log_entries": 20}
         options.update(overrides)
         self.core = DeviceCore(EmulatorConfig(**options), self.clock)  # type: ignore[arg-type]
+        self.key = KEY
         self.seq = 0
         self.ks: bytes | None = None
         self.events: list[Frame] = []
@@ -87,33 +86,16 @@ class CoreDriver:
         self.clock.advance(seconds)
         return self._sort([out.frame for out in self.core.tick()])
 
+    def ping_every(self, seconds: float, *, times: int) -> None:
+        """Let ``seconds`` pass ``times`` over, each ended by a PING that feeds the watchdog."""
+        for _ in range(times):
+            self.advance(seconds)
+            self.request(Opcode.PING)
+
     def take_events(self, code: int) -> list[Frame]:
         taken = [f for f in self.events if f.opcode == code]
         self.events = [f for f in self.events if f.opcode != code]
         return taken
-
-    def hello(self) -> Identity:
-        self.ks = None
-        return Identity.decode(self.request(Opcode.HELLO, b"\x01").payload)
-
-    def authenticate(self) -> None:
-        identity = self.hello()
-        nonce_c = secrets.token_bytes(16)
-        reply = self.request(Opcode.AUTH, AuthRequest(
-            nonce_c, auth.console_tag(KEY, identity.nonce_d, nonce_c)).encode())
-        assert reply.kind == Kind.RESPONSE, reply
-        assert AuthResponse.decode(reply.payload).tag_d == auth.device_tag(
-            KEY, nonce_c, identity.nonce_d)
-        self.ks = auth.session_key(KEY, identity.nonce_d, nonce_c)
-
-    def status(self) -> Status:
-        return Status.decode(self.request(Opcode.GET_STATUS).payload)
-
-    def log_entries(self) -> list:
-        page = LogPage.decode(self.request(Opcode.GET_LOG, GetLogRequest(0, 30).encode()).payload)
-        first = max(0, page.total - 30)
-        return list(LogPage.decode(self.request(
-            Opcode.GET_LOG, GetLogRequest(first, 30).encode()).payload).entries)
 
 
 def error(frame: Frame) -> ErrorPayload:
@@ -253,9 +235,7 @@ def test_test_stimulation_ends_when_its_duration_elapses():
     d = CoreDriver()
     d.authenticate()
     _start_test(d, duration=2)
-    for _ in range(4):
-        d.advance(0.5)
-        d.request(Opcode.PING)
+    d.ping_every(0.5, times=4)
     (stopped,) = d.take_events(EventCode.STIM_STOPPED)
     assert StimStopped.decode(stopped.payload).reason == StopReason.DURATION_ELAPSED
     entries = d.log_entries()
@@ -268,9 +248,7 @@ def test_telemetry_is_sent_ten_times_a_second_per_active_lead():
     d = CoreDriver()
     d.authenticate()
     _start_test(d, amp=800)
-    for _ in range(10):
-        d.advance(0.1)
-        d.request(Opcode.PING)
+    d.ping_every(0.1, times=10)
     telemetry = [StimTelemetry.decode(f.payload) for f in d.take_events(
         EventCode.STIM_TELEMETRY)]
     assert len(telemetry) == 10

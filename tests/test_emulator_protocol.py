@@ -68,17 +68,6 @@ def link(server: EmulatorServer) -> Iterator[RawLink]:
         yield raw
 
 
-def _status(link: RawLink) -> Status:
-    return Status.decode(link.request(Opcode.GET_STATUS).payload)
-
-
-def _log(link: RawLink) -> list:
-    total = LogPage.decode(link.request(Opcode.GET_LOG, GetLogRequest(0, 1).encode()).payload)
-    first = max(0, total.total - 30)
-    page = link.request(Opcode.GET_LOG, GetLogRequest(first, 30).encode())
-    return list(LogPage.decode(page.payload).entries)
-
-
 def _start_test(link: RawLink, amp: int = 500, duration: int = 60, lead: int = 0) -> None:
     reply = link.request(Opcode.TEST_STIM_START,
                          TestStimStart(lead, 2, 1, 20, 214, amp, duration).encode())
@@ -131,13 +120,13 @@ def test_unknown_opcode(link):
 # -- MAC, replay, retransmission --------------------------------------------------------------
 
 def test_frames_without_a_valid_mac_are_discarded_and_counted(link):
-    errors_before = _status(link).link_errors
+    errors_before = link.status().link_errors
     unsigned = link.send(Opcode.GET_STATUS, sign=False)
     forged = link.send(Opcode.GET_STATUS, ks=secrets.token_bytes(32))
     ping = link.send(Opcode.PING)
     reply = link.reply(ping)  # the two bad frames got no reply at all
     assert reply.opcode == Opcode.PING and unsigned < forged < ping
-    assert _status(link).link_errors == errors_before + 2
+    assert link.status().link_errors == errors_before + 2
 
 
 def test_corrupted_frames_are_counted_as_link_errors(link):
@@ -145,7 +134,7 @@ def test_corrupted_frames_are_counted_as_link_errors(link):
     wire[4] = 0x55 if wire[4] != 0x55 else 0x56  # still no delimiter inside the frame
     link.send_wire(bytes(wire))
     link.send_wire(b"\x00\x00\x05\x01\x02\x00")  # empty frames are ignored, garbage counted
-    assert _status(link).link_errors == 2
+    assert link.status().link_errors == 2
 
 
 def test_replayed_seq_is_refused(link):
@@ -162,7 +151,7 @@ def test_retransmitted_write_is_answered_from_memory_not_executed_again(link):
     first = link.reply(seq)
     again = link.request(Opcode.WRITE_PROGRAM, program, seq=seq)
     assert again == first
-    written = [e for e in _log(link) if e.code == LogCode.PROGRAM_WRITTEN and e.a == 2]
+    written = [e for e in link.log_entries() if e.code == LogCode.PROGRAM_WRITTEN and e.a == 2]
     assert len(written) == 1
 
 
@@ -194,7 +183,7 @@ def test_stop_is_executed_whatever_its_mac(link):
     assert reply.mac_valid(link.ks)  # still in session: the reply is signed
     stopped = link.event(EventCode.STIM_STOPPED)
     assert StimStopped.decode(stopped.payload).reason == StopReason.STOP_REQUEST
-    assert _status(link).state == DeviceState.IDLE
+    assert link.status().state == DeviceState.IDLE
 
 
 def test_hello_with_a_mac_is_accepted_and_ends_the_session_and_test_stim(link):
@@ -232,7 +221,7 @@ def test_busy_and_invalid_state(link):
                  ErrorCode.INVALID_STATE, detail=DeviceState.THERAPY)
     assert_error(link.request(Opcode.MEASURE_IMPEDANCE, bytes([1, 0])), ErrorCode.BUSY,
                  detail=DeviceState.THERAPY)
-    status = _status(link)
+    status = link.status()
     assert (status.state, status.active_slot) == (DeviceState.THERAPY, 0)
     assert 0 < status.therapy_remaining_s <= 1800
     link.request(Opcode.STOP)
@@ -270,7 +259,7 @@ def test_stop_during_measurement_aborts_it(link):
     stop = link.request(Opcode.STOP)
     assert StopResponse.decode(stop.payload).previous_state == DeviceState.MEASURING
     assert_error(link.reply(seq), ErrorCode.ABORTED)
-    assert _status(link).state == DeviceState.IDLE
+    assert link.status().state == DeviceState.IDLE
 
 
 # -- test stimulation -----------------------------------------------------------------------
@@ -279,7 +268,7 @@ def test_watchdog_stops_test_stimulation(link):
     _start_test(link)
     stopped = link.event(EventCode.STIM_STOPPED, timeout=5)
     assert StimStopped.decode(stopped.payload).reason == StopReason.WATCHDOG
-    assert _status(link).last_stop_reason == StopReason.WATCHDOG
+    assert link.status().last_stop_reason == StopReason.WATCHDOG
 
 
 def test_duration_elapsed_while_the_watchdog_is_fed(link):
@@ -309,7 +298,7 @@ def test_titration_step_limit_and_decrease(link):
                                          Amplitude(0).encode()).payload).amp_ua == 0
     assert_error(link.request(Opcode.TEST_STIM_ADJUST, Amplitude(550).encode()),
                  ErrorCode.OUT_OF_RANGE, detail=4, extra=100)
-    assert _status(link).test_amp_ua == 0
+    assert link.status().test_amp_ua == 0
     link.request(Opcode.STOP)
 
 
@@ -350,7 +339,7 @@ def test_telemetry_is_limited_by_compliance(server, link):
     while not flags & FaultFlag.COMPLIANCE_LIMIT:  # the measurement raised the lead flag first
         flags = struct.unpack("<H", link.event(EventCode.FAULT).payload)[0]
     assert flags & FaultFlag.LEAD0_IMPEDANCE
-    assert _status(link).fault_flags & FaultFlag.COMPLIANCE_LIMIT
+    assert link.status().fault_flags & FaultFlag.COMPLIANCE_LIMIT
     link.request(Opcode.STOP)
 
 
@@ -379,7 +368,7 @@ def test_write_then_read_program(link):
     assert (reply.slot, reply.crc) == (1, crc16_ccitt_false(raw))
     read = ReadProgramResponse.decode(link.request(Opcode.READ_PROGRAM, b"\x01").payload)
     assert (read.slot, read.program, read.crc) == (1, raw, crc16_ccitt_false(raw))
-    entry = _log(link)[-1]
+    entry = link.log_entries()[-1]
     assert (entry.code, entry.a, entry.b) == (LogCode.PROGRAM_WRITTEN, 1, reply.crc)
 
 
@@ -422,16 +411,16 @@ def test_program_validation_reports_field_and_limit(link, program, code, detail,
 # -- status, limits, log, clock -----------------------------------------------------------------
 
 def test_status_and_clock(link):
-    status = _status(link)
+    status = link.status()
     assert status.state == DeviceState.IDLE and status.device_time == 0
     assert status.fault_flags & FaultFlag.CLOCK_NOT_SET
     assert (status.battery_pct, status.active_slot, status.last_stop_reason) == (82, 0xFF, 0xFF)
     assert 2600 < status.battery_mv < 3200
     assert link.request(Opcode.SET_TIME, struct.pack("<I", 1_750_000_000)).payload == b""
-    status = _status(link)
+    status = link.status()
     assert status.device_time >= 1_750_000_000
     assert not status.fault_flags & FaultFlag.CLOCK_NOT_SET
-    entry = _log(link)[-1]
+    entry = link.log_entries()[-1]
     assert (entry.code, entry.c) == (LogCode.CLOCK_SET, 0)
 
 
@@ -476,7 +465,7 @@ def test_fractured_lead_reads_open_and_raises_its_flag():
             {(1, 0, 2), (1, 1, 2), (1, 2, 3)}
         flags = Status.decode(raw.request(Opcode.GET_STATUS).payload).fault_flags
         assert flags & FaultFlag.LEAD1_IMPEDANCE and not flags & FaultFlag.LEAD0_IMPEDANCE
-        codes = [(e.code, e.a, e.b) for e in _log(raw)]
+        codes = [(e.code, e.a, e.b) for e in raw.log_entries()]
         assert (LogCode.IMPEDANCE_ALERT, 16 + 0, OHMS_OPEN) in codes
 
 
@@ -508,7 +497,7 @@ def test_random_bytes_do_not_upset_the_device(server):
         raw.send_wire(b"\x00")
         raw.seq = 0
         assert raw.authenticate().kind == Kind.RESPONSE
-        assert _status(raw).link_errors > 0
+        assert raw.status().link_errors > 0
 
 
 def test_log_download_of_ten_thousand_entries():

@@ -19,8 +19,9 @@ from ..frame import encode_wire
 from ..framing import Discarded, FrameDecoder
 from ..protocol import Kind, Opcode
 from .clock import Clock
-from .core import DeviceCore, Outgoing
+from .core import DeviceCore
 from .link import LinkShaper
+from .outgoing import Outgoing
 from .port import Port
 from .trace import ProtocolTrace
 

@@ -232,7 +232,48 @@ class Writer:
         return True
 
 
-class PtyPort:
+class _Endpoint:
+    """What both kinds of port share: paced input, the writer and a wake-up pipe.
+
+    A byte written to the pipe wakes every thread of the port when it closes.
+    """
+
+    def __init__(self, on_bytes: OnBytes, trace: ProtocolTrace, pace_baud: int | None,
+                 name: str) -> None:
+        self._wake_r, self._wake_w = os.pipe()
+        self._input = PacedInput(on_bytes, pace_baud, self._wake_r)
+        self._closed = False
+        self._writer = Writer(self._write, trace, pace_baud, f"emulator-writer {name}")
+
+    def _start(self, listener: threading.Thread) -> None:
+        """Start the writer and the thread that listens for the console."""
+        self._writer.start()
+        listener.start()
+
+    def _write(self, data: bytes) -> bool:
+        raise NotImplementedError
+
+    def send(self, wire: bytes, frame: Frame, note: str, urgent: bool,
+             not_before: float) -> None:
+        self._writer.put(wire, frame, note, urgent, not_before)
+
+    def _begin_close(self) -> bool:
+        """Wake every thread of the port; False if it was closed already."""
+        if self._closed:
+            return False
+        self._closed = True
+        os.write(self._wake_w, b"x")
+        return True
+
+
+def _close_fds(*fds: int) -> None:
+    """Close each descriptor; one that is closed already is no error."""
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+class PtyPort(_Endpoint):
     """A pseudo-terminal: the console opens the slave path as it would a serial adapter.
 
     The slave stays open here too (raw mode), so the master never sees EIO while no
@@ -244,14 +285,10 @@ class PtyPort:
         tty.setraw(self._slave)
         os.set_blocking(self._master, False)
         self.path = os.ttyname(self._slave)
-        self._wake_r, self._wake_w = os.pipe()
-        self._input = PacedInput(on_bytes, pace_baud, self._wake_r)
-        self._closed = False
-        self._writer = Writer(self._write, trace, pace_baud, f"emulator-writer {self.path}")
+        super().__init__(on_bytes, trace, pace_baud, self.path)
         self._reader = threading.Thread(target=self._read_loop, daemon=True,
                                         name=f"emulator-reader {self.path}")
-        self._writer.start()
-        self._reader.start()
+        self._start(self._reader)
 
     @property
     def url(self) -> str:
@@ -260,10 +297,6 @@ class PtyPort:
     @property
     def connected(self) -> bool:
         return not self._closed
-
-    def send(self, wire: bytes, frame: Frame, note: str, urgent: bool,
-             not_before: float) -> None:
-        self._writer.put(wire, frame, note, urgent, not_before)
 
     def _read_loop(self) -> None:
         while True:
@@ -310,19 +343,15 @@ class PtyPort:
         self.close()
 
     def close(self) -> None:
-        if self._closed:
+        if not self._begin_close():
             return
-        self._closed = True
-        os.write(self._wake_w, b"x")
         self._writer.close()
         if self._reader is not threading.current_thread():
             self._reader.join(timeout=5)
-        for fd in (self._master, self._slave, self._wake_r, self._wake_w):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        _close_fds(self._master, self._slave, self._wake_r, self._wake_w)
 
 
-class TcpPort:
+class TcpPort(_Endpoint):
     """A TCP listener (``socket://HOST:PORT``); one console connection at a time.
 
     A new connection replaces the previous one, as plugging the cable into another
@@ -337,14 +366,10 @@ class TcpPort:
         self.host, self.port = self._listener.getsockname()[:2]
         self._conn: socket.socket | None = None
         self._conn_lock = threading.Lock()
-        self._wake_r, self._wake_w = os.pipe()
-        self._input = PacedInput(on_bytes, pace_baud, self._wake_r)
-        self._closed = False
-        self._writer = Writer(self._write, trace, pace_baud, f"emulator-writer {self.url}")
+        super().__init__(on_bytes, trace, pace_baud, self.url)
         self._acceptor = threading.Thread(target=self._accept_loop, daemon=True,
                                           name=f"emulator-accept {self.url}")
-        self._writer.start()
-        self._acceptor.start()
+        self._start(self._acceptor)
 
     @property
     def url(self) -> str:
@@ -353,10 +378,6 @@ class TcpPort:
     @property
     def connected(self) -> bool:
         return self._conn is not None
-
-    def send(self, wire: bytes, frame: Frame, note: str, urgent: bool,
-             not_before: float) -> None:
-        self._writer.put(wire, frame, note, urgent, not_before)
 
     def _accept_loop(self) -> None:
         while True:
@@ -418,14 +439,10 @@ class TcpPort:
                 conn.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
-        if self._closed:
+        if not self._begin_close():
             return
-        self._closed = True
-        os.write(self._wake_w, b"x")
         self.disconnect()
         self._writer.close()
         self._acceptor.join(timeout=5)
         self._listener.close()
-        for fd in (self._wake_r, self._wake_w):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        _close_fds(self._wake_r, self._wake_w)

@@ -7,6 +7,8 @@ exactly these (``COMMANDS``) as JSON lines.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .clock import Clock, SystemClock
@@ -101,6 +103,13 @@ class EmulatorServer:
 
     # -- engineering controls (the control channel's commands) -----------------------------
 
+    @contextmanager
+    def _changing(self) -> Iterator[DeviceCore]:
+        """The core, locked, for a change; the events it causes (a FAULT) are sent after."""
+        with self.engine.locked() as core:
+            yield core
+            self.engine.emit(core.tick())
+
     def ping(self) -> dict[str, Any]:
         return {"pong": True}
 
@@ -134,28 +143,24 @@ class EmulatorServer:
 
     def inject_open(self, lead: int, electrode: int, is_open: bool = True) -> dict[str, Any]:
         """Fracture (or, with ``is_open=False``, mend) the conductor to one contact."""
-        with self.engine.locked() as core:
+        with self._changing() as core:
             core.tissue.set_open(int(lead), int(electrode), bool(is_open))
-            self.engine.emit(core.tick())
         return {"lead": lead, "electrode": electrode, "open": bool(is_open)}
 
     def inject_short(self, lead: int, a: int, b: int) -> dict[str, Any]:
-        with self.engine.locked() as core:
+        with self._changing() as core:
             core.tissue.short(int(lead), int(a), int(b))
-            self.engine.emit(core.tick())
         return {"lead": lead, "electrodes": [a, b], "shorted": True}
 
     def inject_rising(self, lead: int, electrode: int, ohm_per_s: float) -> dict[str, Any]:
         """Make one contact's impedance climb steadily (tissue encapsulation, a failing weld)."""
-        with self.engine.locked() as core:
+        with self._changing() as core:
             core.tissue.set_rising(int(lead), int(electrode), float(ohm_per_s), core.clock.now())
-            self.engine.emit(core.tick())
         return {"lead": lead, "electrode": electrode, "ohm_per_s": float(ohm_per_s)}
 
     def set_contact_ohms(self, lead: int, electrode: int, ohms: float) -> dict[str, Any]:
-        with self.engine.locked() as core:
+        with self._changing() as core:
             core.tissue.set_contact_ohms(int(lead), int(electrode), float(ohms))
-            self.engine.emit(core.tick())
         return {"lead": lead, "electrode": electrode, "ohms": float(ohms)}
 
     def set_battery(self, percent: float) -> dict[str, Any]:
@@ -165,9 +170,8 @@ class EmulatorServer:
 
     def clear_faults(self) -> dict[str, Any]:
         """Mend every contact fault (the scenario's too); the battery is left as it is."""
-        with self.engine.locked() as core:
+        with self._changing() as core:
             core.tissue.clear_faults()
-            self.engine.emit(core.tick())
         return {"cleared": True}
 
     def set_link_faults(self, corrupt_rate: float = 0.0, drop_rate: float = 0.0,

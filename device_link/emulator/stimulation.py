@@ -9,7 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..messages import Limits, TestStimStart
-from ..program_record import ProgramRecord
+from ..program_record import (
+    ProgramRecord,
+    check_amplitude,
+    check_charge,
+    check_contacts,
+    check_frequency,
+    check_pulse_width,
+    check_range,
+)
 from ..protocol import BIPOLAR_PAIRS, ErrorCode, ImpedanceMode, StimPhase
 
 # Field ids for request fields that are not part of a program record (the spec
@@ -20,7 +28,6 @@ FIELD_LEAD_MASK = 23
 FIELD_MODE = 24
 FIELD_LOG_COUNT = 25
 FIELD_SLOT = 20
-FIELD_FREQ = 11
 
 
 class Refusal(Exception):
@@ -33,11 +40,6 @@ class Refusal(Exception):
         self.extra = extra
 
 
-def _range(ok: bool, field_id: int, limit: int) -> None:
-    if not ok:
-        raise Refusal(ErrorCode.OUT_OF_RANGE, field_id, limit)
-
-
 def lead_field(lead: int, offset: int) -> int:
     """Program field id of a lead's anode (1), cathode (2), amplitude (3), pulse width (4)."""
     return (1 if lead == 0 else 6) + offset
@@ -47,31 +49,27 @@ def charge_field(lead: int) -> int:
     return 17 if lead == 0 else 18
 
 
-def check_amplitude(lead: int, amp_ua: int, pw_us: int, limits: Limits) -> None:
-    _range(amp_ua <= limits.amp_max_ua, lead_field(lead, 3), limits.amp_max_ua)
-    _range(amp_ua % limits.amp_step_ua == 0, lead_field(lead, 3), limits.amp_step_ua)
-    _range(amp_ua * pw_us <= limits.max_charge_nc * 1000, charge_field(lead),
-           limits.max_charge_nc)
+def check_stim_amplitude(lead: int, amp_ua: int, pw_us: int, limits: Limits) -> None:
+    """An amplitude the lead may be given at ``pw_us``: a program's rules, charge included."""
+    check_amplitude(amp_ua, lead_field(lead, 3), limits)
+    check_charge(amp_ua, pw_us, charge_field(lead), limits)
 
 
 def validate_test_start(req: TestStimStart, limits: Limits, leads: int, electrodes: int) -> None:
-    """TEST_STIM_START's rules, reported with the program field ids of the chosen lead."""
-    _range(req.lead < leads, FIELD_LEAD, leads - 1)
-    _range(req.anode < electrodes, lead_field(req.lead, 1), electrodes - 1)
-    _range(req.cathode < electrodes, lead_field(req.lead, 2), electrodes - 1)
-    if req.anode == req.cathode:
-        raise Refusal(ErrorCode.BAD_VALUE, lead_field(req.lead, 1))
-    _range(req.amp_ua <= limits.test_start_max_ua, lead_field(req.lead, 3),
-           limits.test_start_max_ua)
-    _range(req.pw_us >= limits.pw_min_us, lead_field(req.lead, 4), limits.pw_min_us)
-    _range(req.pw_us <= limits.pw_max_us, lead_field(req.lead, 4), limits.pw_max_us)
-    _range(req.pw_us % limits.pw_step_us == 0, lead_field(req.lead, 4), limits.pw_step_us)
-    check_amplitude(req.lead, req.amp_ua, req.pw_us, limits)
-    _range(req.freq_hz >= limits.freq_min_hz, FIELD_FREQ, limits.freq_min_hz)
-    _range(req.freq_hz <= limits.freq_max_hz, FIELD_FREQ, limits.freq_max_hz)
-    _range(req.duration_s >= 1, FIELD_DURATION, 1)
-    _range(req.duration_s <= limits.test_duration_max_s, FIELD_DURATION,
-           limits.test_duration_max_s)
+    """TEST_STIM_START's rules, reported with the program field ids of the chosen lead.
+
+    A broken rule raises ``ProgramRejected``, which the device answers as any refusal.
+    """
+    check_range(req.lead < leads, FIELD_LEAD, leads - 1)
+    check_contacts(req.anode, req.cathode, lead_field(req.lead, 0), electrodes)
+    check_range(req.amp_ua <= limits.test_start_max_ua, lead_field(req.lead, 3),
+                limits.test_start_max_ua)
+    check_pulse_width(req.pw_us, lead_field(req.lead, 4), limits)
+    check_stim_amplitude(req.lead, req.amp_ua, req.pw_us, limits)
+    check_frequency(req.freq_hz, limits)
+    check_range(req.duration_s >= 1, FIELD_DURATION, 1)
+    check_range(req.duration_s <= limits.test_duration_max_s, FIELD_DURATION,
+                limits.test_duration_max_s)
 
 
 @dataclass
@@ -89,7 +87,7 @@ class TestStim:
 
     def adjust(self, amp_ua: int, limits: Limits) -> None:
         """TEST_STIM_ADJUST: absolute amplitude; increases bounded by the titration step."""
-        check_amplitude(self.lead, amp_ua, self.pw_us, limits)
+        check_stim_amplitude(self.lead, amp_ua, self.pw_us, limits)
         highest = self.amp_ua + limits.titration_step_max_ua
         if amp_ua > highest:
             raise Refusal(ErrorCode.STEP_TOO_LARGE, 0, min(highest, 0xFFFF))
