@@ -7,7 +7,10 @@ safety engine and by the titration pace (increases at least the clinic's interva
 counted from when each one really went out), and a refused step is explained, not sent.
 A held key is one press: its auto-repeats never raise the amplitude. Whatever ends the
 stimulation (STOP, the device's own duration, its watchdog, a fault, a lost link), the
-tab says why and the clinical record notes it, off the GUI thread.
+tab says why and the clinical record notes it, off the GUI thread. The sequence itself
+(measure first, record, start, titrate, note the end) is the command line's too:
+``console.stimulation.session``; this tab shows it and runs its device steps on the
+controller's thread.
 """
 
 from __future__ import annotations
