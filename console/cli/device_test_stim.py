@@ -4,8 +4,10 @@ However the command ends once the start may have gone out (the duration elapsing
 Ctrl-C, SIGTERM, SIGQUIT, SIGHUP, the reader of its output going away, a link failure,
 any exception), STOP is sent first, unless the device said it stopped by itself, and the
 end is recorded afterwards. Signals and a closed output are served at once by
-``StopRequests``' own thread; every other way out goes through ``_Session.run``'s
+``StopRequests``' own thread; every other way out goes through ``_Run.run``'s
 try/finally. The device's watchdog stops stimulation anyway if this process dies outright.
+The sequence itself (judge, measure first, record, start, titrate, note the end) is the
+window's too: ``console.stimulation.session``.
 """
 
 from __future__ import annotations
@@ -20,32 +22,20 @@ from decimal import Decimal, InvalidOperation
 from console.accounts import Action
 from console.cli.device_access import key_store_for, open_device, recording
 from console.cli.errors import CliError
-from console.cli.lead_check import measure_before_current
+from console.cli.lead_check import MEASUREMENT_STOPPED, MeasureNotes, measurement_refused
 from console.cli.program_command import EXIT_BLOCKED, profile_or_fail
 from console.cli.stop_requests import StopRequest, StopRequests
-from console.device.record_keeper import RecordKeeper
-from console.leads.integrity import stimulus_pairs
-from console.programming.program import (
-    UA_PER_MA,
-    NotRepresentable,
-    OutOfBounds,
-    TestStimulus,
-    from_device_units,
-    number_from_text,
-)
-from console.safety import SafetyEngine, SafetyRefusal
+from console.leads.integrity import LeadIntegrity
+from console.programming.program import OutOfBounds, TestStimulus, number_from_text
+from console.safety import SafetyEngine
 from console.safety.titration_pace import TitrationPace
-from console.stimulation.stopping import (
-    WATCHDOG,
-    StopOutcome,
-    record_stop,
-    send_stop,
-    stop_reason_text,
-)
+from console.stimulation.session import StimulationSession
+from console.stimulation.start import STOPPED_BY_STOP, Start, StartResult
+from console.stimulation.stopping import WATCHDOG, StopOutcome, send_stop, stop_reason_text
 from device_link.client import DeviceClient
 from device_link.errors import DeviceLinkError
 from device_link.events import LinkDown, Notice
-from device_link.messages import StimStopped, TestStimStart
+from device_link.messages import StimStopped
 from device_link.protocol import StopReason
 
 EXIT_USAGE = 2
@@ -109,22 +99,27 @@ def run_test_stim(args: argparse.Namespace) -> int:
         if args.step is not None and args.step > engine.titration.step_max_ma:
             raise CliError(f"--step {args.step} mA exceeds the largest titration step "
                            f"{engine.titration.step_max_ma} mA", EXIT_BLOCKED)
-        _approved_start(engine, stimulus)  # refused on its own values: nothing measured
-        pairs = stimulus_pairs(stimulus)
-        check = measure_before_current(client, pairs, profile, keeper, args.json)
-        request = _approved_start(engine, stimulus, check.integrity.engine_impedances(pairs))
-        serial = client.identity.serial if keeper is None \
-            else keeper.known_device(client.identity).serial
-        titration = None if every is None else _Titration(args.step, every, pace)
-        return _Session(client, engine, stimulus, titration, keeper, serial).run(request)
+        session = StimulationSession(engine, stimulus, keeper)
+        refused = session.judge()  # on its own values: refused, it costs no measurement
+        if refused is None:  # a new connection has measured nothing: the pair always is
+            refused = session.measure(client, LeadIntegrity(), MeasureNotes(args.json))
+        if refused is not None:
+            raise _not_started(refused)
+        titration = None if every is None else _Titration(args.step, every, session.pace)
+        return _Run(client, session, titration).run()
 
 
-def _approved_start(engine: SafetyEngine, stimulus: TestStimulus,
-                    impedances: dict[int, int | None] | None = None) -> TestStimStart:
-    try:
-        return engine.approve_test_start(stimulus, impedances=impedances)
-    except (SafetyRefusal, NotRepresentable) as exc:
-        raise CliError(f"test stimulation refused: {exc}", EXIT_BLOCKED) from None
+def _not_started(result: StartResult) -> CliError:
+    """The one line for a start that did not happen, worded as the command always has."""
+    if result.ending is Start.REFUSED:
+        return CliError(f"test stimulation refused: {result.detail}", EXIT_BLOCKED)
+    if result.ending is Start.MEASUREMENT_STOPPED:
+        return CliError(MEASUREMENT_STOPPED)
+    if result.ending is Start.MEASUREMENT_REFUSED:
+        return CliError(measurement_refused(result.detail))
+    if result.ending is Start.DEVICE_FAILED:
+        return CliError(f"test stimulation: {result.reason}")
+    return CliError(result.detail)
 
 
 def _every(text: str | None, pace: TitrationPace, longest: Decimal,
@@ -163,53 +158,48 @@ class _Titration:
         self.due = time.monotonic() + float(self.every)
 
 
-class _Session:
-    """One test stimulation: record and start it, titrate on a timer, end on an event.
+class _Run:
+    """The session on the command line: start, titrate on a timer, end on an event.
 
     ``run``'s try/finally is the one way out: STOP (unless the device stopped by itself,
     or the stop thread's STOP surely came after the START), then the end in the record.
     """
 
-    def __init__(self, client: DeviceClient, engine: SafetyEngine, stimulus: TestStimulus,
-                 titration: _Titration | None, keeper: RecordKeeper | None,
-                 serial: str) -> None:
+    def __init__(self, client: DeviceClient, session: StimulationSession,
+                 titration: _Titration | None) -> None:
         self.client = client
-        self.engine = engine
-        self.current = stimulus
+        self.session = session
         self.titration = titration
-        self.keeper = keeper
-        self.serial = serial
         self.stops = StopRequests(self._send_stop)
         self._ended = threading.Condition()
         self._end: Notice | None = None
-        self._start_recorded = False
-        self._start_sent = False
-        self._start_answered = False
-        self._stop_after_start = False  # the stop thread's STOP left after the START's reply
         self._stop: StopOutcome | None = None  # the stop thread's
         self.ending = ""  # how it ended, for the record
 
-    def run(self, request: TestStimStart) -> int:
+    def run(self) -> int:
         with self.stops:
             unsubscribe = self.client.subscribe(self._on_notice)
             try:
-                return self._stimulate(request)
+                return self._stimulate()
             except BaseException as exc:
                 self.ending = self.ending or _failure(exc)
                 raise
             finally:
                 unsubscribe()
-                if self._start_sent:
+                if self.session.live:
                     self._stop_unless_stopped()
-                if self._start_recorded:
-                    self._record_end()
+                self._record_end()
 
-    def _stimulate(self, request: TestStimStart) -> int:
+    def _stimulate(self) -> int:
         try:
-            if not self._start_stimulation(request) or self.stops.asked:
+            started = self.session.begin(self.client)
+            if started.ending in STOPPED_BY_STOP or self.stops.asked:
                 return self._stopped_on_request()
-            self.stops.say(f"stimulating lead {self.current.lead} (anode {self.current.anode}, "
-                           f"cathode {self.current.cathode}) at {self.current.amplitude_ma} mA")
+            if not started.started:
+                raise _not_started(started)
+            current = self.session.current
+            self.stops.say(f"stimulating lead {current.lead} (anode {current.anode}, "
+                           f"cathode {current.cathode}) at {current.amplitude_ma} mA")
             if self.titration is not None:
                 self.titration.schedule()
             return self._until_end()
@@ -217,22 +207,6 @@ class _Session:
             if self.stops.asked:
                 return self._stopped_on_request()
             raise CliError(f"test stimulation: {exc}") from None
-
-    def _start_stimulation(self, request: TestStimStart) -> bool:
-        """The start sequence: the record first, so it never misses a stimulation, then
-        TEST_STIM_START. Nothing is sent once STOP has been asked for (returns False)."""
-        if self.keeper is not None:
-            self.keeper.record_test_start(self.serial, self.current)
-            self._start_recorded = True
-        if self.stops.asked:
-            self.ending = "STOP asked for before the start was sent; nothing was sent"
-            return False
-        self._start_sent = True
-        self.client.start_test_stim(request)
-        self._start_answered = True
-        if self.titration is not None:  # the start is the first increase from nothing
-            self.titration.pace.started()
-        return True
 
     # -- how it ends -------------------------------------------------------------------------
 
@@ -247,31 +221,28 @@ class _Session:
             self._ended.notify_all()
 
     def _send_stop(self, _request: StopRequest) -> None:
-        """On the stop thread, at once, whatever the main thread is doing."""
-        self._stop_after_start = self._start_answered
+        """On the stop thread, at once, whatever the main thread is doing: a start on its
+        way learns of it first, and is stopped again once the device has answered it."""
+        self.session.note_stop()
         self._stop = send_stop(self.client)
         self._finish(None)
 
     def _stop_unless_stopped(self) -> None:
-        """STOP, unless the device stopped by itself or the stop thread's STOP will do.
+        """STOP, unless the device stopped by itself or the stop thread's STOP did.
 
-        A STOP sent before the START was answered may have overtaken it on the line, so
-        it is sent again. A STOP that fails here does not hide the error that ended the
-        session: the record says so next to it.
+        While the session is live, the stop thread's STOP left after the START's reply
+        (one that may have overtaken it made the session stop again), and one that went
+        unanswered means the link is gone. A STOP that fails here does not hide the error
+        that ended the session: the record says so next to it.
         """
         if self.stops.asked:
             self.stops.done.wait()
-            if self._stop_after_start or self._stop_failed():
-                return
-        elif isinstance(self._end, StimStopped):
+            return
+        if isinstance(self._end, StimStopped):
             return
         outcome = send_stop(self.client)
         if not outcome.confirmed:
             self.ending += f"; {outcome.unconfirmed_text()}"
-
-    def _stop_failed(self) -> bool:
-        """The stop thread's STOP went unanswered (the link is gone)."""
-        return self._stop is not None and not self._stop.confirmed
 
     def _stopped_on_request(self) -> int:
         self.stops.done.wait()
@@ -286,7 +257,7 @@ class _Session:
 
     def _record_end(self) -> None:
         """Audit the end (never refused); a record that cannot be reached is reported only."""
-        problem = record_stop(self.keeper, self.serial, f"test stimulation ended: {self.ending}")
+        problem = self.session.record_end(self.ending)
         if problem is not None:
             print(f"mfconsole: the end of test stimulation was not recorded: {problem}",
                   file=sys.stderr)
@@ -307,20 +278,15 @@ class _Session:
                 self._raise_one_step(self.titration)
 
     def _raise_one_step(self, titration: _Titration) -> None:
-        requested = dataclasses.replace(self.current,
-                                        amplitude_ma=self.current.amplitude_ma + titration.step)
-        assessment = self.engine.check_adjustment(self.current, requested).merged(
-            titration.pace.check(self.current, requested))
-        if not assessment.clear:
-            reason = (assessment.blocks or assessment.confirmations)[0].message
-            self.stops.say(f"holding at {self.current.amplitude_ma} mA: {reason}")
+        change = self.session.adjustment(self.session.current.amplitude_ma + titration.step)
+        if not change.allowed:
+            reason = change.refused[0].message if change.refused else change.why
+            self.stops.say(f"holding at {change.current.amplitude_ma} mA: {reason}")
             titration.due = None
             return
-        titration.pace.sent(self.current, requested)
-        now_ua = self.client.adjust_test_stim(requested.amplitude_record())
+        now = self.session.adjust(self.client, change)
         titration.schedule()
-        self.current = requested
-        self.stops.say(f"amplitude {from_device_units(now_ua, UA_PER_MA)} mA")
+        self.stops.say(f"amplitude {now} mA")
 
     def _report(self, end: Notice) -> int:
         if isinstance(end, LinkDown):

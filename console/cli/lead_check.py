@@ -1,22 +1,16 @@
-"""The command line's measurement before current: measure, say what was found, record it.
+"""The command line's words for the measurement before current.
 
 The device commands that put current on a pair (``program write``, ``test-stim``) open a
-new connection each time, so nothing is ever measured on it yet: the pairs in use are
-always measured first (bipolar, only their leads), and an open or shorted one blocks.
+new connection each time, so nothing is ever measured on it yet: their sequences
+(``console.programming.write``, ``console.stimulation.session``) always measure the pairs
+in use first (bipolar, only their leads), and an open or shorted one blocks.
 """
 
 from __future__ import annotations
 
 import sys
 
-from console.cli.errors import CliError
-from console.device.record_keeper import RecordKeeper
-from console.leads.integrity import LeadIntegrity, Pairs, PreCheck, unmeasured_refusal
-from console.leads.measure_first import keep_measurement, measure_first
-from console.safety import SafetyProfile
-from device_link.client import DeviceClient
-from device_link.errors import DeviceRefused
-from device_link.protocol import ErrorCode
+from console.leads.integrity import Pairs, PreCheck
 
 MEASUREMENT_STOPPED = "impedance measurement stopped: nothing was written or started"
 
@@ -41,19 +35,3 @@ class MeasureNotes:
     def measured(self, check: PreCheck) -> None:
         print(check.summary(), file=self.out, flush=True)
 
-
-def measure_before_current(client: DeviceClient, pairs: Pairs, profile: SafetyProfile,
-                           keeper: RecordKeeper | None, json_output: bool) -> PreCheck:
-    """Measure the pairs in use on this connection; CliError if that is impossible."""
-    try:
-        check = measure_first(client, LeadIntegrity(), pairs, profile, MeasureNotes(json_output))
-    except DeviceRefused as exc:
-        if exc.code == ErrorCode.ABORTED:
-            raise CliError(MEASUREMENT_STOPPED) from None
-        raise CliError(measurement_refused(exc)) from None
-    if keeper is not None:
-        keep_measurement(client, keeper, check)
-    refusal = unmeasured_refusal(check.integrity, pairs)
-    if refusal is not None:
-        raise CliError(refusal)
-    return check

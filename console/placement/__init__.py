@@ -12,6 +12,7 @@ from console.placement.observation import (
     SimulatedObserver,
     Unwanted,
 )
+from console.placement.port import DevicePort
 from console.placement.profile import (
     PlacementProfile,
     load_placement_profile,
@@ -34,7 +35,7 @@ from console.placement.result import (
     pair_text,
 )
 from console.placement.runner import run_automatic
-from console.placement.workflow import DevicePort, PlacementRefused, PlacementWorkflow
+from console.placement.workflow import PlacementRefused, PlacementWorkflow
 
 __all__ = [
     "UNWANTED_CHOICES",

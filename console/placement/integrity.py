@@ -57,6 +57,15 @@ def lead_integrity(impedances: ImpedanceMap, lead: int, profile: SafetyProfile) 
     return LeadIntegrity(lead, contacts, tuple(pairs), tuple(faults))
 
 
+def candidate_pairs(integrity: LeadIntegrity, preferred: tuple[tuple[int, int], ...]
+                    ) -> list[tuple[int, int]]:
+    """Pairs that may be stimulated on the lead: ``preferred`` first, then the rest."""
+    every = list(preferred) + [(a, c) for a in range(ELECTRODES_PER_LEAD)
+                               for c in range(ELECTRODES_PER_LEAD)
+                               if a != c and (a, c) not in preferred]
+    return [pair for pair in every if pair_refusal(integrity, *pair) is None]
+
+
 def pair_refusal(integrity: LeadIntegrity, anode: int, cathode: int) -> str | None:
     """Why the pair must not be stimulated, or None when it may be.
 

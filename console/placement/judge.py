@@ -13,7 +13,7 @@ pending, unless its impedance already fails it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
 
 from console.placement.integrity import pair_refusal
@@ -24,6 +24,7 @@ from console.placement.result import (
     LeadIntegrity,
     LeadVerdict,
     Outcome,
+    Phase,
     Purpose,
     Trial,
     TrialEnd,
@@ -218,3 +219,35 @@ def _suggestions(failure: Failure, integrity: LeadIntegrity, pairs: list[PairSum
     if failure == Failure.MARGIN:
         return (FURTHER_PAIR,) if untried else (REPOSITION,)
     return (REPOSITION, ANOTHER_PAIR) if untried else (REPOSITION,)
+
+
+def judge_test(integrity: tuple[LeadIntegrity, ...], trials: tuple[Trial, ...],
+               profile: PlacementProfile, phase: Phase
+               ) -> tuple[tuple[LeadVerdict, LeadVerdict], Outcome]:
+    """Both leads' verdicts and the test's, as they stand in ``phase``: final once testing
+    is finished; a stopped test passes nothing."""
+    final = phase in (Phase.VERDICT, Phase.SIGNED)
+    left, right = (judge_lead(integrity[lead], tuple(t for t in trials if t.lead == lead),
+                              profile, final=final) for lead in (0, 1))
+    if phase == Phase.STOPPED:
+        left, right = _incomplete(left), _incomplete(right)
+    return (left, right), _overall(phase, (left, right))
+
+
+def _incomplete(verdict: LeadVerdict) -> LeadVerdict:
+    """A stopped test passes nothing; a failure already found stays a failure."""
+    if verdict.outcome == Outcome.FAIL and verdict.failure == Failure.IMPEDANCE:
+        return verdict
+    return replace(verdict, outcome=Outcome.INCOMPLETE, reasons=(
+        *verdict.reasons, "the test was stopped before sign-off: not a pass"))
+
+
+def _overall(phase: Phase, verdicts: tuple[LeadVerdict, ...]) -> Outcome:
+    if phase == Phase.STOPPED:
+        return Outcome.INCOMPLETE
+    outcomes = {v.outcome for v in verdicts}
+    if Outcome.FAIL in outcomes:
+        return Outcome.FAIL
+    if outcomes == {Outcome.PASS}:
+        return Outcome.PASS
+    return Outcome.PENDING

@@ -53,6 +53,17 @@ class PlacementProfile:
                 "threshold_max_ma": str(self.threshold_max_ma),
                 "unwanted_margin": str(self.unwanted_margin)}
 
+    def titration_refusal(self, start_max_ma: Decimal, step_max_ma: Decimal) -> str | None:
+        """Why this ramp cannot run within the titration limits (safety profile and device
+        together), or None: a start or a step above them is refused, never cut down."""
+        if self.start_ma > start_max_ma:
+            return (f"placement profile start {self.start_ma} mA is above the highest start "
+                    f"allowed, {start_max_ma} mA (safety profile and device)")
+        if self.step_ma > step_max_ma:
+            return (f"placement profile step {self.step_ma} mA is above the largest titration "
+                    f"step allowed, {step_max_ma} mA (safety profile and device)")
+        return None
+
 
 PLACEMENT_PROFILE = ProfileKind("placement_profile.toml", "placement profile")
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from console.placement.integrity import pair_refusal
+from console.placement.port import DevicePort
 from console.placement.result import Outcome, Phase, PlacementResult, Purpose, Trial
-from console.placement.workflow import LEADS, DevicePort, PlacementRefused, PlacementWorkflow
+from console.placement.workflow import LEADS, PlacementRefused, PlacementWorkflow
 
 Wait = Callable[[float], bool]
 

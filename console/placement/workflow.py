@@ -27,47 +27,36 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import NoReturn, Protocol, TypeVar
+from typing import NoReturn, TypeVar
 
 from console.device.facts import identity_dict
 from console.leads.impedance import ImpedanceMap
-from console.placement.integrity import lead_integrity, pair_refusal
-from console.placement.judge import judge_lead, margin_target
+from console.placement.integrity import candidate_pairs, lead_integrity, pair_refusal
+from console.placement.judge import judge_test, margin_target
 from console.placement.observation import Observation, Observer, Unwanted
+from console.placement.port import DevicePort
 from console.placement.profile import PlacementProfile
 from console.placement.result import (
-    Failure,
     ImpedanceRun,
-    LeadVerdict,
-    Outcome,
     Phase,
     PlacementResult,
     Purpose,
     ResultStatus,
-    Step,
     Stepping,
-    Trial,
     TrialEnd,
     UnwantedAt,
     lead_title,
     pair_text,
 )
+from console.placement.timeline import Timeline, utc_now
+from console.placement.trial import TrialState, threshold_of
 from console.programming.program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
 from console.safety import SafetyEngine, SafetyProfile, SafetyRefusal, load_profile
-from console.safety.titration_pace import TitrationPace
 from console.stimulation.stopping import WATCHDOG, StopOutcome, send_stop, stop_reason_text
 from device_link.errors import DeviceLinkError, InvalidState, LinkLost
-from device_link.messages import (
-    Identity,
-    ImpedanceRecord,
-    ImpedanceResult,
-    Limits,
-    Status,
-    TestStimStart,
-)
+from device_link.messages import ImpedanceRecord
 from device_link.protocol import DeviceState, ImpedanceMode
 
 LEADS = (0, 1)
@@ -79,52 +68,8 @@ class PlacementRefused(Exception):
     """The step asked for is not allowed now; nothing was sent to the device."""
 
 
-class DevicePort(Protocol):
-    """The part of ``device_link.client.DeviceClient`` the test uses."""
-
-    identity: Identity | None
-    limits: Limits | None
-
-    def get_status(self) -> Status: ...
-
-    def set_time(self, unix_seconds: int | None = None) -> int: ...
-
-    def measure_impedance(self, lead_mask: int = ..., mode: ImpedanceMode = ...
-                          ) -> ImpedanceResult: ...
-
-    def start_test_stim(self, stimulus: TestStimStart) -> None: ...
-
-    def adjust_test_stim(self, amp_ua: int) -> int: ...
-
-    def stop(self) -> int: ...
-
-
 class _Stopped(Exception):
     """Internal: STOP was asked for while an operation was under way."""
-
-
-@dataclass
-class _TrialState:
-    number: int
-    purpose: Purpose
-    stimulus: TestStimulus  # the amplitude in force is stimulus.amplitude_ma
-    target_ma: Decimal
-    ohms: int | None
-    threshold_ma: Decimal | None = None
-    end: TrialEnd | None = None
-    end_detail: str = ""
-    contraction_ma: Decimal | None = None
-    unwanted: list[UnwantedAt] = field(default_factory=list)
-
-    def frozen(self) -> Trial:
-        s = self.stimulus
-        return Trial(self.number, s.lead, s.anode, s.cathode, self.purpose, self.target_ma,
-                     s.amplitude_ma, self.end, self.end_detail, self.contraction_ma,
-                     tuple(self.unwanted), self.threshold_ma)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class PlacementWorkflow:
@@ -134,7 +79,7 @@ class PlacementWorkflow:
                  patient: str | None = None, safety_profile: SafetyProfile | None = None,
                  stepping: Stepping = Stepping.AUTOMATIC,
                  clock: Callable[[], float] = time.monotonic,
-                 wall_clock: Callable[[], datetime] = _utc_now,
+                 wall_clock: Callable[[], datetime] = utc_now,
                  before_stimulation: Callable[[TestStimulus], None] | None = None) -> None:
         self.profile = profile
         self.observer = observer
@@ -148,8 +93,8 @@ class PlacementWorkflow:
         self._lock = threading.RLock()
         self._stop_requested = threading.Event()
         self._stop_reason = ""
-        self._t0 = clock()
-        self._started_at = self._iso()
+        self._log = Timeline(clock, wall_clock)
+        self._started_at = self._log.iso()
         self._ended_at: str | None = None
         self._phase = Phase.START
         self._status = ResultStatus.IN_PROGRESS
@@ -157,10 +102,7 @@ class PlacementWorkflow:
         self._device: dict[str, object] | None = None
         self._impedances = ImpedanceMap.empty()
         self._runs: list[ImpedanceRun] = []
-        self._trials: list[_TrialState] = []
-        self._steps: list[Step] = []
-        self._next_step_at = 0.0
-        self._pace: TitrationPace | None = None  # the running trial's; one per trial
+        self._trials: list[TrialState] = []
         self._fluoroscopy: bool | None = None
         self._notes = ""
         self._final_reason: str | None = None
@@ -174,16 +116,14 @@ class PlacementWorkflow:
 
     def seconds_to_next_step(self) -> float | None:
         """Automatic stepping: seconds until ``tick`` should raise the amplitude."""
-        if self.stepping != Stepping.AUTOMATIC or self._running() is None:
+        trial = self._running()
+        if self.stepping != Stepping.AUTOMATIC or trial is None:
             return None
-        return max(0.0, self._step_due() - self._clock())
+        return max(0.0, trial.step_due() - self._clock())
 
     def candidate_pairs(self, lead: int) -> list[tuple[int, int]]:
         """Pairs that may be stimulated on ``lead``: the profile's order first, then the rest."""
-        integrity = self._snapshot.integrity[lead]
-        every = list(self.profile.pairs) + [(a, c) for a in range(4) for c in range(4)
-                                            if a != c and (a, c) not in self.profile.pairs]
-        return [pair for pair in every if pair_refusal(integrity, *pair) is None]
+        return candidate_pairs(self._snapshot.integrity[lead], self.profile.pairs)
 
     def suggested_pair(self, lead: int) -> tuple[int, int] | None:
         """The next pair to try on ``lead``: the first candidate not yet stimulated."""
@@ -203,7 +143,10 @@ class PlacementWorkflow:
             raise PlacementRefused("no authenticated device: connect first")
         self._engine = SafetyEngine(limits, self._safety_profile,
                                     electrodes_per_lead=identity.electrodes_per_lead)
-        self._check_profile(self._engine)
+        titration = self._engine.titration
+        refusal = self.profile.titration_refusal(titration.start_max_ma, titration.step_max_ma)
+        if refusal is not None:
+            raise PlacementRefused(refusal)
         self._device = {key: value for key, value in identity_dict(identity).items()
                         if key in ("model", "serial", "firmware")}
         self._step("device identified", detail=f"{identity.model} serial "
@@ -231,7 +174,7 @@ class PlacementWorkflow:
             raise PlacementRefused(f"impedance is measured after identification and "
                                    f"before the verdict, not in phase {self._phase}")
         self._require_idle()
-        at = self._iso()
+        at = self._log.iso()
         records: list[ImpedanceRecord] = []
         for mode in (ImpedanceMode.MONOPOLAR, ImpedanceMode.BIPOLAR):
             self._step(f"impedance: {mode.name.lower()} measurement")
@@ -269,7 +212,7 @@ class PlacementWorkflow:
         threshold = None
         target = self.profile.max_ma
         if purpose == Purpose.MARGIN:
-            threshold = self._threshold_of(lead, anode, cathode)
+            threshold = threshold_of(self._trials, lead, anode, cathode)
             if threshold is None:
                 self._refuse(f"{where}: no multifidus contraction recorded yet, so there "
                              f"is no margin to check", lead, anode, cathode)
@@ -292,16 +235,16 @@ class PlacementWorkflow:
         except DeviceLinkError as exc:
             self._refuse(f"{where}: the device refused test stimulation ({exc})", lead,
                          anode, cathode)
-        trial = _TrialState(len(self._trials) + 1, purpose, stimulus, target, ohms,
-                            threshold)
+        pace = self._engine.titration.pace(self._clock)
+        pace.started()
+        trial = TrialState(len(self._trials) + 1, purpose, stimulus, target, ohms, pace,
+                           threshold)
         self._trials.append(trial)
-        self._pace = self._engine.titration.pace(self._clock)
-        self._pace.started()
         self._step(f"stimulation started ({purpose.value})", lead, anode, cathode,
                    stimulus.amplitude_ma, detail=f"up to {target} mA in steps of "
-                   f"{self.profile.step_ma} mA at least {self._pace.min_interval_s} s apart, "
+                   f"{self.profile.step_ma} mA at least {pace.min_interval_s} s apart, "
                    f"{self.profile.pulse_width_us} µs, {self.profile.frequency_hz} Hz")
-        self._next_step_at = self._clock() + float(self.profile.step_interval_s)
+        trial.schedule(self._clock(), self.profile.step_interval_s)
 
     def tick(self, client: DevicePort) -> PlacementResult:
         """Look, and raise the amplitude when the automatic step is due."""
@@ -315,13 +258,12 @@ class PlacementWorkflow:
         """Name the unwanted response the operator recorded with a single key."""
         with self._lock:
             for trial in reversed(self._trials):
-                for index, seen in enumerate(trial.unwanted):
-                    if seen.kind == Unwanted.UNSPECIFIED:
-                        trial.unwanted[index] = UnwantedAt(kind, seen.amplitude_ma)
-                        s = trial.stimulus
-                        self._step(f"unwanted response named: {kind.value}", s.lead, s.anode,
-                                   s.cathode, seen.amplitude_ma)
-                        return self._publish()
+                seen = trial.name_unwanted(kind)
+                if seen is not None:
+                    s = trial.stimulus
+                    self._step(f"unwanted response named: {kind.value}", s.lead, s.anode,
+                               s.cathode, seen.amplitude_ma)
+                    return self._publish()
             raise PlacementRefused("no unwanted response is waiting to be named")
 
     def device_stopped(self, reason: int) -> PlacementResult:
@@ -350,7 +292,7 @@ class PlacementWorkflow:
             self._notes = notes
             self._phase = Phase.SIGNED
             self._status = ResultStatus.COMPLETE
-            self._ended_at = self._iso()
+            self._ended_at = self._log.iso()
             self._step("signed off", detail=f"by {self.operator}; fluoroscopy "
                        f"{'confirms' if fluoroscopy_confirmed else 'not recorded as confirming'}"
                        " the position")
@@ -422,7 +364,7 @@ class PlacementWorkflow:
         self._phase = Phase.STOPPED
         self._status = ResultStatus.INCOMPLETE
         self._final_reason = reason
-        self._ended_at = self._iso()
+        self._ended_at = self._log.iso()
         self._step("test ended incomplete", detail=f"{reason}; {detail}" if detail else reason)
 
     def _io(self, call: Callable[[], _T]) -> _T:
@@ -445,27 +387,14 @@ class PlacementWorkflow:
         if trial is None:
             return
         s = trial.stimulus
-        seen = self._relevant(trial, self.observer.observe(s.lead, s.anode, s.cathode))
+        seen = trial.relevant(self.observer.observe(s.lead, s.anode, s.cathode))
         if seen.anything:
             self._respond(client, trial, seen)
         elif force or (self.stepping == Stepping.AUTOMATIC
-                       and self._clock() >= self._step_due()):
+                       and self._clock() >= trial.step_due()):
             self._raise(client, trial)
 
-    def _step_due(self) -> float:
-        """When the next automatic step goes: the profile's schedule, never sooner than the
-        clinic's interval after the last increase."""
-        assert self._pace is not None
-        return max(self._next_step_at, self._pace.allowed_at())
-
-    @staticmethod
-    def _relevant(trial: _TrialState, seen: Observation) -> Observation:
-        """A margin check watches for unwanted responses only: contraction is expected."""
-        if trial.purpose == Purpose.MARGIN:
-            return Observation(False, seen.unwanted, seen.detail)
-        return seen
-
-    def _respond(self, client: DevicePort, trial: _TrialState, seen: Observation) -> None:
+    def _respond(self, client: DevicePort, trial: TrialState, seen: Observation) -> None:
         s = trial.stimulus
         amplitude = s.amplitude_ma
         if seen.contraction:
@@ -480,7 +409,7 @@ class PlacementWorkflow:
         self._end(trial, TrialEnd.UNWANTED if seen.unwanted else TrialEnd.CONTRACTION,
                   "stimulation stopped at once")
 
-    def _raise(self, client: DevicePort, trial: _TrialState) -> None:
+    def _raise(self, client: DevicePort, trial: TrialState) -> None:
         assert self._engine is not None
         current = trial.stimulus
         wanted = current.amplitude_ma + self.profile.step_ma
@@ -490,8 +419,7 @@ class PlacementWorkflow:
                       f"nothing seen up to {current.amplitude_ma} mA; stimulation stopped")
             return
         requested = dataclasses.replace(current, amplitude_ma=wanted)
-        assert self._pace is not None
-        too_soon = self._pace.check(current, requested)
+        too_soon = trial.pace.check(current, requested)
         if too_soon.blocked:
             raise PlacementRefused(too_soon.blocks[0].message)
         try:
@@ -501,7 +429,7 @@ class PlacementWorkflow:
             self._io(client.stop)
             self._end(trial, TrialEnd.HELD, f"{exc}; stimulation stopped")
             return
-        self._pace.sent(current, requested)
+        trial.pace.sent(current, requested)
         try:
             now_ua = self._io(lambda: client.adjust_test_stim(amp_ua))
         except InvalidState:
@@ -512,9 +440,9 @@ class PlacementWorkflow:
             current, amplitude_ma=from_device_units(now_ua, UA_PER_MA))
         self._step("amplitude raised", current.lead, current.anode, current.cathode,
                    trial.stimulus.amplitude_ma)
-        self._next_step_at = self._clock() + float(self.profile.step_interval_s)
+        trial.schedule(self._clock(), self.profile.step_interval_s)
 
-    def _end(self, trial: _TrialState, how: TrialEnd, detail: str) -> None:
+    def _end(self, trial: TrialState, how: TrialEnd, detail: str) -> None:
         trial.end = how
         trial.end_detail = detail
         s = trial.stimulus
@@ -525,25 +453,7 @@ class PlacementWorkflow:
         self._step("pair not stimulated", lead, anode, cathode, detail=message)
         raise PlacementRefused(message)
 
-    def _threshold_of(self, lead: int, anode: int, cathode: int) -> Decimal | None:
-        found = [t.contraction_ma for t in self._trials
-                 if t.purpose == Purpose.THRESHOLD and t.contraction_ma is not None
-                 and (t.stimulus.lead, t.stimulus.anode, t.stimulus.cathode)
-                 == (lead, anode, cathode)]
-        return min(found) if found else None
-
-    def _check_profile(self, engine: SafetyEngine) -> None:
-        titration = engine.titration
-        if self.profile.start_ma > titration.start_max_ma:
-            raise PlacementRefused(f"placement profile start {self.profile.start_ma} mA is "
-                                   f"above the highest start allowed, {titration.start_max_ma}"
-                                   f" mA (safety profile and device)")
-        if self.profile.step_ma > titration.step_max_ma:
-            raise PlacementRefused(f"placement profile step {self.profile.step_ma} mA is "
-                                   f"above the largest titration step allowed, "
-                                   f"{titration.step_max_ma} mA (safety profile and device)")
-
-    def _running(self) -> _TrialState | None:
+    def _running(self) -> TrialState | None:
         if self._trials and self._trials[-1].end is None:
             return self._trials[-1]
         return None
@@ -559,15 +469,10 @@ class PlacementWorkflow:
             raise PlacementRefused(f"{lead_title(trial.stimulus.lead)} is being stimulated: "
                                    f"record a response or STOP first")
 
-    def _iso(self) -> str:
-        return self._wall().astimezone(UTC).isoformat(timespec="milliseconds") \
-            .replace("+00:00", "Z")
-
     def _step(self, event: str, lead: int | None = None, anode: int | None = None,
               cathode: int | None = None, amplitude_ma: Decimal | None = None,
               detail: str = "") -> None:
-        self._steps.append(Step(len(self._steps) + 1, self._clock() - self._t0, self._iso(),
-                                event, lead, anode, cathode, amplitude_ma, detail))
+        self._log.add(event, lead, anode, cathode, amplitude_ma, detail)
 
     def _publish(self) -> PlacementResult:
         self._snapshot = self._build()
@@ -577,37 +482,13 @@ class PlacementWorkflow:
         integrity = tuple(lead_integrity(self._impedances, lead, self._safety_profile)
                           for lead in LEADS)
         trials = tuple(t.frozen() for t in self._trials)
-        final = self._phase in (Phase.VERDICT, Phase.SIGNED)
-        verdicts = tuple(judge_lead(integrity[lead], tuple(t for t in trials if t.lead == lead),
-                                    self.profile, final=final) for lead in LEADS)
-        if self._phase == Phase.STOPPED:
-            verdicts = tuple(_incomplete(v) for v in verdicts)
+        verdicts, overall = judge_test(integrity, trials, self.profile, self._phase)
         return PlacementResult(
             self._status, self._phase, self.observer.simulated, self.operator, self.patient,
             dict(self._device) if self._device else None, self.profile, self.stepping,
             self._started_at, self._ended_at, (integrity[0], integrity[1]),
-            tuple(self._runs), trials, tuple(self._steps), (verdicts[0], verdicts[1]),
-            _overall(self._phase, verdicts), self._fluoroscopy, self._notes,
-            self._final_reason)
-
-
-def _incomplete(verdict: LeadVerdict) -> LeadVerdict:
-    """A stopped test passes nothing; a failure already found stays a failure."""
-    if verdict.outcome == Outcome.FAIL and verdict.failure == Failure.IMPEDANCE:
-        return verdict
-    return dataclasses.replace(verdict, outcome=Outcome.INCOMPLETE, reasons=(
-        *verdict.reasons, "the test was stopped before sign-off: not a pass"))
-
-
-def _overall(phase: Phase, verdicts: tuple[LeadVerdict, ...]) -> Outcome:
-    if phase == Phase.STOPPED:
-        return Outcome.INCOMPLETE
-    outcomes = {v.outcome for v in verdicts}
-    if Outcome.FAIL in outcomes:
-        return Outcome.FAIL
-    if outcomes == {Outcome.PASS}:
-        return Outcome.PASS
-    return Outcome.PENDING
+            tuple(self._runs), trials, tuple(self._log.steps), verdicts, overall,
+            self._fluoroscopy, self._notes, self._final_reason)
 
 
 def _state_name(state: int) -> str:

@@ -7,15 +7,16 @@ safety engine and by the titration pace (increases at least the clinic's interva
 counted from when each one really went out), and a refused step is explained, not sent.
 A held key is one press: its auto-repeats never raise the amplitude. Whatever ends the
 stimulation (STOP, the device's own duration, its watchdog, a fault, a lost link), the
-tab says why and the clinical record notes it, off the GUI thread.
+tab says why and the clinical record notes it, off the GUI thread. The sequence itself
+(measure first, record, start, titrate, note the end) is the command line's too:
+``console.stimulation.session``; this tab shows it and runs its device steps on the
+controller's thread.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
-from dataclasses import dataclass
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
@@ -29,27 +30,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.accounts import AccessError, Action
-from console.audit.events import AuditEvent
-from console.device.record_keeper import RecordKeeper
-from console.leads.integrity import (
-    LeadIntegrity,
-    PreCheck,
-    measure_pairs_in_use,
-    stimulus_pairs,
-    unmeasured_refusal,
-    with_integrity,
-)
-from console.leads.measure_first import keep_measurement
-from console.programming.program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
-from console.safety import Assessment, SafetyEngine, SafetyRefusal
-from console.safety.assessment import Finding
-from console.safety.titration_pace import Clock, TitrationPace
-from console.stimulation.stopping import WATCHDOG, record_stop, stop_reason_text
-from console.storage import Confirmation, RecordError
-from device_link.client import DeviceClient
-from device_link.errors import Aborted, DeviceLinkError
-from device_link.messages import StimStopped, StimTelemetry, TestStimStart
+from console.accounts import Action
+from console.leads.integrity import stimulus_pairs, with_integrity
+from console.programming.program import TestStimulus
+from console.safety import Assessment
+from console.safety.titration_pace import Clock
+from console.stimulation.session import StimulationSession
+from console.stimulation.start import StartResult
+from console.stimulation.stopping import WATCHDOG, stop_reason_text
+from device_link.messages import StimStopped, StimTelemetry
 from device_link.protocol import DeviceState, StopReason
 from ui.common.theme import INFO_GREY, OK_GREEN, STOP_RED
 from ui.shell.context import WindowContext
@@ -67,29 +56,6 @@ def create(context: WindowContext) -> QWidget:
     return TestStimPanel(context)
 
 
-@dataclass(frozen=True, slots=True)
-class _Started:
-    stimulus: TestStimulus
-    serial: str
-    note: str  # how the record took it
-    check: PreCheck | None = None  # the impedance measured before the start
-
-
-@dataclass(frozen=True, slots=True)
-class _NotStarted:
-    reason: str
-    check: PreCheck | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _PreStart:
-    """What the worker needs to measure the pair before the start and judge it again."""
-
-    engine: SafetyEngine
-    integrity: LeadIntegrity
-    acknowledged: list[Finding]
-
-
 class TestStimPanel(QWidget):
 
     def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
@@ -97,15 +63,12 @@ class TestStimPanel(QWidget):
         self._context = context
         self._records = RecordTasks(self)
         self._running: TestStimulus | None = None  # what the device confirmed it delivers
-        self._serial: str | None = None
+        self._stimulation: StimulationSession | None = None  # the latest start's sequence
         self._starting = False
         self._early_stop: str | None = None  # a stop that overtook the start's reply
         self._adjusting = False
-        self._stop_pressed = threading.Event()  # set from the STOP thread itself
-        self._acknowledged: list[Finding] = []  # confirmed before this test started
         self._attached = False  # whether the session holds a device's facts
         self._device_busy = False  # another operation holds the device (status polls aside)
-        self._pace: TitrationPace | None = None  # the running stimulation's
         self.clock: Clock = time.monotonic  # of the pace; tests move their own by hand
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
@@ -132,8 +95,7 @@ class TestStimPanel(QWidget):
         controller.disconnected.connect(self._on_disconnected)
         controller.failed.connect(self._on_failed)
         controller.busy_changed.connect(self._on_busy)
-        controller.stop_sent.connect(lambda _at: self._stop_pressed.set(),
-                                     Qt.ConnectionType.DirectConnection)
+        controller.stop_sent.connect(self._stop_sent, Qt.ConnectionType.DirectConnection)
         self.reset_start_values()
         self._show_idle("")
 
@@ -229,57 +191,58 @@ class TestStimPanel(QWidget):
     # -- start -----------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Judge what is on screen, then the console's start sequence on the device thread."""
         if not self.setup.start_button.isEnabled():
             return
         stimulus = self.setup.stimulus()
         confirmations = self.setup.confirmations()
         if isinstance(stimulus, str) or confirmations is None:
             return
-        acknowledged = [row.finding for row in self.setup.confirm_rows]
-        try:
-            request = self._context.model.session.engine.approve_test_start(
-                stimulus, impedances=self._impedances(stimulus), acknowledged=acknowledged)
-        except (SafetyRefusal, NotRepresentable) as exc:
-            self._say(f"Not started: {exc}", "findingBlock")
+        session = self._context.model.session
+        stimulation = StimulationSession(
+            session.engine, stimulus, keeper_for(self._context),
+            acknowledged=[row.finding for row in self.setup.confirm_rows],
+            confirmations=confirmations, clock=self.clock)
+        refused = stimulation.judge(self._impedances(stimulus))
+        if refused is not None:
+            self._say(f"Not started: {refused.reason}", "findingBlock")
             return
-        self._acknowledged = acknowledged
+        self._stimulation = stimulation
         self._starting = True
         self._early_stop = None
-        self._stop_pressed.clear()
         self.setup.take_note()
         self._say("Starting …", "findingInfo")
         self._refresh_controls()
-        keeper = keeper_for(self._context)
-        stop_pressed = self._stop_pressed
-        session = self._context.model.session
-        measure = _PreStart(session.engine, session.integrity, acknowledged)
+        integrity = session.integrity
         self._context.controller.run(
-            START, lambda client: _start(client, keeper, stimulus, request, confirmations,
-                                         stop_pressed, measure),
-            self._started)
+            START, lambda client: stimulation.start(client, integrity), self._started)
 
-    def _started(self, outcome: _Started | _NotStarted) -> None:
+    def _stop_sent(self, _at: float) -> None:
+        """On the STOP thread itself, before STOP goes out: a start on its way yields."""
+        stimulation = self._stimulation
+        if stimulation is not None:
+            stimulation.note_stop()
+
+    def _started(self, outcome: StartResult) -> None:
         self._starting = False
         if outcome.check is not None and outcome.check.measured:
             self._context.model.session.measured(outcome.check.records,
                                                  outcome.check.fault_flags)
             self._context.model.notify_impedance()
-        if isinstance(outcome, _NotStarted):
+        stimulation = self._stimulation
+        if not outcome.started or stimulation is None:
             self._say(f"Not started: {outcome.reason}", "findingBlock")
             self.evaluate()
             return
-        self._running = outcome.stimulus
-        self._serial = outcome.serial
-        self._pace = self._context.model.session.engine.titration.pace(self.clock)
-        self._pace.started()
+        self._running = stimulation.current
         self._context.model.set_state(DeviceState.TEST_STIM)
-        limit_ma, text = self._compliance(outcome.stimulus)
+        limit_ma, text = self._compliance(stimulation.current)
         self.compliance.setText(text)
         self.plot.start(limit_ma)
         self._show_running()
-        self._say(f"Stimulating; {outcome.note}. Raise with ▲ or the Up key (increases at "
-                  f"least {self._pace.min_interval_s} s apart), lower with ▼ or Down. STOP, "
-                  "Esc or Space stops at once.", "findingInfo")
+        self._say(f"Stimulating; {outcome.note()}. Raise with ▲ or the Up key (increases at "
+                  f"least {stimulation.pace.min_interval_s} s apart), lower with ▼ or Down. "
+                  "STOP, Esc or Space stops at once.", "findingInfo")
         self.setFocus(Qt.FocusReason.OtherFocusReason)
         if self._early_stop is not None:
             self._end(self._early_stop)
@@ -293,8 +256,8 @@ class TestStimPanel(QWidget):
         self._adjust(-1)
 
     def _adjust(self, direction: int) -> None:
-        current, pace = self._running, self._pace
-        if current is None or pace is None:
+        current, stimulation = self._running, self._stimulation
+        if current is None or stimulation is None:
             return
         if self._adjusting:
             self._say("The previous change is still being sent.", "findingInfo")
@@ -308,37 +271,19 @@ class TestStimPanel(QWidget):
             target = max(target, Decimal("0.0"))  # lowering stops at nothing
             if target == current.amplitude_ma:
                 return
-        requested = dataclasses.replace(current, amplitude_ma=target)
-        assessment = self._context.model.session.engine.check_adjustment(
-            current, requested, impedances=self._impedances(current)).merged(
-            pace.check(current, requested))
-        # Lowering is always allowed; an increase goes only when nothing blocks and every
-        # confirmation is one given before the start (the same finding, the same numbers).
-        unconfirmed = tuple(finding for finding in assessment.confirmations
-                            if finding not in self._acknowledged)
-        refusal = assessment.blocks if direction < 0 else assessment.blocks + unconfirmed
-        if refusal:
-            why = " ".join(finding.message for finding in refusal)
-            if not assessment.blocked:
-                why += " A confirmation is not taken while stimulating."
-            self._say(f"Not sent — amplitude stays at {current.amplitude_ma} mA. {why}",
-                      "findingBlock")
-            return
-        try:
-            amp_ua = requested.amplitude_record()
-        except NotRepresentable as exc:
-            self._say(f"Not sent: {exc}", "findingBlock")
+        change = stimulation.adjustment(target, self._impedances(current))
+        if not change.allowed:
+            self._say(f"Not sent — amplitude stays at {current.amplitude_ma} mA. {change.why}"
+                      if change.refused else f"Not sent: {change.why}", "findingBlock")
             return
         self._adjusting = True
         self._context.controller.run(
-            ADJUST, lambda client: _adjust_now(client, pace, current, requested, amp_ua),
-            self._adjusted)
+            ADJUST, lambda client: stimulation.adjust(client, change), self._adjusted)
 
-    def _adjusted(self, amp_ua: int) -> None:
+    def _adjusted(self, now: Decimal) -> None:
         self._adjusting = False
         if self._running is None:
             return
-        now = from_device_units(amp_ua, UA_PER_MA)
         self._running = dataclasses.replace(self._running, amplitude_ma=now)
         self._show_running()
         self._say(f"Amplitude now {now} mA (confirmed by the device).", "findingInfo")
@@ -383,21 +328,21 @@ class TestStimPanel(QWidget):
             self._end(why)
 
     def _end(self, why: str) -> None:
-        serial = self._serial
+        stimulation = self._stimulation
         self._running = None
         self._adjusting = False
         self.plot.stop()
         self._show_idle(why)
         self.setup.clear_confirmations()
-        keeper = keeper_for(self._context)
 
         def not_noted(problem: str | None) -> None:
             if problem:
                 self._say(f"Test stimulation ended: {why}. The end could NOT be noted in the "
                           f"clinical record: {problem}", "findingBlock")
 
-        self._records.run(lambda: record_stop(keeper, serial, f"test stimulation ended: {why}"),
-                          on_done=not_noted, on_error=not_noted)
+        if stimulation is not None:
+            self._records.run(lambda: stimulation.record_end(why), on_done=not_noted,
+                              on_error=not_noted)
         self.evaluate()
 
     def _on_failed(self, operation: str, message: str) -> None:
@@ -476,106 +421,3 @@ class TestStimPanel(QWidget):
         self.message.setObjectName(style)
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)
-
-
-def _adjust_now(client: DeviceClient, pace: TitrationPace, current: TestStimulus,
-                requested: TestStimulus, amp_ua: int) -> int:
-    """On the worker, as it goes out: the pace counts from the real send, not the press."""
-    pace.sent(current, requested)
-    return client.adjust_test_stim(amp_ua)
-
-
-def _start(client: DeviceClient, keeper: RecordKeeper | None, stimulus: TestStimulus,
-           request: TestStimStart, confirmations: list[Confirmation],
-           stop_pressed: threading.Event, pre: _PreStart) -> _Started | _NotStarted:
-    """On the worker: measure the pair if this connection has not, note the start (and
-    what was confirmed) in the record, then start.
-
-    The record is written first so that nothing is delivered that the record does not
-    show; if the device then does not start, the record says so. A STOP pressed while
-    the start was on its way wins: the stimulation is stopped again at once.
-    """
-    assert client.identity is not None
-    serial = client.identity.serial
-    if stop_pressed.is_set():
-        return _NotStarted("STOP was pressed before the start was sent; nothing was sent")
-    measured = _measure_first(client, keeper, stimulus, pre)
-    if isinstance(measured, _NotStarted) or stop_pressed.is_set():
-        return measured if isinstance(measured, _NotStarted) else _NotStarted(
-            "STOP was pressed before the start was sent; nothing was sent", measured)
-    started = _record_and_start(client, keeper, stimulus, request, confirmations,
-                                stop_pressed, serial)
-    if measured.measured:
-        started = dataclasses.replace(started, check=measured)
-        if isinstance(started, _Started):
-            started = dataclasses.replace(started, note=f"{measured.summary()}; {started.note}")
-    return started
-
-
-def _measure_first(client: DeviceClient, keeper: RecordKeeper | None,
-                   stimulus: TestStimulus, pre: _PreStart) -> PreCheck | _NotStarted:
-    """The pair's impedance on this connection, measured now if need be, judged again."""
-    pairs = stimulus_pairs(stimulus)
-    try:
-        check = measure_pairs_in_use(client, pre.integrity, pairs, pre.engine.profile)
-    except Aborted:
-        return _NotStarted("STOP pressed during the impedance measurement before the start; "
-                           "nothing was started")
-    except DeviceLinkError as exc:
-        return _NotStarted(f"the impedance measurement before the start failed ({exc}); "
-                           "nothing was started")
-    if keeper is not None:
-        try:
-            keep_measurement(client, keeper, check)
-        except (RecordError, AccessError) as exc:
-            return _NotStarted(f"the impedance measured before the start could not be stored "
-                               f"({exc}); nothing was started", check)
-    refusal = unmeasured_refusal(check.integrity, pairs)
-    if refusal is not None:
-        return _NotStarted(refusal, check)
-    try:
-        pre.engine.approve_test_start(stimulus,
-                                      impedances=check.integrity.engine_impedances(pairs),
-                                      acknowledged=pre.acknowledged)
-    except SafetyRefusal as exc:
-        return _NotStarted(f"{check.summary()}; refused by the safety engine: {exc}", check)
-    return check
-
-
-def _record_and_start(client: DeviceClient, keeper: RecordKeeper | None,
-                      stimulus: TestStimulus, request: TestStimStart,
-                      confirmations: list[Confirmation], stop_pressed: threading.Event,
-                      serial: str) -> _Started | _NotStarted:
-    note = "NOT recorded: no clinical record is open"
-    if keeper is not None:
-        try:
-            if confirmations:
-                keeper.require(Action.CONFIRM_SAFETY_FINDING)
-            for confirmation in confirmations:
-                keeper.record.audit(AuditEvent.SAFETY_FINDING_CONFIRMED, keeper.actor, {
-                    "device": serial, "visit": keeper.visit_id, "test_stimulation": True,
-                    **confirmation.as_dict()})
-            keeper.record_test_start(serial, stimulus)
-        except (RecordError, AccessError) as exc:
-            return _NotStarted(f"the clinical record refused the start ({exc}); nothing was "
-                               "sent to the device")
-        note = "start recorded in the clinical record"
-    try:
-        client.start_test_stim(request)
-        if stop_pressed.is_set():  # STOP overtook the start on the line: stop again
-            client.stop()
-            raise _StoppedWhileStarting()
-    except (DeviceLinkError, _StoppedWhileStarting) as exc:
-        reason = str(exc)
-        problem = record_stop(keeper, serial, f"test stimulation did not start: {reason}")
-        if problem is not None:
-            reason += (f"; the clinical record shows the start but could not note that it "
-                       f"failed ({problem})")
-        return _NotStarted(reason)
-    return _Started(stimulus, serial, note)
-
-
-class _StoppedWhileStarting(Exception):
-    def __init__(self) -> None:
-        super().__init__("STOP was pressed while the start was on its way; the device was "
-                         "stopped again at once")
