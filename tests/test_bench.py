@@ -12,7 +12,7 @@ import pytest
 
 from console.bench.report import LinkReport, Row, Skipped, Target
 from console.bench.stats import percentile, summarize
-from console.cli import bench_command, bench_records_command
+from console.cli import bench_command
 from console.cli.main import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,7 +146,7 @@ def test_bench_alone_is_bench_link_and_records_keeps_its_own_handler():
     assert (defaults.port, defaults.rounds, defaults.stops, defaults.log_entries) == \
         (None, 1000, 200, 10_000)
     records = parser.parse_args(["bench", "records", "--audit", "5"])
-    assert records.handler is bench_records_command._records and records.audit == 5
+    assert records.handler is bench_command.run_records and records.audit == 5
 
 
 def test_bench_records_help_still_works():
@@ -168,7 +168,7 @@ def test_table_shows_figures_targets_verdicts_and_skipped_rows(capsys):
             detail={"entries_per_s": 612.4}),
     ]
     report.skipped.append(Skipped("stop_test_stim", "needs the emulator"))
-    bench_command._print_report(report)
+    bench_command._print_link_report(report)
     out = capsys.readouterr().out
     assert "2 CPUs (Test CPU)" in out
     lines = out.splitlines()
@@ -199,3 +199,11 @@ def test_targets_compare_in_their_own_direction():
     assert Row("b", "b", 1, "of line rate", value=0.85, target=at_least).passed is True
     assert Row("b", "b", 1, "of line rate", value=0.84, target=at_least).passed is False
     assert Row("c", "c", 1, "ms", 1.0, 9.0).passed is None
+
+
+def test_bench_window_is_a_kind_of_bench_that_refuses_counts_below_one(capsys):
+    args = build_parser().parse_args(["bench", "window", "--rounds", "3", "--json"])
+    assert args.handler is bench_command.run_window
+    assert (args.rounds, args.startups, args.json) == (3, 5, True)
+    assert main(["bench", "window", "--startups", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err

@@ -55,16 +55,3 @@ def test_bench_refuses_a_record_that_holds_data(tmp_path, capsys):
     _, err = capsys.readouterr()
     assert code == 1 and "needs an empty record" in err
 
-
-def test_bench_joins_an_existing_bench_command():
-    import argparse
-
-    from console.cli import bench_records_command
-
-    parser = argparse.ArgumentParser()
-    subparsers = parser.add_subparsers()
-    other = subparsers.add_parser("bench").add_subparsers(dest="kind")
-    other.add_parser("link")
-    bench_records_command.register(subparsers)
-    assert parser.parse_args(["bench", "records", "--audit", "5"]).audit == 5
-    assert parser.parse_args(["bench", "link"]).kind == "link"

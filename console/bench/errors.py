@@ -4,4 +4,4 @@ from __future__ import annotations
 
 
 class BenchError(RuntimeError):
-    """The link or a helper process did not behave as the measurement needs (says what)."""
+    """The link, the record or a helper process was not as the measurement needs (says what)."""

@@ -20,7 +20,6 @@ from types import ModuleType
 from console.cli import (
     audit_command,
     bench_command,
-    bench_records_command,
     device_commands,
     emulator_command,
     export_command,
@@ -41,7 +40,6 @@ COMMANDS: tuple[ModuleType, ...] = (
     history_command,
     audit_command,
     export_command,
-    bench_records_command,
     bench_command,
     placement_command,
 )

@@ -27,7 +27,6 @@ from ui.shell.context import WindowContext
 from ui.shell.main_window import MainWindow
 from ui.shell.patient_dialog import PatientDialog
 from ui.shell.signin_dialog import SignInDialog
-from ui.shell.startup_probe import announce_shown_and_quit, quit_when_shown_requested
 
 
 def window_options(argv: Sequence[str]) -> argparse.Namespace:
@@ -107,8 +106,6 @@ def run(argv: Sequence[str]) -> int:
         try:
             window = demo_window(demo)
             window.show()
-            if quit_when_shown_requested():
-                announce_shown_and_quit()
             return app.exec()
         finally:
             demo.close()

@@ -22,10 +22,6 @@ def _wants_window(argv: Sequence[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:2] == ["bench", "window"]:  # the window's benchmark needs Qt: it lives in ui
-        from ui.window_bench import main as bench_window
-
-        return bench_window(args[2:])
     if _wants_window(args):
         from ui.shell.app import run
 

@@ -20,8 +20,8 @@ from sqlalchemy import JSON, Table, func, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from console.audit.chain import GENESIS_HASH, canonical_details, entry_hash, format_time
+from console.bench.errors import BenchError
 from console.programming.program import LeadProgram, Program
-from console.storage.errors import RecordError
 from console.storage.models import AuditHeadRow, Base, PatientRow, UserRow
 from console.storage.programs import clinical_columns
 
@@ -196,8 +196,8 @@ def require_empty(engine: Engine) -> None:
                 or connection.execute(select(func.count()).select_from(PatientRow)).scalar_one()
                 or connection.execute(select(AuditHeadRow.last_seq)).scalar_one())
     if used:
-        raise RecordError("the benchmark needs an empty record: it would mix generated "
-                          "patients with real ones")
+        raise BenchError("the benchmark needs an empty record: it would mix generated "
+                         "patients with real ones")
 
 
 def generate(engine: Engine, scale: Scale, *, seed: int = 1,

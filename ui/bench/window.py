@@ -1,21 +1,18 @@
-"""``mfconsole bench window``: the window's own figures, measured, never asserted.
+"""The window's own figures for ``mfconsole bench window``, measured, never asserted.
 
 * Esc to STOP: from the key press delivered to the focused widget to the STOP frame
   decoded by an emulator process, while test stimulation streams telemetry into the
   live plot (the emulator's trace time and ours share CLOCK_MONOTONIC).
-* Start-up: ``mfconsole --demo`` launched as a new process until its window is shown.
+* Start-up: the demo window launched as a new process (``ui.bench.startup``, which
+  opens it as ``mfconsole --demo`` does) until its window is shown.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtTest import QTest
@@ -23,9 +20,9 @@ from PySide6.QtTest import QTest
 from console.emulation.demo import DemoEnvironment
 from console.emulation.process import EmulatorProcess
 from device_link.emulator.control import ControlClient
+from ui.bench.startup import SHOWN_MARK
 from ui.shell.app import application, demo_window
 from ui.shell.main_window import MainWindow
-from ui.shell.startup_probe import PROBE_VARIABLE, SHOWN_MARK
 from ui.stimulation.panel import TestStimPanel
 
 
@@ -37,11 +34,6 @@ def _wait(condition: Callable[[], bool], timeout_s: float) -> bool:
             return False
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
     return True
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def measure_escape_to_stop(rounds: int, telemetry_per_round: int = 5) -> list[float]:
@@ -106,12 +98,11 @@ def _one_stop(window: MainWindow, panel: TestStimPanel, control: ControlClient,
 
 
 def measure_startup(runs: int) -> list[float]:
-    """Seconds from launching ``mfconsole --demo`` to its window being shown."""
+    """Seconds from launching the demo window's process to its window being shown."""
     figures = []
-    env = dict(os.environ, **{PROBE_VARIABLE: "1"})
     for _ in range(runs):
         launched = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "ui.shell.entry", "--demo"], env=env,
+        process = subprocess.Popen([sys.executable, "-m", "ui.bench.startup"],
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert process.stdout is not None
         for line in process.stdout:
@@ -121,30 +112,3 @@ def measure_startup(runs: int) -> list[float]:
         process.wait(timeout=60)
         process.stdout.close()
     return figures
-
-
-def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="mfconsole bench window",
-                                     description="Measure the window's STOP path and start-up.")
-    parser.add_argument("--rounds", type=int, default=100, help="Esc presses to measure")
-    parser.add_argument("--startups", type=int, default=5, help="demo start-ups to measure")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    stops = measure_escape_to_stop(args.rounds)
-    startups = measure_startup(args.startups)
-    rows = [
-        {"name": "Esc to STOP decoded, live telemetry plotting", "n": len(stops),
-         "median": statistics.median(stops), "p99": percentile(stops, 0.99), "unit": "ms",
-         "target": "p99 <= 30 ms", "met": percentile(stops, 0.99) <= 30},
-        {"name": "mfconsole --demo start to window shown", "n": len(startups),
-         "median": statistics.median(startups), "p99": max(startups), "unit": "s",
-         "target": "<= 2 s", "met": statistics.median(startups) <= 2},
-    ]
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        for row in rows:
-            print(f"{row['name']:<48} n={row['n']:<4} median {row['median']:8.2f} "
-                  f"{row['unit']:<3} p99/max {row['p99']:8.2f} {row['unit']:<3} "
-                  f"target {row['target']:<14} {'met' if row['met'] else 'MISSED'}")
-    return 0

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 
 from console.accounts import Role, User
 from console.audit import verify_chain
-from console.storage.bench_data import Scale, generate, require_empty
-from console.storage.errors import RecordError
+from console.bench.errors import BenchError
+from console.bench.record_data import Scale, generate, require_empty
 from console.storage.record import ClinicalRecord
 
 
@@ -71,7 +71,7 @@ def run_records_bench(engine: Engine, scale: Scale, *, timeline_samples: int = 1
         result = verify_chain(engine)
         verify_times.append(time.perf_counter() - start)
         if not result.ok or result.entries != scale.audit:
-            raise RecordError(f"the generated audit chain did not verify: {result.problem}")
+            raise BenchError(f"the generated audit chain did not verify: {result.problem}")
     verify_median = statistics.median(verify_times)
     return RecordBenchReport(
         backend=engine.dialect.name, patients=scale.patients, versions=scale.versions,
