@@ -30,6 +30,7 @@ from device_link.transport import SerialTransport
 from tests.emulator_harness import EmulatorProcess
 
 WRITES = 500
+BATCHES = 5  # each on its own emulator and fault seed, so the soak spreads over workers
 SLOTS = 4
 CORRUPT_RATE = 0.01
 DROP_RATE = 0.02
@@ -92,15 +93,23 @@ def held_programs(emulator: EmulatorProcess) -> dict[int, bytes]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
+@pytest.mark.parametrize("batch", range(BATCHES))
 def test_500_program_writes_over_a_noisy_line_never_report_a_false_success(
-        emulator, key_file, record_property):
+        batch, key_file, record_property):
+    with EmulatorProcess("--seed", str(batch + 1), key_file=key_file) as emulator:
+        _write_over_a_noisy_line(emulator, key_file, record_property,
+                                 range(batch * WRITES // BATCHES, (batch + 1) * WRITES // BATCHES))
+
+
+def _write_over_a_noisy_line(emulator: EmulatorProcess, key_file, record_property,
+                             indexes: range) -> None:
     key_store = KeyFileStore(key_file)
     stats = LinkStats()
     emulator.control.set_link_faults(corrupt_rate=CORRUPT_RATE, drop_rate=DROP_RATE)
     held = held_programs(emulator)
     client: DeviceClient | None = None
     try:
-        for index in range(WRITES):
+        for index in indexes:
             slot, program = index % SLOTS, program_for(index)
             if client is None:
                 client = connect(emulator, key_store, stats)
@@ -132,10 +141,10 @@ def test_500_program_writes_over_a_noisy_line_never_report_a_false_success(
     device_state = emulator.control.state()
     record_property("link_fault_summary", stats.summary())
     record_property("device_link_errors", device_state["link_errors"])
-    print(f"\n{WRITES} writes: {stats.summary()}; device link_errors "
+    print(f"\n{len(indexes)} writes: {stats.summary()}; device link_errors "
           f"{device_state['link_errors']}")
-    assert stats.successes + sum(stats.failures.values()) == WRITES
-    assert stats.successes > WRITES // 2  # retransmission really recovers most losses
+    assert stats.successes + sum(stats.failures.values()) == len(indexes)
+    assert stats.successes > len(indexes) // 2  # retransmission really recovers most losses
     assert stats.retransmissions > 0  # and the faults really were on the line
 
 

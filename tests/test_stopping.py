@@ -25,10 +25,18 @@ from device_link.errors import Aborted
 from device_link.keystore import KeyFileStore
 from device_link.messages import ImpedanceProgress, TestStimStart
 from device_link.protocol import DeviceState, ImpedanceMode, StopReason
-
-from .record_fixtures import FAST_HASHER
+from tests.emulator_harness import EmulatorProcess
+from tests.record_fixtures import FAST_HASHER
 
 WAIT_S = 5.0
+MEASURE_MS = "400"  # 12 readings take ~5 s: a loaded machine still presses STOP mid-way
+
+
+@pytest.fixture
+def emulator(key_file):
+    """The emulator, measuring slowly enough that STOP surely lands during a measurement."""
+    with EmulatorProcess("--measure-ms", MEASURE_MS, key_file=key_file) as process:
+        yield process
 
 
 @pytest.fixture

@@ -41,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="seed of the tissue, history and link-fault randomness")
     parser.add_argument("--time-scale", type=float, default=1.0, metavar="X",
                         help="run therapy sessions X times faster than real time")
+    parser.add_argument("--measure-ms", type=float, default=30.0, metavar="MS",
+                        help="time the device takes per impedance reading (default 30)")
     parser.add_argument("--battery", type=float, metavar="PERCENT",
                         help="battery charge at start (default: the scenario's)")
     parser.add_argument("--open", action="append", default=[], metavar="LEAD:ELECTRODE",
@@ -70,6 +72,7 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
         return EmulatorConfig(
             key=key, serial=args.serial, scenario=args.scenario, seed=args.seed,
             log_entries=args.log_entries, time_scale=args.time_scale,
+            measure_ms=args.measure_ms,
             battery_percent=args.battery, open_contacts=opens, shorts=shorts,
             socket=args.socket, pace_baud=args.pace_baud,
             control=args.control, control_unix=args.control_unix)
