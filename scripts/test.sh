@@ -10,7 +10,8 @@ python -m pip install -q -e '.[test]'
 ruff check .
 export QT_QPA_PLATFORM=offscreen
 set +e
-python -m pytest -q "$@"
+# One worker per core: most tests wait on a device, a port or a database, not the CPU.
+python -m pytest -q -n auto "$@"
 status=$?
 set -e
 # pytest exits 5 when no test ran: that is a failure here, never a pass.

@@ -63,6 +63,7 @@ def _assert_round_trips_sane(rows: dict[str, dict], rounds: int) -> None:
     assert rows["rtt_status_echo"]["detail"]["bytes_each_way"] == 40
 
 
+@pytest.mark.slow
 def test_bench_link_against_emulators_reports_every_row():
     result = _mfconsole("bench", "link", "--rounds", "20", "--log-entries", "300", "--json")
     assert result.returncode == 0, result.stderr

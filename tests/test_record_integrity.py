@@ -128,6 +128,7 @@ def test_a_sign_in_to_a_damaged_record_is_refused_and_writes_nothing(record_file
     assert record_file.read_bytes() == before and wal_is_empty(record_file)
 
 
+@pytest.mark.slow
 def test_audit_verify_reports_a_damaged_file_not_an_intact_chain(record_file):
     assert mfconsole(record_file, "audit", "verify").returncode == 0
     damage_rows(record_file, "users")

@@ -7,7 +7,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.slow
 def test_window_bench_reports_both_rows():
     result = subprocess.run(
         [sys.executable, "-m", "ui.shell.entry", "bench", "window", "--rounds", "3",
