@@ -16,18 +16,18 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from . import auth
-from .crc import crc16_ccitt_false
-from .errors import (
+from device_link import auth
+from device_link.crc import crc16_ccitt_false
+from device_link.errors import (
     AuthenticationError,
     DeviceRefused,
     LockedOut,
     ProtocolViolation,
     ReadBackMismatch,
 )
-from .exchange import FLUSH, RequestLink
-from .keystore import KeyStore, KeyStoreError
-from .messages import (
+from device_link.exchange import FLUSH, RequestLink
+from device_link.keystore import KeyStore, KeyStoreError
+from device_link.messages import (
     Amplitude,
     AuthRequest,
     AuthResponse,
@@ -50,7 +50,7 @@ from .messages import (
     WriteProgramRequest,
     WriteProgramResponse,
 )
-from .protocol import (
+from device_link.protocol import (
     BIPOLAR_PAIRS,
     MAX_LOG_PAGE,
     PROTOCOL_VERSION,
@@ -59,9 +59,9 @@ from .protocol import (
     ImpedanceMode,
     Opcode,
 )
-from .timeouts import DEFAULT_TIMEOUTS, Timeouts, longest_reply_wire_size
-from .trace import TraceRecord
-from .transport import SerialTransport
+from device_link.timeouts import DEFAULT_TIMEOUTS, Timeouts, longest_reply_wire_size
+from device_link.trace import TraceRecord
+from device_link.transport import SerialTransport
 
 __all__ = ["DEFAULT_BAUD", "AppliedProgram", "DeviceClient", "Timeouts",
            "longest_reply_wire_size"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .messages import ErrorPayload
-from .protocol import PROGRAM_FIELD_NAMES, DeviceState, ErrorCode
+from device_link.messages import ErrorPayload
+from device_link.protocol import PROGRAM_FIELD_NAMES, DeviceState, ErrorCode
 
 
 class DeviceLinkError(Exception):

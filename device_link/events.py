@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .frame import Frame
-from .messages import FaultEvent, ImpedanceProgress, StimStopped, StimTelemetry
-from .protocol import EventCode
+from device_link.frame import Frame
+from device_link.messages import FaultEvent, ImpedanceProgress, StimStopped, StimTelemetry
+from device_link.protocol import EventCode
 
 DeviceEvent = StimStopped | ImpedanceProgress | StimTelemetry | FaultEvent
 

@@ -16,16 +16,16 @@ import time
 from collections.abc import Callable
 from typing import NoReturn
 
-from .errors import Aborted, LinkLost, PortError, refusal_from
-from .events import LinkDown, Notice, decode_event
-from .frame import Frame, build_wire
-from .framing import FrameDecoder
-from .keepalive import KeepAlive
-from .messages import ErrorPayload, StimStopped
-from .protocol import SEQ_MAX, ErrorCode, Kind, Opcode
-from .timeouts import Timeouts
-from .trace import TraceRecord
-from .transport import SerialTransport
+from device_link.errors import Aborted, LinkLost, PortError, refusal_from
+from device_link.events import LinkDown, Notice, decode_event
+from device_link.frame import Frame, build_wire
+from device_link.framing import FrameDecoder
+from device_link.keepalive import KeepAlive
+from device_link.messages import ErrorPayload, StimStopped
+from device_link.protocol import SEQ_MAX, ErrorCode, Kind, Opcode
+from device_link.timeouts import Timeouts
+from device_link.trace import TraceRecord
+from device_link.transport import SerialTransport
 
 _log = logging.getLogger(__name__)
 FLUSH = b"\x00"

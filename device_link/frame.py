@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from cobs import cobs
 
-from .auth import frame_mac, tags_equal
-from .crc import crc16_ccitt_false
-from .protocol import (
+from device_link.auth import frame_mac, tags_equal
+from device_link.crc import crc16_ccitt_false
+from device_link.protocol import (
     CRC_SIZE,
     FLAG_MAC,
     HEADER_SIZE,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from cobs import cobs
 
-from .frame import Frame, FrameError, parse_body
-from .protocol import RESYNC_LIMIT
+from device_link.frame import Frame, FrameError, parse_body
+from device_link.protocol import RESYNC_LIMIT
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,11 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from .errors import DeviceRefused, LinkLost, PortError
-from .protocol import Opcode
+from device_link.errors import DeviceRefused, LinkLost, PortError
+from device_link.protocol import Opcode
 
 if TYPE_CHECKING:
-    from .exchange import RequestLink
+    from device_link.exchange import RequestLink
 
 
 class KeepAlive:

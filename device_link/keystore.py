@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 from typing import Protocol
 
-from .auth import KEY_SIZE
+from device_link.auth import KEY_SIZE
 
 
 class KeyStoreError(Exception):

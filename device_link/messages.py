@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass, fields
 from typing import ClassVar, Self
 
-from .protocol import (
+from device_link.protocol import (
     BIPOLAR_PAIRS,
     ELECTRODE_CASE,
     LOG_ENTRY_SIZE,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from .crc import crc16_ccitt_false
-from .messages import Limits
-from .protocol import PROGRAM_SIZE, ErrorCode
+from device_link.crc import crc16_ccitt_false
+from device_link.messages import Limits
+from device_link.protocol import PROGRAM_SIZE, ErrorCode
 
 _LEAD = struct.Struct("<BBBBHH")
 _TAIL = struct.Struct("<BBHHHHH")

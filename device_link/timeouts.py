@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .messages import max_reply_size
-from .protocol import (
+from device_link.messages import max_reply_size
+from device_link.protocol import (
     CRC_SIZE,
     HEADER_SIZE,
     IMPEDANCE_TIMEOUT_PER_MEASUREMENT_S,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from .frame import Frame
-from .protocol import EventCode, Kind, Opcode
+from device_link.frame import Frame
+from device_link.protocol import EventCode, Kind, Opcode
 
 
 @dataclass(frozen=True, slots=True)

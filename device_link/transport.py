@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import serial
 
-from .errors import PortError
+from device_link.errors import PortError
 
 READ_POLL_S = 0.2  # how often the reader re-checks for close; reads return as soon as data arrives
 

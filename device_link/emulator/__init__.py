@@ -5,13 +5,13 @@ pseudo-terminal (or TCP) and returns the port; ``ControlClient`` drives its
 engineering controls. See docs/emulator.md.
 """
 
-from .clock import Clock, ManualClock, SystemClock
-from .config import EmulatorConfig, load_demo_key
-from .control import ControlClient, ControlError
-from .core import DeviceCore
-from .link import LinkFaults
-from .scenarios import SCENARIOS
-from .server import COMMANDS, EmulatorServer
+from device_link.emulator.clock import Clock, ManualClock, SystemClock
+from device_link.emulator.config import EmulatorConfig, load_demo_key
+from device_link.emulator.control import ControlClient, ControlError
+from device_link.emulator.core import DeviceCore
+from device_link.emulator.link import LinkFaults
+from device_link.emulator.scenarios import SCENARIOS
+from device_link.emulator.server import COMMANDS, EmulatorServer
 
 __all__ = [
     "COMMANDS",

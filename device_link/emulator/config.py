@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 
-from ..keystore import PairingKey
-from ..messages import Limits
+from device_link.keystore import PairingKey
+from device_link.messages import Limits
 
 DEMO_KEY_RESOURCE = "demo-emulator.key"
 

@@ -16,10 +16,25 @@ import time
 from collections.abc import Callable
 from typing import ClassVar
 
-from ..frame import Frame, build_body
-from ..messages import ErrorPayload, PayloadError
-from ..program_record import ProgramRejected
-from ..protocol import (
+from device_link.emulator.battery import Battery
+from device_link.emulator.clock import Clock
+from device_link.emulator.config import EmulatorConfig
+from device_link.emulator.engineering import EngineeringAccess
+from device_link.emulator.impedance_requests import ImpedanceRequests
+from device_link.emulator.outgoing import Outgoing, Received, Remembered
+from device_link.emulator.patient import LeadPatient
+from device_link.emulator.program_requests import IMPLANT_PROGRAM, ProgramRequests
+from device_link.emulator.scenarios import scenario
+from device_link.emulator.session_requests import SessionRequests
+from device_link.emulator.status_requests import StatusRequests
+from device_link.emulator.stimulation import Measurement, Refusal, TestStim, Therapy
+from device_link.emulator.stimulation_requests import TELEMETRY_PERIOD_S, StimulationRequests
+from device_link.emulator.tissue import Tissue
+from device_link.emulator.usage_log import UsageLog, generate_history
+from device_link.frame import Frame, build_body
+from device_link.messages import ErrorPayload, PayloadError
+from device_link.program_record import ProgramRejected
+from device_link.protocol import (
     HEADER_SIZE,
     MAC_SIZE,
     OPEN_OPCODES,
@@ -33,21 +48,6 @@ from ..protocol import (
     Opcode,
     StopReason,
 )
-from .battery import Battery
-from .clock import Clock
-from .config import EmulatorConfig
-from .engineering import EngineeringAccess
-from .impedance_requests import ImpedanceRequests
-from .outgoing import Outgoing, Received, Remembered
-from .patient import LeadPatient
-from .program_requests import IMPLANT_PROGRAM, ProgramRequests
-from .scenarios import scenario
-from .session_requests import SessionRequests
-from .status_requests import StatusRequests
-from .stimulation import Measurement, Refusal, TestStim, Therapy
-from .stimulation_requests import TELEMETRY_PERIOD_S, StimulationRequests
-from .tissue import Tissue
-from .usage_log import UsageLog, generate_history
 
 __all__ = ["IMPLANT_PROGRAM", "DeviceCore", "Outgoing", "Received"]
 

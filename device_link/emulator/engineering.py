@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..crc import crc16_ccitt_false
-from ..protocol import BIPOLAR_PAIRS, LogCode
-from .outgoing import Outgoing
-from .tissue import ELECTRODES, LEADS, deliver
+from device_link.crc import crc16_ccitt_false
+from device_link.emulator.outgoing import Outgoing
+from device_link.emulator.tissue import ELECTRODES, LEADS, deliver
+from device_link.protocol import BIPOLAR_PAIRS, LogCode
 
 if TYPE_CHECKING:
-    from .core import DeviceCore
+    from device_link.emulator.core import DeviceCore
 
 
 class EngineeringAccess:

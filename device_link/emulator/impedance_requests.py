@@ -8,15 +8,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..frame import Frame
-from ..messages import ImpedanceProgress, ImpedanceRecord, ImpedanceResult, MeasureImpedanceRequest
-from ..protocol import OHMS_OPEN, ErrorCode, EventCode, Kind, LogCode, Opcode
-from .outgoing import Remembered
-from .stimulation import FIELD_LEAD_MASK, FIELD_MODE, Measurement, Refusal, measurement_plan
-from .tissue import in_normal_range
+from device_link.emulator.outgoing import Remembered
+from device_link.emulator.stimulation import (
+    FIELD_LEAD_MASK,
+    FIELD_MODE,
+    Measurement,
+    Refusal,
+    measurement_plan,
+)
+from device_link.emulator.tissue import in_normal_range
+from device_link.frame import Frame
+from device_link.messages import (
+    ImpedanceProgress,
+    ImpedanceRecord,
+    ImpedanceResult,
+    MeasureImpedanceRequest,
+)
+from device_link.protocol import OHMS_OPEN, ErrorCode, EventCode, Kind, LogCode, Opcode
 
 if TYPE_CHECKING:
-    from .core import DeviceCore
+    from device_link.emulator.core import DeviceCore
 
 
 class ImpedanceRequests:

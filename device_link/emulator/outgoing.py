@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..frame import Frame
+from device_link.frame import Frame
 
 
 @dataclass(frozen=True, slots=True)

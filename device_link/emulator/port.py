@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..frame import Frame
-from ..protocol import EventCode, Kind
-from .trace import ProtocolTrace
+from device_link.emulator.trace import ProtocolTrace
+from device_link.frame import Frame
+from device_link.protocol import EventCode, Kind
 
 READ_SIZE = 4096
 WRITE_STALL_S = 2.0  # output the far end does not take for this long is dropped

@@ -7,21 +7,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..crc import crc16_ccitt_false
-from ..frame import Frame
-from ..messages import (
+from device_link.crc import crc16_ccitt_false
+from device_link.emulator.stimulation import FIELD_SLOT, Refusal
+from device_link.emulator.tissue import ELECTRODES
+from device_link.frame import Frame
+from device_link.messages import (
     ReadProgramResponse,
     SlotRequest,
     WriteProgramRequest,
     WriteProgramResponse,
 )
-from ..program_record import LeadRecord, ProgramRecord, validate_program
-from ..protocol import DeviceState, ErrorCode, LogCode
-from .stimulation import FIELD_SLOT, Refusal
-from .tissue import ELECTRODES
+from device_link.program_record import LeadRecord, ProgramRecord, validate_program
+from device_link.protocol import DeviceState, ErrorCode, LogCode
 
 if TYPE_CHECKING:
-    from .core import DeviceCore
+    from device_link.emulator.core import DeviceCore
 
 # The program written to slot 0 at implant (the usage history refers to it).
 IMPLANT_PROGRAM = ProgramRecord(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .patient import LeadPatient, Structure
+from device_link.emulator.patient import LeadPatient, Structure
 
 # A leg-muscle nerve far from the lead: reached only at several times the threshold.
 _DISTANT_LEG = Structure("leg", z_mm=22.0, h_mm=12.0, i0_ua=700.0, chronaxie_us=200.0)

@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .clock import Clock, SystemClock
-from .config import EmulatorConfig
-from .control_server import ControlServer, parse_host_port
-from .core import DeviceCore
-from .engine import DeviceEngine
-from .link import LinkFaults, LinkShaper
-from .port import Port, PtyPort, TcpPort
-from .trace import ProtocolTrace
+from device_link.emulator.clock import Clock, SystemClock
+from device_link.emulator.config import EmulatorConfig
+from device_link.emulator.control_server import ControlServer, parse_host_port
+from device_link.emulator.core import DeviceCore
+from device_link.emulator.link import LinkFaults, LinkShaper
+from device_link.emulator.port import Port, PtyPort, TcpPort
+from device_link.emulator.realtime import RealTimeDevice
+from device_link.emulator.trace import ProtocolTrace
 
 # The engineering controls, by the name the control channel uses.
 COMMANDS = (
@@ -38,7 +38,7 @@ class EmulatorServer:
         self._trace = ProtocolTrace(self.config.trace_capacity)
         self._link = LinkShaper(self.config.seed)
         self.core = DeviceCore(self.config, self.clock)
-        self.engine = DeviceEngine(self.core, self.clock, self._trace, self._link)
+        self.device = RealTimeDevice(self.core, self.clock, self._trace, self._link)
         self._port: Port | None = None
         self._port_url = ""
         self._control: ControlServer | None = None
@@ -51,7 +51,7 @@ class EmulatorServer:
         if self._started:
             return self._port_url
         self._started = True
-        self.engine.start()
+        self.device.start()
         try:
             self._open_port()
             if self.config.control or self.config.control_unix:
@@ -65,24 +65,24 @@ class EmulatorServer:
     def _open_port(self) -> None:
         if self.config.socket:
             host, port = parse_host_port(self.config.socket)
-            opened: PtyPort | TcpPort = TcpPort(host, port, self.engine.on_bytes,
-                                                self.engine.new_connection, self._trace,
+            opened: PtyPort | TcpPort = TcpPort(host, port, self.device.on_bytes,
+                                                self.device.new_connection, self._trace,
                                                 self.config.pace_baud)
         else:
-            opened = PtyPort(self.engine.on_bytes, self._trace, self.config.pace_baud)
+            opened = PtyPort(self.device.on_bytes, self._trace, self.config.pace_baud)
         self._port = opened
         self._port_url = opened.url
-        self.engine.attach(opened)
+        self.device.attach(opened)
 
     def stop(self) -> None:
         if self._control is not None:
             self._control.close()
             self._control = None
-        self.engine.attach(None)
+        self.device.attach(None)
         if self._port is not None:
             self._port.close()
             self._port = None
-        self.engine.stop()
+        self.device.stop()
 
     def __enter__(self) -> EmulatorServer:
         self.start()
@@ -106,15 +106,15 @@ class EmulatorServer:
     @contextmanager
     def _changing(self) -> Iterator[DeviceCore]:
         """The core, locked, for a change; the events it causes (a FAULT) are sent after."""
-        with self.engine.locked() as core:
+        with self.device.locked() as core:
             yield core
-            self.engine.emit(core.tick())
+            self.device.emit(core.tick())
 
     def ping(self) -> dict[str, Any]:
         return {"pong": True}
 
     def state(self) -> dict[str, Any]:
-        with self.engine.locked() as core:
+        with self.device.locked() as core:
             snapshot = core.snapshot()
         snapshot.update(port=self._port_url,
                         connected=self._port is not None and self._port.connected,
@@ -123,22 +123,22 @@ class EmulatorServer:
 
     def programs(self) -> dict[str, Any]:
         """Each written slot's program bytes and CRC, read-only (to check what was applied)."""
-        with self.engine.locked() as core:
+        with self.device.locked() as core:
             return core.stored_programs()
 
     def observe(self) -> dict[str, Any]:
         """Simulated observation of the patient: contraction 0–1 and unwanted responses."""
-        with self.engine.locked() as core:
+        with self.device.locked() as core:
             return core.observe()
 
     def patient(self, pw_us: int = 214) -> dict[str, Any]:
         """Contraction and unwanted-response thresholds of every pair at ``pw_us``."""
-        with self.engine.locked() as core:
+        with self.device.locked() as core:
             return core.patient_table(int(pw_us))
 
     def impedances(self) -> dict[str, Any]:
         """What a measurement would report now, and every contact's model state."""
-        with self.engine.locked() as core:
+        with self.device.locked() as core:
             return core.impedances()
 
     def inject_open(self, lead: int, electrode: int, is_open: bool = True) -> dict[str, Any]:
@@ -164,8 +164,8 @@ class EmulatorServer:
         return {"lead": lead, "electrode": electrode, "ohms": float(ohms)}
 
     def set_battery(self, percent: float) -> dict[str, Any]:
-        with self.engine.locked() as core:
-            self.engine.emit(core.set_battery(float(percent)))
+        with self.device.locked() as core:
+            self.device.emit(core.set_battery(float(percent)))
             return {"battery_pct": core.battery.pct, "battery_mv": core.battery.mv}
 
     def clear_faults(self) -> dict[str, Any]:
@@ -190,7 +190,7 @@ class EmulatorServer:
         if port is None:
             return {"port": None}
         if isinstance(port, PtyPort):
-            self.engine.attach(None)
+            self.device.attach(None)
             self._port = None
         self._trace.note("disconnected")
         port.disconnect()
@@ -205,8 +205,8 @@ class EmulatorServer:
 
     def reboot(self) -> dict[str, Any]:
         """Power cycle the device: session, stimulation and measurement end; boot is logged."""
-        with self.engine.locked() as core:
-            self.engine.emit(core.reboot())
+        with self.device.locked() as core:
+            self.device.emit(core.reboot())
         self._trace.note("device rebooted")
         return {"rebooted": True}
 

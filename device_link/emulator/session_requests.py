@@ -10,10 +10,13 @@ import math
 import os
 from typing import TYPE_CHECKING
 
-from ..auth import console_tag, device_tag, session_key, tags_equal
-from ..frame import Frame
-from ..messages import AuthRequest, AuthResponse, HelloRequest, Identity, PayloadError
-from ..protocol import (
+from device_link.auth import console_tag, device_tag, session_key, tags_equal
+from device_link.emulator.outgoing import Outgoing
+from device_link.emulator.stimulation import Refusal
+from device_link.emulator.tissue import ELECTRODES, LEADS
+from device_link.frame import Frame
+from device_link.messages import AuthRequest, AuthResponse, HelloRequest, Identity, PayloadError
+from device_link.protocol import (
     AUTH_LOCKOUT_FAILURES,
     AUTH_LOCKOUT_S,
     PROTOCOL_VERSION,
@@ -22,12 +25,9 @@ from ..protocol import (
     LogCode,
     StopReason,
 )
-from .outgoing import Outgoing
-from .stimulation import Refusal
-from .tissue import ELECTRODES, LEADS
 
 if TYPE_CHECKING:
-    from .core import DeviceCore
+    from device_link.emulator.core import DeviceCore
 
 
 class SessionRequests:

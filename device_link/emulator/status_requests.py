@@ -9,14 +9,21 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from ..frame import Frame
-from ..messages import Empty, FaultEvent, GetLogRequest, PingResponse, SetTimeRequest, Status
-from ..protocol import MAX_LOG_PAGE, SLOT_NONE, ErrorCode, EventCode, FaultFlag, LogCode
-from .outgoing import Outgoing
-from .stimulation import FIELD_LOG_COUNT, Refusal
+from device_link.emulator.outgoing import Outgoing
+from device_link.emulator.stimulation import FIELD_LOG_COUNT, Refusal
+from device_link.frame import Frame
+from device_link.messages import (
+    Empty,
+    FaultEvent,
+    GetLogRequest,
+    PingResponse,
+    SetTimeRequest,
+    Status,
+)
+from device_link.protocol import MAX_LOG_PAGE, SLOT_NONE, ErrorCode, EventCode, FaultFlag, LogCode
 
 if TYPE_CHECKING:
-    from .core import DeviceCore
+    from device_link.emulator.core import DeviceCore
 
 
 class StatusRequests:

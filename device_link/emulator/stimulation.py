@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..messages import Limits, TestStimStart
-from ..program_record import (
+from device_link.messages import Limits, TestStimStart
+from device_link.program_record import (
     ProgramRecord,
     check_amplitude,
     check_charge,
@@ -18,7 +18,7 @@ from ..program_record import (
     check_pulse_width,
     check_range,
 )
-from ..protocol import BIPOLAR_PAIRS, ErrorCode, ImpedanceMode, StimPhase
+from device_link.protocol import BIPOLAR_PAIRS, ErrorCode, ImpedanceMode, StimPhase
 
 # Field ids for request fields that are not part of a program record (the spec
 # names ids only for program fields; see docs/emulator.md).

@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..frame import Frame
-from ..messages import (
+from device_link.emulator.outgoing import Outgoing
+from device_link.emulator.stimulation import Refusal, TestStim, Therapy, validate_test_start
+from device_link.emulator.tissue import ELECTRODES, LEADS, deliver
+from device_link.frame import Frame
+from device_link.messages import (
     Amplitude,
     SlotRequest,
     StimStopped,
@@ -19,14 +22,19 @@ from ..messages import (
     TestStimStart,
     TherapyStartResponse,
 )
-from ..program_record import ProgramRecord
-from ..protocol import OHMS_OPEN, ErrorCode, EventCode, Kind, LogCode, StimPhase, StopReason
-from .outgoing import Outgoing
-from .stimulation import Refusal, TestStim, Therapy, validate_test_start
-from .tissue import ELECTRODES, LEADS, deliver
+from device_link.program_record import ProgramRecord
+from device_link.protocol import (
+    OHMS_OPEN,
+    ErrorCode,
+    EventCode,
+    Kind,
+    LogCode,
+    StimPhase,
+    StopReason,
+)
 
 if TYPE_CHECKING:
-    from .core import DeviceCore
+    from device_link.emulator.core import DeviceCore
 
 TELEMETRY_PERIOD_S = 0.1
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from ..protocol import OHMS_OPEN
+from device_link.protocol import OHMS_OPEN
 
 LEADS = 2
 ELECTRODES = 4

@@ -12,9 +12,9 @@ import time
 from collections import deque
 from itertools import islice
 
-from ..frame import Frame
-from ..messages import ErrorPayload, PayloadError
-from ..protocol import ErrorCode, EventCode, Kind, Opcode
+from device_link.frame import Frame
+from device_link.messages import ErrorPayload, PayloadError
+from device_link.protocol import ErrorCode, EventCode, Kind, Opcode
 
 
 def opcode_name(kind: Kind, opcode: int) -> str:

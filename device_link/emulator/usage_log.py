@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import random
 
-from ..messages import LogEntry
-from ..protocol import LogCode, StopReason
+from device_link.messages import LogEntry
+from device_link.protocol import LogCode, StopReason
 
 MIN_CAPACITY = 10_000
 DAY_S = 86_400

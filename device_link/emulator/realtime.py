@@ -2,7 +2,7 @@
 
 Three kinds of thread touch the device: the port's reader (frames in), the timer
 thread (measurement steps, watchdog, telemetry, therapy) and the control channel.
-Each takes the engine's lock only for the few microseconds the core needs, so a
+Each takes the device's lock only for the few microseconds the core needs, so a
 STOP is never queued behind a measurement: the measurement is a timer, not a
 blocking call. Output is handed to the port's writer while the lock is held, so
 frames leave in the order the device produced them.
@@ -15,18 +15,18 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..frame import encode_wire
-from ..framing import Discarded, FrameDecoder
-from ..protocol import Kind, Opcode
-from .clock import Clock
-from .core import DeviceCore
-from .link import LinkShaper
-from .outgoing import Outgoing
-from .port import Port
-from .trace import ProtocolTrace
+from device_link.emulator.clock import Clock
+from device_link.emulator.core import DeviceCore
+from device_link.emulator.link import LinkShaper
+from device_link.emulator.outgoing import Outgoing
+from device_link.emulator.port import Port
+from device_link.emulator.trace import ProtocolTrace
+from device_link.frame import encode_wire
+from device_link.framing import Discarded, FrameDecoder
+from device_link.protocol import Kind, Opcode
 
 
-class DeviceEngine:
+class RealTimeDevice:
     def __init__(self, core: DeviceCore, clock: Clock, trace: ProtocolTrace,
                  link: LinkShaper) -> None:
         self.core = core
