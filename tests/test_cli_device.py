@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from console.cli.main import main
-from console.safety.profile import default_profile_text
+from console.safety.profile import SAFETY_PROFILE
 from device_link.client import DeviceClient
 from device_link.emulator import ControlClient
 from device_link.keystore import KeyFileStore
@@ -377,7 +377,7 @@ def test_test_stim_above_the_start_limit_exits_4_before_sending(device, capsys, 
 def test_titration_step_beyond_the_device_step_exits_4_before_sending(
         device, tmp_path, capsys):
     profile = tmp_path / "wide-steps.toml"
-    profile.write_text(default_profile_text().replace("step_ma = 0.5", "step_ma = 2.0"),
+    profile.write_text(SAFETY_PROFILE.shipped_text().replace("step_ma = 0.5", "step_ma = 2.0"),
                        encoding="utf-8")
     code, out, err = cli(capsys, "device", *device.options(), *STIM, "--amp", "0.5",
                          "--seconds", "10", "--step", "1.5", "--every", "1",
@@ -391,7 +391,8 @@ def test_titration_step_beyond_the_device_step_exits_4_before_sending(
 def test_titration_rises_then_holds_where_the_clinic_profile_asks_for_confirmation(
         device, tmp_path, capsys):
     profile = tmp_path / "low-soft-max.toml"
-    profile.write_text(default_profile_text().replace("soft_max_ma = 10.0", "soft_max_ma = 1.5")
+    profile.write_text(SAFETY_PROFILE.shipped_text()
+                       .replace("soft_max_ma = 10.0", "soft_max_ma = 1.5")
                        .replace("min_interval_s = 1.0", "min_interval_s = 0.3"), encoding="utf-8")
     code, out, err = cli(capsys, "device", *device.options(), *STIM, "--amp", "0.5",
                          "--seconds", "6", "--step", "0.5", "--every", "0.3",

@@ -21,7 +21,7 @@ import pytest
 
 from console.cli import program_command
 from console.cli.main import main
-from console.safety.profile import default_profile_text
+from console.safety.profile import SAFETY_PROFILE
 from tests.emulator_harness import ROOT, EmulatorProcess
 
 PROCESS_TIMEOUT_S = 60.0
@@ -158,7 +158,7 @@ def test_a_hostile_program_is_refused_before_anything_reaches_the_device(tmp_pat
 
 
 def test_a_profile_number_is_bounded_before_the_engine_uses_it(tmp_path):
-    profile = written(tmp_path / "profile.toml", default_profile_text().replace(
+    profile = written(tmp_path / "profile.toml", SAFETY_PROFILE.shipped_text().replace(
         "soft_max_ma = 10.0", "soft_max_ma = 1e999999999"))
     program = written(tmp_path / "program.json", program_json())
     result = mfconsole(tmp_path, "program", "check", program, "--profile", profile)

@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from console.cli.main import main
-from console.safety.profile import default_profile_text
+from console.safety.profile import SAFETY_PROFILE
 from console.storage import ClinicalRecord, InstallationKey
 from tests.emulator_harness import ROOT, STOP_TIMEOUT_S, EmulatorProcess
 from tests.record_fixtures import FAST_HASHER
@@ -25,7 +25,7 @@ STEP_S = "0.05"  # automatic steps this far apart keep a whole run to a few seco
 def _quick_safety_profile(directory: Path) -> Path:
     """A clinic allowing increases STEP_S apart (the shipped one waits 1.0 s)."""
     path = directory / "quick-safety.toml"
-    path.write_text(default_profile_text().replace("min_interval_s = 1.0",
+    path.write_text(SAFETY_PROFILE.shipped_text().replace("min_interval_s = 1.0",
                                                    f"min_interval_s = {STEP_S}"),
                     encoding="utf-8")
     return path

@@ -8,7 +8,7 @@ import pytest
 
 from console.placement import load_placement_profile, parse_placement_profile
 from console.placement.judge import margin_target
-from console.placement.profile import default_placement_profile_text
+from console.placement.profile import PLACEMENT_PROFILE
 from console.safety import ProfileError
 
 
@@ -23,7 +23,7 @@ def test_shipped_profile():
 
 
 def _with(old: str, new: str) -> str:
-    text = default_placement_profile_text()
+    text = PLACEMENT_PROFILE.shipped_text()
     assert old in text
     return text.replace(old, new)
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from console.placement import Outcome, Phase, TrialEnd, Unwanted
 from console.safety import parse_profile
-from console.safety.profile import default_profile_text
+from console.safety.profile import SAFETY_PROFILE
 from ui.placement.wizard import PlacementTab, PlacementWizard
 
 from .window_fixtures import select_tab
@@ -33,7 +33,7 @@ def _tab(window) -> PlacementTab:
     """The tab, its tests quick: the clinic lets increases follow each other at once (the
     pace between increases has its own tests, in test_titration_pace)."""
     window.context.model.session.profile = parse_profile(
-        default_profile_text().replace("min_interval_s = 1.0", "min_interval_s = 0.000001"),
+        SAFETY_PROFILE.shipped_text().replace("min_interval_s = 1.0", "min_interval_s = 0.000001"),
         "quick")
     return select_tab(window, PlacementTab)
 

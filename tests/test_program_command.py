@@ -15,7 +15,7 @@ from console.cli.main import main
 from console.programming.program import LeadProgram, Program
 from console.programming.program_file import load_program, save_program
 from console.safety import SafetyEngine, load_profile
-from console.safety.profile import default_profile_text
+from console.safety.profile import SAFETY_PROFILE
 from device_link.emulator.config import EmulatorConfig
 from device_link.emulator.server import EmulatorServer
 from device_link.messages import Limits
@@ -119,12 +119,13 @@ def test_impedance_given_twice_for_a_lead(tmp_path, capsys):
 
 def test_an_installation_profile_is_used_and_a_bad_one_refused(tmp_path, capsys):
     profile = tmp_path / "clinic.toml"
-    profile.write_text(default_profile_text().replace("soft_max_ma = 10.0", "soft_max_ma = 3.0"))
+    profile.write_text(SAFETY_PROFILE.shipped_text()
+                       .replace("soft_max_ma = 10.0", "soft_max_ma = 3.0"))
     program = saved(tmp_path, make("4.0"))
     status, out, _ = run(capsys, program, "--impedance-ohms", "0:650", "--profile",
                          str(profile))
     assert status == 3 and "soft maximum 3.0 mA" in out
-    profile.write_text(default_profile_text().replace("shannon_k_block = 1.85",
+    profile.write_text(SAFETY_PROFILE.shipped_text().replace("shannon_k_block = 1.85",
                                                       "shannon_k_block = 2.0"))
     status, out, err = run(capsys, program, "--profile", str(profile))
     assert status == 1 and out == ""

@@ -8,7 +8,7 @@ import pytest
 
 from console.programming.program import LeadProgram, Program
 from console.safety import ProfileError, SafetyEngine, load_profile, parse_profile
-from console.safety.profile import default_profile_text
+from console.safety.profile import SAFETY_PROFILE
 
 D = Decimal
 
@@ -28,7 +28,7 @@ def test_the_shipped_profile_loads_with_its_documented_values():
 
 def test_an_installation_profile_from_a_path_changes_the_verdict(tmp_path):
     path = tmp_path / "clinic.toml"
-    path.write_text(default_profile_text().replace("soft_max_ma = 10.0", "soft_max_ma = 5.0")
+    path.write_text(SAFETY_PROFILE.shipped_text().replace("soft_max_ma = 10.0", "soft_max_ma = 5.0")
                     .replace('name = "Default clinic profile"', 'name = "Spine unit"'))
     profile = load_profile(path)
     assert profile.name == "Spine unit" and profile.soft_max_amplitude_ma == D("5.0")
@@ -40,7 +40,7 @@ def test_an_installation_profile_from_a_path_changes_the_verdict(tmp_path):
 
 
 def edited(old: str, new: str) -> str:
-    text = default_profile_text()
+    text = SAFETY_PROFILE.shipped_text()
     assert old in text
     return text.replace(old, new)
 

@@ -9,7 +9,7 @@ import pytest
 
 from console.programming.program import TestStimulus
 from console.safety import Assessment, SafetyEngine, SafetyRefusal, Severity, parse_profile
-from console.safety.profile import default_profile_text
+from console.safety.profile import SAFETY_PROFILE
 from device_link.messages import Limits, TestStimStart
 
 D = Decimal
@@ -17,7 +17,7 @@ BLOCK = Severity.BLOCK
 
 
 def profile_with(start: str = "0.5", step: str = "0.5"):
-    text = (default_profile_text().replace("start_ma = 0.5", f"start_ma = {start}")
+    text = (SAFETY_PROFILE.shipped_text().replace("start_ma = 0.5", f"start_ma = {start}")
             .replace("step_ma = 0.5", f"step_ma = {step}"))
     return parse_profile(text, "test profile")
 

@@ -19,7 +19,7 @@ import pytest
 from console.cli.main import build_parser
 from console.cli.stop_requests import OUTPUT_CLOSED, StopRequests
 from console.placement import SimulatedObserver
-from console.safety.profile import default_profile_text
+from console.safety.profile import SAFETY_PROFILE
 from device_link.client import DeviceClient
 from device_link.protocol import StopReason
 from tests.emulator_harness import ROOT, EmulatorProcess
@@ -97,7 +97,7 @@ def test_test_stim_sends_stop_then_records_it_however_it_is_ended(recorded, way)
 def test_an_unexpected_exception_during_test_stim_sends_stop_then_records_it(
         recorded, tmp_path, monkeypatch):
     profile = tmp_path / "quick.toml"
-    profile.write_text(default_profile_text().replace("min_interval_s = 1.0",
+    profile.write_text(SAFETY_PROFILE.shipped_text().replace("min_interval_s = 1.0",
                                                       "min_interval_s = 0.1"), encoding="utf-8")
 
     def fault(_client: DeviceClient, _amp_ua: int) -> int:

@@ -20,7 +20,7 @@ from console.placement import (
 )
 from console.programming.program import TestStimulus
 from console.safety import SafetyEngine, parse_profile
-from console.safety.profile import default_profile_text
+from console.safety.profile import SAFETY_PROFILE
 from console.safety.titration_pace import TitrationPace
 from tests.test_placement_rules import ScriptedDevice
 from tests.test_placement_workflow import ManualClock
@@ -33,7 +33,8 @@ def stimulus(amplitude: str) -> TestStimulus:
 
 
 def profile_with_interval(seconds: str):
-    text = default_profile_text().replace("min_interval_s = 1.0", f"min_interval_s = {seconds}")
+    text = SAFETY_PROFILE.shipped_text().replace("min_interval_s = 1.0",
+                                                 f"min_interval_s = {seconds}")
     return parse_profile(text, "test profile")
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from console.safety.profile import default_profile_text
+from console.safety.profile import SAFETY_PROFILE
 from device_link.protocol import StopReason
 from tests.emulator_harness import ROOT, EmulatorProcess
 
@@ -142,7 +142,7 @@ def test_signal_sends_stop_at_once_and_exits(emulator, key_file, record_property
 
 def test_titration_then_ctrl_c_stops_at_the_amplitude_reached(emulator, key_file, tmp_path):
     profile = tmp_path / "quick.toml"  # a clinic allowing increases 0.3 s apart
-    profile.write_text(default_profile_text().replace("min_interval_s = 1.0",
+    profile.write_text(SAFETY_PROFILE.shipped_text().replace("min_interval_s = 1.0",
                                                       "min_interval_s = 0.3"), encoding="utf-8")
     stim = start_stimulating(emulator, key_file, "--step", "0.5", "--every", "0.3",
                              "--profile", str(profile))

@@ -79,11 +79,6 @@ _SCHEMA: Schema = {
 }
 
 
-def default_placement_profile_text() -> str:
-    """The profile shipped with the console, as text (a starting point for a team's own)."""
-    return PLACEMENT_PROFILE.shipped_text()
-
-
 def load_placement_profile(path: str | Path | None = None) -> PlacementProfile:
     """The profile at ``path``, or the one shipped with the console when ``path`` is None."""
     return parse_placement_profile(*PLACEMENT_PROFILE.read(path))

@@ -64,11 +64,6 @@ _SCHEMA: Schema = {
 }
 
 
-def default_profile_text() -> str:
-    """The profile shipped with the console, as text (a starting point for a clinic's own)."""
-    return SAFETY_PROFILE.shipped_text()
-
-
 def load_profile(path: str | Path | None = None) -> SafetyProfile:
     """The profile at ``path``, or the one shipped with the console when ``path`` is None."""
     return parse_profile(*SAFETY_PROFILE.read(path))
