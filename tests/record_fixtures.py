@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from console.accounts.roles import User
+from console.device.record_keeper import RecordKeeper
 from console.storage import ClinicalRecord, InstallationKey
 
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -22,6 +24,18 @@ def record(backend_url) -> Iterator[ClinicalRecord]:
                                  installation_key=InstallationKey(bytes(32)))
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def keeper(tmp_path: Path) -> Iterator[RecordKeeper]:
+    """A clinician's keeper on a fresh SQLite record."""
+    record = ClinicalRecord.open(f"sqlite:///{tmp_path / 'record.sqlite3'}",
+                                 password_hasher=FAST_HASHER,
+                                 installation_key=InstallationKey(bytes(32)))
+    admin = record.add_user(None, "admin", "admin", "admin password 1")
+    doctor = record.add_user(admin, "doc", "clinician", "doctor password 1")
+    yield RecordKeeper(record, doctor)
+    record.close()
 
 
 def staff_by_role(record: ClinicalRecord) -> dict[str, User]:

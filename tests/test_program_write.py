@@ -9,17 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from console.device.record_keeper import RecordKeeper
 from console.programming.program import LeadProgram, Program
 from console.programming.request import Consent, WriteRequest
 from console.programming.result import Ending
 from console.programming.write import write_and_verify
 from console.safety import SafetyEngine
-from console.storage import ClinicalRecord, InstallationKey, VersionStatus
+from console.storage import ClinicalRecord, VersionStatus
 from device_link.client import DeviceClient
 from device_link.keystore import KeyFileStore
 from tests.emulator_harness import EmulatorProcess
-from tests.record_fixtures import FAST_HASHER
 
 
 def program(amplitude: str) -> Program:
@@ -32,18 +30,6 @@ def program(amplitude: str) -> Program:
 def client(emulator: EmulatorProcess, key_file: Path) -> Iterator[DeviceClient]:
     with DeviceClient.connect(emulator.port, KeyFileStore(key_file)) as connected:
         yield connected
-
-
-@pytest.fixture
-def keeper(tmp_path: Path) -> Iterator[RecordKeeper]:
-    """A clinician's keeper on a fresh SQLite record."""
-    record = ClinicalRecord.open(f"sqlite:///{tmp_path / 'record.sqlite3'}",
-                                 password_hasher=FAST_HASHER,
-                                 installation_key=InstallationKey(bytes(32)))
-    admin = record.add_user(None, "admin", "admin", "admin password 1")
-    doctor = record.add_user(admin, "doc", "clinician", "doctor password 1")
-    yield RecordKeeper(record, doctor)
-    record.close()
 
 
 def engine_for(client: DeviceClient) -> SafetyEngine:

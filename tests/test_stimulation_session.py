@@ -19,14 +19,12 @@ from console.safety import SafetyEngine
 from console.stimulation.session import StimulationSession
 from console.stimulation.start import Start
 from console.stimulation.stopping import send_stop
-from console.storage import ClinicalRecord, InstallationKey
 from console.storage.models import AuditEntryRow
 from device_link.client import DeviceClient
 from device_link.keystore import KeyFileStore
 from device_link.messages import TestStimStart
 from device_link.protocol import StopReason
 from tests.emulator_harness import EmulatorProcess
-from tests.record_fixtures import FAST_HASHER
 from tests.test_placement_workflow import ManualClock
 
 D = Decimal
@@ -42,18 +40,6 @@ def client(emulator: EmulatorProcess, key_file: Path) -> Iterator[DeviceClient]:
     with DeviceClient.connect(emulator.port, KeyFileStore(key_file)) as connected:
         yield connected
         send_stop(connected)  # whatever a test left running
-
-
-@pytest.fixture
-def keeper(tmp_path: Path) -> Iterator[RecordKeeper]:
-    """A clinician's keeper on a fresh SQLite record."""
-    record = ClinicalRecord.open(f"sqlite:///{tmp_path / 'record.sqlite3'}",
-                                 password_hasher=FAST_HASHER,
-                                 installation_key=InstallationKey(bytes(32)))
-    admin = record.add_user(None, "admin", "admin", "admin password 1")
-    doctor = record.add_user(admin, "doc", "clinician", "doctor password 1")
-    yield RecordKeeper(record, doctor)
-    record.close()
 
 
 def session_for(client: DeviceClient, keeper: RecordKeeper | None, amplitude: str = "0.5",
