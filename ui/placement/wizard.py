@@ -3,7 +3,9 @@
 The team observes; the window drives ``console.placement.PlacementWorkflow`` (the same
 object the command line drives) with an ``OperatorObserver``. Every device operation
 runs through ``DeviceController.run`` on its worker thread; the record and the PDF are
-written by ``RecordTasks``; the GUI thread only shows snapshots and takes keys.
+written by ``RecordTasks``; the GUI thread only shows snapshots and takes keys. The one
+record write on the device worker is the audit of each start: it must be in the record
+before the stimulation it is about goes out.
 
 Keys (also named on each button): N next / begin / sign off, S start on the pair shown,
 C contraction seen, U unwanted response then 1–5 to name it, ↑ one step (manual
@@ -17,6 +19,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +183,6 @@ class PlacementWizard(QWidget):
         self._stop_heard.connect(self._after_stop)
         controller.stop_failed.connect(lambda _message: self._after_stop())
         controller.disconnected.connect(self._on_disconnected)
-        controller.failed.connect(self._on_failed)
         controller.notice.connect(self._on_notice)
         context.model.device_changed.connect(self.refresh)
         self.refresh()
@@ -345,7 +347,8 @@ class PlacementWizard(QWidget):
         self._in_flight += 1
         self._timer.stop()
         self.refresh()
-        self._context.controller.run(f"{OPERATION}: {name}", guarded, self._done)
+        self._context.controller.run(f"{OPERATION}: {name}", guarded, self._done,
+                                     on_failed=partial(self._failed, name))
 
     def _finished_one(self) -> None:
         self._in_flight = max(0, self._in_flight - 1)
@@ -385,12 +388,10 @@ class PlacementWizard(QWidget):
         except PlacementRefused as exc:
             self._say(str(exc), error=True)
 
-    def _on_failed(self, operation: str, message: str) -> None:
-        if not operation.startswith(OPERATION):
-            return
+    def _failed(self, name: str, message: str) -> None:
         self._busy = ""  # the latest device operation under way, for the screen
         self._in_flight = 0
-        self._say(f"{operation.removeprefix(OPERATION + ': ')} failed: {message}", error=True)
+        self._say(f"{name} failed: {message}", error=True)
         if self.workflow is not None:
             self._show(self.workflow.snapshot())
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -49,6 +50,8 @@ from ui.shell.context import WindowContext
 from ui.shell.record_tasks import keeper_for
 
 PANEL_TITLE = "Program"
+READ = "read program"
+WRITE = "write program"
 
 LEAD_FIELDS = ("amplitude_ma", "pulse_width_us")
 SHARED_FIELDS = ("frequency_hz", "ramp_up_s", "ramp_down_s", "on_s", "off_s", "session_min")
@@ -159,7 +162,6 @@ class ProgramPanel(QWidget):
         model.impedance_changed.connect(self.refresh)
         model.device_changed.connect(self._device_changed)
         controller.connected.connect(self._connected)
-        controller.failed.connect(self._failed)
         self._fill_slots(DEFAULT_SLOTS)
         self.refresh()
 
@@ -428,6 +430,7 @@ class ProgramPanel(QWidget):
         self._reflect_actions()
 
     def _failed(self, operation: str, message: str) -> None:
+        """A read or write that came back with no outcome (a link loss has said so already)."""
         if operation == self._operation:
             self._operation = None
             self._show_result(False, f"NOT done ({operation}): {message}")
@@ -440,12 +443,12 @@ class ProgramPanel(QWidget):
     def read(self, slot: int) -> None:
         if self._operation is not None or not self.context.controller.is_connected:
             return
-        self._start("read program")
+        self._start(READ)
         keeper = keeper_for(self.context) if self._settle_on_read else None
         self._settle_on_read = False
         self.context.controller.run(
-            "read program", lambda client: settle_and_read(client, keeper, slot),
-            self._read_done)
+            READ, lambda client: settle_and_read(client, keeper, slot), self._read_done,
+            on_failed=partial(self._failed, READ))
 
     def _read_done(self, outcome: Outcome) -> None:
         self._operation = None
@@ -517,14 +520,13 @@ class ProgramPanel(QWidget):
         request = WriteRequest(program, slot, Consent.to(acknowledged, confirm_reason),
                                self.reason_edit.text().strip(),
                                self.session.version_to_write(slot))
-        self._start("write program")
+        self._start(WRITE)
         first = ("Measuring the impedance of the pairs in use (Esc stops), then writing"
                  if integrity.to_measure(self.session.pairs_in_use()) else "Writing")
         self._show_result(True, f"{first} slot {slot} and reading it back …")
         self.context.controller.run(
-            "write program",
-            lambda client: write_slot(client, keeper, engine, request, integrity),
-            self._write_done)
+            WRITE, lambda client: write_slot(client, keeper, engine, request, integrity),
+            self._write_done, on_failed=partial(self._failed, WRITE))
 
     def _write_done(self, outcome: Outcome) -> None:
         self._operation = None

@@ -130,7 +130,6 @@ class TestStimPanel(QWidget):
         controller.notice.connect(self._on_notice)
         controller.stop_confirmed.connect(self._on_stop_confirmed)
         controller.disconnected.connect(self._on_disconnected)
-        controller.failed.connect(self._on_failed)
         controller.busy_changed.connect(self._on_busy)
         controller.stop_sent.connect(lambda _at: self._stop_pressed.set(),
                                      Qt.ConnectionType.DirectConnection)
@@ -256,7 +255,7 @@ class TestStimPanel(QWidget):
         self._context.controller.run(
             START, lambda client: _start(client, keeper, stimulus, request, confirmations,
                                          stop_pressed, measure),
-            self._started)
+            self._started, on_failed=self._start_failed)
 
     def _started(self, outcome: _Started | _NotStarted) -> None:
         self._starting = False
@@ -332,7 +331,7 @@ class TestStimPanel(QWidget):
         self._adjusting = True
         self._context.controller.run(
             ADJUST, lambda client: _adjust_now(client, pace, current, requested, amp_ua),
-            self._adjusted)
+            self._adjusted, on_failed=self._adjust_failed)
 
     def _adjusted(self, amp_ua: int) -> None:
         self._adjusting = False
@@ -400,13 +399,14 @@ class TestStimPanel(QWidget):
                           on_done=not_noted, on_error=not_noted)
         self.evaluate()
 
-    def _on_failed(self, operation: str, message: str) -> None:
-        if operation == ADJUST:
-            self._adjusting = False
-            if self._running is not None:
-                self._say(f"Not applied — amplitude stays at {self._running.amplitude_ma} mA: "
-                          f"{message}.", "findingBlock")
-        elif operation == START and self._starting:
+    def _adjust_failed(self, message: str) -> None:
+        self._adjusting = False
+        if self._running is not None:
+            self._say(f"Not applied — amplitude stays at {self._running.amplitude_ma} mA: "
+                      f"{message}.", "findingBlock")
+
+    def _start_failed(self, message: str) -> None:
+        if self._starting:
             self._starting = False
             self._say(f"Not started: {message}", "findingBlock")
             self.evaluate()
