@@ -9,52 +9,22 @@ checking never waits for the device.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from console.accounts.roles import Action, User
+from console.accounts.roles import Action
+from console.device.matching import (
+    DeviceMatch,
+    Ownership,
+    change_to_owner,
+    match_device,
+    register_to_patient,
+)
 from console.programming.screen_state import DeviceFacts
-from console.storage import ClinicalRecord, NotFound, Patient, Visit, VisitKind
+from console.storage import Patient, Visit, VisitKind
 from ui.common.theme import CONFIRM_AMBER
 from ui.shell.context import WindowContext
 from ui.shell.record_tasks import RecordTasks
-
-
-class Ownership(Enum):
-    PATIENTS = "the patient's device"
-    UNREGISTERED = "not in the clinical record"
-    UNASSIGNED = "in the record, not assigned to a patient"
-    OTHER_PATIENT = "another patient's device"
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceMatch:
-    serial: str
-    model: str
-    firmware: str
-    ownership: Ownership
-    owner: str | None  # the clinic ID the record gives the device, if any
-
-
-def match_device(record: ClinicalRecord, user: User, facts: DeviceFacts,
-                 patient_clinic_id: str) -> DeviceMatch:
-    """What the record says about ``facts``' device relative to the patient (record I/O)."""
-    identity = facts.identity
-    try:
-        owner = record.device(user, identity.serial).patient_clinic_id
-    except NotFound:
-        return DeviceMatch(identity.serial, identity.model, identity.firmware,
-                           Ownership.UNREGISTERED, None)
-    if owner is None:
-        ownership = Ownership.UNASSIGNED
-    elif owner == patient_clinic_id:
-        ownership = Ownership.PATIENTS
-    else:
-        ownership = Ownership.OTHER_PATIENT
-    return DeviceMatch(identity.serial, identity.model, identity.firmware, ownership, owner)
 
 
 class DeviceMatchBar(QFrame):
@@ -101,7 +71,7 @@ class DeviceMatchBar(QFrame):
             return  # bench work: no patient to compare with
         record, user, clinic_id = context.record, context.user, context.patient.clinic_id
         identity = facts.identity
-        self._records.run(lambda: match_device(record, user, facts, clinic_id), self._show,
+        self._records.run(lambda: match_device(record, user, identity, clinic_id), self._show,
                           lambda message: self._warn(
                               f"⚠ The clinical record could not say whose device "
                               f"{identity.serial} is: {message}. Disconnect, or continue "
@@ -126,10 +96,9 @@ class DeviceMatchBar(QFrame):
             if not may_register:
                 text += (f" Role {self._context.user.role.value} may not register devices.")
         self.message.setText(text)
-        registrable = match.ownership is not Ownership.OTHER_PATIENT
         self.register_button.setText(f"Register to {patient.clinic_id}")
-        self.register_button.setVisible(registrable and may_register)
-        self.continue_button.setVisible(registrable and not may_register)
+        self.register_button.setVisible(match.registrable and may_register)
+        self.continue_button.setVisible(match.registrable and not may_register)
         self.switch_button.setText(f"Change to patient {match.owner}")
         self.switch_button.setVisible(match.ownership is Ownership.OTHER_PATIENT)
         self.show()
@@ -162,9 +131,7 @@ class DeviceMatchBar(QFrame):
         if match is None or context.record is None or context.patient is None:
             return
         record, user, clinic_id = context.record, context.user, context.patient.clinic_id
-        self._records.run(lambda: record.register_device(user, match.serial, match.model,
-                                                         match.firmware,
-                                                         patient_clinic_id=clinic_id),
+        self._records.run(lambda: register_to_patient(record, user, match, clinic_id),
                           lambda _device: self.hide(),
                           lambda message: self._refused(f"Device {match.serial} was NOT "
                                                         f"registered to {clinic_id}", message))
@@ -173,14 +140,9 @@ class DeviceMatchBar(QFrame):
         context, match = self._context, self.match
         if match is None or match.owner is None or context.record is None:
             return
-        record, user, owner = context.record, context.user, match.owner
+        record, user = context.record, context.user
         kind = context.visit.kind if context.visit is not None else VisitKind.PROGRAMMING
-
-        def start_visit() -> tuple[Patient, Visit]:
-            return (record.patient(user, owner),
-                    record.start_visit(user, owner, kind, device_serial=match.serial))
-
-        self._records.run(start_visit, self._switched,
+        self._records.run(lambda: change_to_owner(record, user, match, kind), self._switched,
                           lambda message: self._refused(f"Patient not changed: no visit "
                                                         f"for {match.owner} could be "
                                                         "started", message))
