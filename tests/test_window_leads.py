@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from console.leads.impedance import ContactState
 from device_link.messages import TestStimStart
 from device_link.protocol import ImpedanceMode
-from ui.leads.view import LOCKED_TEXT, LeadsPanel, Polarity, Selection
+from ui.leads.drawing import Polarity
+from ui.leads.view import LOCKED_TEXT, LeadsPanel, Selection
 from ui.program.panel import ProgramPanel
 
 from .window_fixtures import unexpected_failure

@@ -27,7 +27,7 @@ from ui.engineering import panel as engineering_panel
 from ui.history import panel as history_panel
 from ui.impedance import panel as impedance_panel
 from ui.leads import view as leads_view
-from ui.placement import wizard as placement_wizard
+from ui.placement import tab as placement_tab
 from ui.program import panel as program_panel
 from ui.shell.connection_panel import ConnectionPanel
 from ui.shell.context import WindowContext
@@ -57,7 +57,7 @@ PANELS: tuple[Panel, ...] = (
     Panel(stimulation_panel.PANEL_TITLE, stimulation_panel.create),
     Panel(impedance_panel.PANEL_TITLE, impedance_panel.create),
     Panel(history_panel.PANEL_TITLE, history_panel.create),
-    Panel(placement_wizard.PANEL_TITLE, placement_wizard.create, placement_wizard.shown),
+    Panel(placement_tab.PANEL_TITLE, placement_tab.create, placement_tab.shown),
     Panel(engineering_panel.PANEL_TITLE, engineering_panel.create, engineering_panel.shown),
 )
 """The tabs, in order. Imported, not looked up by name: a broken panel fails loudly."""
