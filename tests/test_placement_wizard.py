@@ -22,7 +22,8 @@ from PySide6.QtWidgets import QApplication
 from console.placement import Outcome, Phase, TrialEnd, Unwanted
 from console.safety import parse_profile
 from console.safety.profile import SAFETY_PROFILE
-from ui.placement.wizard import PlacementTab, PlacementWizard
+from ui.placement.flow import PlacementWizard
+from ui.placement.tab import PlacementTab
 
 from .window_fixtures import select_tab
 

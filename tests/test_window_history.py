@@ -13,7 +13,7 @@ from console.programming.screen_state import DEFAULT_PROGRAM
 from console.storage import ProgramVersion, VersionStatus
 from ui.history.panel import HistoryPanel
 
-from .window_fixtures import select_tab
+from .window_fixtures import select_tab, unexpected_failure
 
 
 def _panel(window) -> HistoryPanel:
@@ -36,7 +36,8 @@ def _write(qtbot, window, demo, program: Program, reason: str) -> ProgramVersion
         return keeper.write_program(client, 0, program.to_record(), reason=reason,
                                       expected_latest=latest)
 
-    window.context.controller.run("write program", write, written.append)
+    window.context.controller.run("write program", write, written.append,
+                                  on_failed=unexpected_failure)
     qtbot.waitUntil(lambda: bool(written), timeout=10000)
     window.context.model.session.applied(0, program)
     window.context.model.notify_draft()
@@ -111,12 +112,14 @@ def test_a_write_the_device_refused_is_listed_as_failed(qtbot, window, demo):
     qtbot.waitUntil(lambda: "0 program version" in panel.title.text(), timeout=5000)
     keeper = RecordKeeper(demo.record, demo.user, visit_id=demo.visit_id)
     too_strong = _program("30.0")  # beyond the device's amplitude range: it refuses
-    with qtbot.waitSignal(window.context.controller.failed, timeout=10000) as failure:
-        window.context.controller.run(
-            "write program",
-            lambda client: keeper.write_program(client, 0, too_strong.to_record(),
-                                                  reason="too strong", expected_latest=None))
-    assert "NOT applied" in failure.args[1]
+    failures: list[str] = []
+    window.context.controller.run(
+        "write program",
+        lambda client: keeper.write_program(client, 0, too_strong.to_record(),
+                                              reason="too strong", expected_latest=None),
+        on_failed=failures.append)
+    qtbot.waitUntil(lambda: bool(failures), timeout=10000)
+    assert "NOT applied" in failures[0]
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=5000)
     assert _row_texts(panel.table, 0)[4] == "✖ failed — not applied"
     assert "NOT applied" in panel.table.item(0, 4).toolTip()

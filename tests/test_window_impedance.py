@@ -11,7 +11,7 @@ from console.emulation.demo import DemoEnvironment
 from console.leads.impedance import ContactState
 from ui.impedance.panel import ImpedancePanel
 
-from .window_fixtures import open_demo_window, select_tab
+from .window_fixtures import open_demo_window, select_tab, unexpected_failure
 
 
 def _panel(window) -> ImpedancePanel:
@@ -114,7 +114,8 @@ def test_no_measurement_while_another_operation_holds_the_device(qtbot, window):
     gate = threading.Event()
 
     with qtbot.waitSignal(controller.busy_changed, timeout=5000):
-        controller.run("program write", lambda client: gate.wait(5))
+        controller.run("program write", lambda client: gate.wait(5),
+                       on_failed=unexpected_failure)
 
     assert not panel.measure_button.isEnabled()
     gate.set()

@@ -10,8 +10,11 @@ from PySide6.QtCore import Qt
 from console.leads.impedance import ContactState
 from device_link.messages import TestStimStart
 from device_link.protocol import ImpedanceMode
-from ui.leads.view import LOCKED_TEXT, LeadsPanel, Polarity, Selection
+from ui.leads.drawing import Polarity
+from ui.leads.view import LOCKED_TEXT, LeadsPanel, Selection
 from ui.program.panel import ProgramPanel
+
+from .window_fixtures import unexpected_failure
 
 
 @pytest.fixture
@@ -102,7 +105,8 @@ def test_electrodes_are_locked_while_stimulating(qtbot, window, leads, demo):
     stimulus = TestStimStart(lead=0, anode=2, cathode=1, freq_hz=20, pw_us=214, amp_ua=500,
                              duration_s=60)
     controller = window.context.controller
-    controller.run("test stimulation", lambda client: client.start_test_stim(stimulus))
+    controller.run("test stimulation", lambda client: client.start_test_stim(stimulus),
+                   on_failed=unexpected_failure)
     qtbot.waitUntil(lambda: window.context.model.stimulating, timeout=5000)
     before = leads.session.draft
     click(qtbot, leads, 0, 3)
@@ -126,7 +130,8 @@ def test_impedances_and_contact_states_are_drawn(qtbot, window, leads, demo):
     with qtbot.waitSignal(controller.busy_changed, check_params_cb=lambda name: name == "",
                           timeout=10000):
         controller.run("impedance", measure, lambda records: (model.session.measured(records),
-                                                               model.notify_impedance()))
+                                                               model.notify_impedance()),
+                       on_failed=unexpected_failure)
     left = leads.drawing.pictures[0]
     assert left.contacts[3].state is ContactState.OPEN
     assert left.contacts[3].ohms_text == "no reading"

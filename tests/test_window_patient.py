@@ -7,12 +7,10 @@ from PySide6.QtCore import Qt
 
 from console.accounts.roles import Role
 from console.emulation.demo import DemoEnvironment
-from console.programming.screen_state import DeviceFacts, ProgrammingSession
+from console.programming.screen_state import ProgrammingSession
 from console.storage import VisitKind
 from device_link.emulator import EmulatorConfig, EmulatorServer
-from device_link.messages import Identity, Limits, Status
 from ui.device.controller import DeviceController
-from ui.device.match import Ownership, match_device
 from ui.device.session_model import SessionModel
 from ui.shell.app import WindowKeyStore, application, demo_window
 from ui.shell.context import WindowContext
@@ -25,14 +23,6 @@ def demo():
     environment = DemoEnvironment.start()
     yield environment
     environment.close()
-
-
-def _facts(serial: str) -> DeviceFacts:
-    identity = Identity(1, "EMU-IPG", serial, "1.0.0", bytes(16))
-    status = Status(state=0, battery_pct=80, battery_mv=3100, active_slot=255,
-                    last_stop_reason=255, therapy_remaining_s=0, device_time=0, fault_flags=0,
-                    link_errors=0, test_amp_ua=0)
-    return DeviceFacts(identity, Limits(), status)
 
 
 def test_the_dialog_creates_a_patient_and_starts_a_visit(qtbot, demo):
@@ -86,20 +76,6 @@ def test_engineers_may_not_add_patients_but_may_work_without_one(qtbot):
         assert dialog.bench and dialog.patient is None and dialog.visit is None
     finally:
         environment.close()
-
-
-def test_the_record_tells_whose_device_it_is(demo):
-    record, user = demo.record, demo.user
-    record.add_patient(user, "P-0002")
-    record.register_device(user, "EMU-000077", "EMU-IPG", "1.0.0")
-    assert match_device(record, user, _facts("EMU-000001"),
-                        "DEMO-0001").ownership is Ownership.PATIENTS
-    other = match_device(record, user, _facts("EMU-000001"), "P-0002")
-    assert (other.ownership, other.owner) == (Ownership.OTHER_PATIENT, "DEMO-0001")
-    assert match_device(record, user, _facts("EMU-000077"),
-                        "P-0002").ownership is Ownership.UNASSIGNED
-    assert match_device(record, user, _facts("EMU-000099"),
-                        "P-0002").ownership is Ownership.UNREGISTERED
 
 
 def test_another_patients_device_is_warned_and_the_owner_can_be_chosen(qtbot, demo):

@@ -20,6 +20,8 @@ from ui.shell.app import application
 from ui.shell.context import WindowContext
 from ui.shell.main_window import MainWindow
 
+from .window_fixtures import unexpected_failure
+
 SERIAL = "EMU-000001"
 
 
@@ -174,7 +176,8 @@ def _start_test_stim(qtbot, window) -> None:
     controller = window.context.controller
     with qtbot.waitSignal(controller.busy_changed, check_params_cb=lambda name: name == "",
                           timeout=5000):
-        controller.run("test stimulation", lambda client: client.start_test_stim(stimulus))
+        controller.run("test stimulation", lambda client: client.start_test_stim(stimulus),
+                       on_failed=unexpected_failure)
     qtbot.waitUntil(lambda: window.context.model.stimulating, timeout=5000)
 
 

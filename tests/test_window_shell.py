@@ -6,6 +6,9 @@ from PySide6.QtCore import Qt
 
 from device_link.messages import TestStimStart
 from device_link.protocol import DeviceState
+from ui.device.controller import DeviceController
+
+from .window_fixtures import unexpected_failure
 
 
 def test_demo_window_connects_and_shows_the_device(window):
@@ -21,7 +24,8 @@ def _start_test_stim(qtbot, window) -> None:
     controller = window.context.controller
     with qtbot.waitSignal(controller.busy_changed, check_params_cb=lambda name: name == "",
                           timeout=5000):
-        controller.run("test stimulation", lambda client: client.start_test_stim(stimulus))
+        controller.run("test stimulation", lambda client: client.start_test_stim(stimulus),
+                       on_failed=unexpected_failure)
 
 
 def test_escape_stops_test_stimulation_from_any_focus(qtbot, window, demo):
@@ -49,3 +53,15 @@ def test_link_loss_is_shown_at_once_and_device_facts_dropped(qtbot, window, demo
     assert "LINK LOST" in window.link_banner.text()
     assert window.context.model.device is None
     assert "No device connected" in window.header._device.text()
+
+
+def test_an_operation_without_a_device_fails_to_its_caller(qtbot):
+    controller = DeviceController()
+    done: list[object] = []
+    failures: list[str] = []
+    controller.run("read program", lambda client: client.read_program(0), done.append,
+                   on_failed=failures.append)
+    assert not failures, "the failure arrives later, never inside the call"
+    qtbot.waitUntil(lambda: bool(failures), timeout=2000)
+    assert failures == ["not connected to a device"] and not done
+    controller.shutdown()

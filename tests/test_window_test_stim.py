@@ -16,7 +16,7 @@ from device_link.messages import ImpedanceRecord
 from ui.stimulation.panel import TestStimPanel
 
 from .test_placement_workflow import ManualClock
-from .window_fixtures import select_tab
+from .window_fixtures import select_tab, unexpected_failure
 
 
 def _panel(window) -> TestStimPanel:
@@ -272,7 +272,7 @@ def test_no_start_while_another_operation_holds_the_device(qtbot, window):
     gate = threading.Event()
 
     with qtbot.waitSignal(controller.busy_changed, timeout=5000):
-        controller.run("impedance", lambda client: gate.wait(5))
+        controller.run("impedance", lambda client: gate.wait(5), on_failed=unexpected_failure)
 
     assert not panel.setup.start_button.isEnabled()
     assert "busy" in panel.setup.hint.text()

@@ -46,6 +46,11 @@ def window(qtbot, demo) -> Iterator[MainWindow]:
 PanelT = TypeVar("PanelT", bound=QWidget)
 
 
+def unexpected_failure(message: str) -> None:
+    """``on_failed`` of a device operation a test expects to succeed: fail the test."""
+    raise AssertionError(f"device operation failed: {message}")
+
+
 def select_tab(window: MainWindow, kind: type[PanelT]) -> PanelT:
     """Bring the tab holding a ``kind`` panel to the front and return the panel."""
     for index in range(window.tabs.count()):

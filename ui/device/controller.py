@@ -1,8 +1,10 @@
 """The window's handle on the device: all I/O off the GUI thread, STOP on a thread of its own.
 
-Ordinary operations run one at a time on a worker thread and report back through
-signals. STOP never queues behind them: ``console.stimulation.stopping.Stopper`` sends it the moment
-it is asked, even while the worker waits on a slow measurement or a silent device.
+Ordinary operations run one at a time on a worker thread; each call names what to do
+with its result and with its failure, both on the GUI thread, so whoever asked is the
+one who hears how it went. STOP never queues behind them:
+``console.stimulation.stopping.Stopper`` sends it the moment it is asked, even while the
+worker waits on a slow measurement or a silent device.
 """
 
 from __future__ import annotations
@@ -25,6 +27,15 @@ STATUS_POLL_MS = 1000
 
 Operation = Callable[[DeviceClient], Any]
 Done = Callable[[Any], None]
+Failed = Callable[[str], None]  # the message for the user
+NOT_CONNECTED = "not connected to a device"
+
+
+def failure_text(error: BaseException) -> str:
+    """What the user reads: the link's own words, or the kind of error with its text."""
+    if isinstance(error, DeviceLinkError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 class DeviceController(QObject):
@@ -33,13 +44,13 @@ class DeviceController(QObject):
     status_changed = Signal(object)  # device_link.messages.Status
     notice = Signal(object)  # StimTelemetry, StimStopped, ImpedanceProgress, FaultEvent
     busy_changed = Signal(str)  # the running operation's name, "" when idle
-    failed = Signal(str, str)  # operation, message for the user
+    status_failed = Signal(str)  # the periodic status read failed: why
     stop_sent = Signal(float)  # perf_counter() when STOP was handed to the port
     stop_confirmed = Signal(int)  # the device's state before it stopped
     stop_failed = Signal(str)
     traced = Signal(object)  # TraceRecord, for the engineering view
 
-    _finished = Signal(object, object, str)  # on_done, future, operation name
+    _finished = Signal(object, object, object, str)  # on_done, on_failed, future, name
     _link_down = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -66,7 +77,9 @@ class DeviceController(QObject):
     def is_connected(self) -> bool:
         return self._client is not None and self._client.connected
 
-    def connect_device(self, port: str, baud: int, key_store: KeyStore) -> None:
+    def connect_device(self, port: str, baud: int, key_store: KeyStore, *,
+                       on_failed: Failed) -> None:
+        """Open, authenticate and read the device; ``connected`` when done."""
         def connect(_: None) -> DeviceFacts:
             client = DeviceClient(port, key_store, baud=baud, trace=self._on_trace)
             client.subscribe(self._on_notice)
@@ -75,7 +88,7 @@ class DeviceController(QObject):
             assert client.identity is not None and client.limits is not None
             return DeviceFacts(client.identity, client.limits, client.get_status())
 
-        self._submit("connect", connect, self._connected, needs_client=False)
+        self._submit("connect", connect, self._connected, on_failed, needs_client=False)
 
     def _connected(self, facts: DeviceFacts) -> None:
         self._poll.start()
@@ -100,14 +113,16 @@ class DeviceController(QObject):
 
     # -- operations ------------------------------------------------------------------------
 
-    def run(self, name: str, operation: Operation, on_done: Done | None = None) -> None:
-        """Run ``operation(client)`` on the worker; ``on_done(result)`` on the GUI thread."""
-        self._submit(name, operation, on_done)
+    def run(self, name: str, operation: Operation, on_done: Done | None = None, *,
+            on_failed: Failed) -> None:
+        """Run ``operation(client)`` on the worker; then, on the GUI thread, ``on_done(result)``
+        or ``on_failed(message)`` (also when no device is connected; never re-entrantly)."""
+        self._submit(name, operation, on_done, on_failed)
 
     def _submit(self, name: str, operation: Callable[[Any], Any], on_done: Done | None,
-                needs_client: bool = True) -> None:
+                on_failed: Failed, needs_client: bool = True) -> None:
         if needs_client and not self.is_connected:
-            self.failed.emit(name, "not connected to a device")
+            QTimer.singleShot(0, self, lambda: on_failed(NOT_CONNECTED))
             return
         self._busy.append(name)
         self.busy_changed.emit(name)
@@ -115,16 +130,16 @@ class DeviceController(QObject):
         def work() -> Any:
             client = self._client
             if needs_client and client is None:
-                raise DeviceLinkError("not connected to a device")
+                raise DeviceLinkError(NOT_CONNECTED)
             return operation(client)
 
         future = self._worker.submit(work)
         # Never send None through a signal: PySide6 on Python 3.11 can over-release it.
         callback = on_done if on_done is not None else _ignore
-        future.add_done_callback(lambda f: self._finished.emit(callback, f, name))
+        future.add_done_callback(lambda f: self._finished.emit(callback, on_failed, f, name))
 
-    @Slot(object, object, str)
-    def _deliver(self, on_done: Done, future: Future, name: str) -> None:
+    @Slot(object, object, object, str)
+    def _deliver(self, on_done: Done, on_failed: Failed, future: Future, name: str) -> None:
         self._busy.remove(name)
         self.busy_changed.emit(self._busy[-1] if self._busy else "")
         if future.cancelled():
@@ -132,15 +147,13 @@ class DeviceController(QObject):
         error = future.exception()
         if error is None:
             on_done(future.result())
-            return
-        if isinstance(error, DeviceLinkError):
-            self.failed.emit(name, str(error))
         else:
-            self.failed.emit(name, f"{type(error).__name__}: {error}")
+            on_failed(failure_text(error))
 
     def _poll_status(self) -> None:
         if self.is_connected and not self._busy:
-            self._submit("status", lambda client: client.get_status(), self.status_changed.emit)
+            self._submit("status", lambda client: client.get_status(), self.status_changed.emit,
+                         self.status_failed.emit)
 
     # -- STOP ------------------------------------------------------------------------------
 
@@ -171,7 +184,6 @@ class DeviceController(QObject):
     def _on_trace(self, record: TraceRecord) -> None:
         if self.trace_enabled:
             self.traced.emit(record)
-
 
 
 def _ignore(_result: object) -> None:

@@ -1,58 +1,30 @@
-"""Is the connected device this patient's? Checked against the record on every connection.
+"""The device-match warning bar: the record's answer to "is this the patient's device?".
 
 A mismatch (a device registered to someone else, or not registered to anyone) is a
 warning the user must answer — register it to this patient, change to its owner, or
 disconnect. It is an in-window bar, never a modal dialog, so STOP stays reachable even
-when the device is found delivering therapy.
+when the device is found delivering therapy. The record is asked on ``RecordTasks``:
+checking never waits for the device.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from console.accounts.roles import Action, User
+from console.accounts.roles import Action
+from console.device.matching import (
+    DeviceMatch,
+    Ownership,
+    change_to_owner,
+    match_device,
+    register_to_patient,
+)
 from console.programming.screen_state import DeviceFacts
-from console.storage import ClinicalRecord, NotFound, Patient, Visit, VisitKind
+from console.storage import Patient, Visit, VisitKind
 from ui.common.theme import CONFIRM_AMBER
 from ui.shell.context import WindowContext
-
-
-class Ownership(Enum):
-    PATIENTS = "the patient's device"
-    UNREGISTERED = "not in the clinical record"
-    UNASSIGNED = "in the record, not assigned to a patient"
-    OTHER_PATIENT = "another patient's device"
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceMatch:
-    serial: str
-    model: str
-    firmware: str
-    ownership: Ownership
-    owner: str | None  # the clinic ID the record gives the device, if any
-
-
-def match_device(record: ClinicalRecord, user: User, facts: DeviceFacts,
-                 patient_clinic_id: str) -> DeviceMatch:
-    """What the record says about ``facts``' device relative to the patient (record I/O)."""
-    identity = facts.identity
-    try:
-        owner = record.device(user, identity.serial).patient_clinic_id
-    except NotFound:
-        return DeviceMatch(identity.serial, identity.model, identity.firmware,
-                           Ownership.UNREGISTERED, None)
-    if owner is None:
-        ownership = Ownership.UNASSIGNED
-    elif owner == patient_clinic_id:
-        ownership = Ownership.PATIENTS
-    else:
-        ownership = Ownership.OTHER_PATIENT
-    return DeviceMatch(identity.serial, identity.model, identity.firmware, ownership, owner)
+from ui.shell.record_tasks import RecordTasks
 
 
 class DeviceMatchBar(QFrame):
@@ -63,6 +35,7 @@ class DeviceMatchBar(QFrame):
     def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
+        self._records = RecordTasks(self)
         self.match: DeviceMatch | None = None
         self.setObjectName("deviceMismatch")
         self.setStyleSheet(f"QFrame#deviceMismatch {{ background: #fff3e0; border: 2px solid "
@@ -92,14 +65,17 @@ class DeviceMatchBar(QFrame):
         context.controller.disconnected.connect(self._forget)
 
     def check(self, facts: DeviceFacts) -> None:
-        """Ask the record (on the worker thread) whose device this is."""
+        """Ask the record whose device this is."""
         context = self._context
         if context.record is None or context.user is None or context.patient is None:
             return  # bench work: no patient to compare with
         record, user, clinic_id = context.record, context.user, context.patient.clinic_id
-        context.controller.run("check the device in the record",
-                               lambda _client: match_device(record, user, facts, clinic_id),
-                               self._show)
+        identity = facts.identity
+        self._records.run(lambda: match_device(record, user, identity, clinic_id), self._show,
+                          lambda message: self._warn(
+                              f"⚠ The clinical record could not say whose device "
+                              f"{identity.serial} is: {message}. Disconnect, or continue "
+                              "without recording against this patient."))
 
     def _show(self, match: DeviceMatch) -> None:
         patient = self._context.patient
@@ -120,13 +96,27 @@ class DeviceMatchBar(QFrame):
             if not may_register:
                 text += (f" Role {self._context.user.role.value} may not register devices.")
         self.message.setText(text)
-        registrable = match.ownership is not Ownership.OTHER_PATIENT
         self.register_button.setText(f"Register to {patient.clinic_id}")
-        self.register_button.setVisible(registrable and may_register)
-        self.continue_button.setVisible(registrable and not may_register)
+        self.register_button.setVisible(match.registrable and may_register)
+        self.continue_button.setVisible(match.registrable and not may_register)
         self.switch_button.setText(f"Change to patient {match.owner}")
         self.switch_button.setVisible(match.ownership is Ownership.OTHER_PATIENT)
         self.show()
+
+    def _warn(self, text: str) -> None:
+        """The record did not answer: say so here, and leave only the safe ways on."""
+        if self._context.model.device is None:
+            return
+        self.message.setText(text)
+        self.register_button.hide()
+        self.switch_button.hide()
+        self.continue_button.show()
+        self.show()
+
+    def _refused(self, what: str, message: str) -> None:
+        """An answer the record refused: the warning stays, with the reason."""
+        if self.match is not None and self.isVisible():
+            self.message.setText(f"⚠ {what}: {message}")
 
     def _forget(self, _reason: str) -> None:
         self.match = None
@@ -141,24 +131,21 @@ class DeviceMatchBar(QFrame):
         if match is None or context.record is None or context.patient is None:
             return
         record, user, clinic_id = context.record, context.user, context.patient.clinic_id
-        context.controller.run(
-            "register the device",
-            lambda _client: record.register_device(user, match.serial, match.model,
-                                                   match.firmware, patient_clinic_id=clinic_id),
-            lambda _device: self.hide())
+        self._records.run(lambda: register_to_patient(record, user, match, clinic_id),
+                          lambda _device: self.hide(),
+                          lambda message: self._refused(f"Device {match.serial} was NOT "
+                                                        f"registered to {clinic_id}", message))
 
     def _switch(self) -> None:
         context, match = self._context, self.match
         if match is None or match.owner is None or context.record is None:
             return
-        record, user, owner = context.record, context.user, match.owner
+        record, user = context.record, context.user
         kind = context.visit.kind if context.visit is not None else VisitKind.PROGRAMMING
-
-        def start_visit(_client: object) -> tuple[Patient, Visit]:
-            return (record.patient(user, owner),
-                    record.start_visit(user, owner, kind, device_serial=match.serial))
-
-        context.controller.run("change patient", start_visit, self._switched)
+        self._records.run(lambda: change_to_owner(record, user, match, kind), self._switched,
+                          lambda message: self._refused(f"Patient not changed: no visit "
+                                                        f"for {match.owner} could be "
+                                                        "started", message))
 
     def _switched(self, chosen: tuple[Patient, Visit]) -> None:
         self._context.patient, self._context.visit = chosen

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from device_link.emulator import ControlClient, EmulatorServer
 
@@ -37,15 +37,16 @@ class EmulatorControls(Protocol):
 
 
 Call = Callable[[EmulatorControls], Any]
+Failed = Callable[[str], None]  # why it failed, for the user
 
 
 class EmulatorLink(QObject):
-    """One emulator at a time; ``call`` runs a control call and reports on the GUI thread."""
+    """One emulator at a time; ``call`` runs a control call and reports to its caller on
+    the GUI thread, as ``DeviceController.run`` does for the device."""
 
     attached = Signal(str)  # a description of the emulator now controlled ("" for none)
-    failed = Signal(str, str)  # what was asked, why it failed
 
-    _finished = Signal(object, object, str)  # on_done, future, name
+    _finished = Signal(object, object, object)  # on_done, on_failed, future
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -68,7 +69,7 @@ class EmulatorLink(QObject):
             self.attached.emit(f"in-process emulator {server.config.serial} (scenario "
                                f"{server.config.scenario}) on {server.port}")
 
-    def use_address(self, address: str) -> None:
+    def use_address(self, address: str, *, on_failed: Failed) -> None:
         """Control an emulator process through its control channel at ``HOST:PORT``."""
         def connect() -> ControlClient:
             client = ControlClient(address, timeout=CONTROL_TIMEOUT_S)
@@ -85,16 +86,17 @@ class EmulatorLink(QObject):
             self.target = client
             self.attached.emit(f"emulator process at {address} (control channel)")
 
-        self._submit(f"attach to {address}", lambda: connect(), attached)
+        self._submit(connect, attached, on_failed)
 
-    def call(self, name: str, operation: Call, on_done: Callable[[Any], None] | None = None
-             ) -> None:
-        """Run ``operation(target)`` on the control thread; ``on_done(result)`` afterwards."""
+    def call(self, operation: Call, on_done: Callable[[Any], None] | None = None, *,
+             on_failed: Failed) -> None:
+        """Run ``operation(target)`` on the control thread; then, on the GUI thread,
+        ``on_done(result)`` or ``on_failed(message)`` (also with no emulator attached)."""
         target = self.target
         if target is None:
-            self.failed.emit(name, "no emulator attached")
+            QTimer.singleShot(0, self, lambda: on_failed("no emulator attached"))
             return
-        self._submit(name, lambda: operation(target), on_done)
+        self._submit(lambda: operation(target), on_done, on_failed)
 
     def close(self) -> None:
         """Release the control channel and the thread (plain Python: safe while destroyed)."""
@@ -108,17 +110,23 @@ class EmulatorLink(QObject):
         if client is not None:
             self._pool.submit(client.close)
 
-    def _submit(self, name: str, work: Callable[[], Any],
-                on_done: Callable[[Any], None] | None) -> None:
+    def _submit(self, work: Callable[[], Any], on_done: Callable[[Any], None] | None,
+                on_failed: Failed) -> None:
         future = self._pool.submit(work)
-        future.add_done_callback(lambda f: self._finished.emit(on_done, f, name))
+        callback = on_done if on_done is not None else _ignore
+        future.add_done_callback(lambda f: self._finished.emit(callback, on_failed, f))
 
-    @Slot(object, object, str)
-    def _deliver(self, on_done: Callable[[Any], None] | None, future: Future, name: str) -> None:
+    @Slot(object, object, object)
+    def _deliver(self, on_done: Callable[[Any], None], on_failed: Failed,
+                 future: Future) -> None:
         if future.cancelled():
             return
         error = future.exception()
         if error is not None:
-            self.failed.emit(name, str(error) or type(error).__name__)
-        elif on_done is not None:
+            on_failed(str(error) or type(error).__name__)
+        else:
             on_done(future.result())
+
+
+def _ignore(_result: object) -> None:
+    """The completion callback of a call whose result nobody needs."""

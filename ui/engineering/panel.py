@@ -94,7 +94,6 @@ class EngineeringPanel(QWidget):
         layout.addWidget(splitter, 1)
 
         self.link.attached.connect(self._attached)
-        self.link.failed.connect(self._failed)
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self.poll)
@@ -110,7 +109,8 @@ class EngineeringPanel(QWidget):
             self._say(f"Control address {address!r} is not HOST:PORT.", BLOCK_RED)
             return
         self._say(f"Attaching to {address} …", INFO_GREY)
-        self.link.use_address(address)
+        self.link.use_address(address, on_failed=lambda message: self._say(
+            f"Could not attach to {address}: {message}", BLOCK_RED))
 
     def _attached(self, description: str) -> None:
         if description:
@@ -133,7 +133,9 @@ class EngineeringPanel(QWidget):
             self.poll()
 
         self._say(f"{name} …", INFO_GREY)
-        self.link.call(name, call, done)
+        self.link.call(call, done,
+                       on_failed=lambda message: self._say(f"{name} failed: {message}",
+                                                           BLOCK_RED))
 
     def poll(self) -> None:
         """Read the emulator's state and simulated observation (one call in flight at most)."""
@@ -143,18 +145,15 @@ class EngineeringPanel(QWidget):
         if self._polling or self.link.target is None or not self.isVisible():
             return
         self._polling = True
-        self.link.call("read the emulator", _snapshot, self._polled)
+        self.link.call(_snapshot, self._polled, on_failed=self._not_polled)
 
     def _polled(self, snapshot: tuple[dict[str, Any], dict[str, Any], dict[str, Any]]) -> None:
         self._polling = False
         self.observation.show_state(*snapshot)
 
-    def _failed(self, name: str, message: str) -> None:
-        if name == "read the emulator":
-            self._polling = False
-            self.observation.detached(f"The emulator does not answer: {message}")
-            return
-        self._say(f"{name} failed: {message}", BLOCK_RED)
+    def _not_polled(self, message: str) -> None:
+        self._polling = False
+        self.observation.detached(f"The emulator does not answer: {message}")
 
     def _reconnected(self, port: str) -> None:
         connection = getattr(self.window(), "connection", None)

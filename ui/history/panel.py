@@ -2,7 +2,8 @@
 
 Nothing here writes to the device. A restore records a NEW draft version (its parent
 is the restored one) and puts it on screen; it reaches the device only when it is
-written and verified again from the Program panel, like any other change.
+written and verified again from the Program panel, like any other change. Reading and
+restoring are record work on ``RecordTasks``: they never queue behind a device operation.
 """
 
 from __future__ import annotations
@@ -29,13 +30,12 @@ from console.programming.program import PROGRAM_FIELDS, Program
 from console.storage import NotFound, ProgramVersion, VersionStatus, diff_programs
 from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN
 from ui.shell.context import WindowContext
+from ui.shell.record_tasks import RecordTasks
 
 PANEL_TITLE = "History"
 
 COLUMNS = ("Version", "Slot", "Created", "Author", "Status", "CRC", "Parent", "Reason")
 STATUS_COLUMN, REASON_COLUMN, PARENT_COLUMN = 4, 7, 6
-READ = "read the program history"
-RESTORE = "restore a program version"
 STATUS_TEXT = {
     VersionStatus.DRAFT: ("○ draft — never written", INFO_GREY),
     VersionStatus.WRITTEN: ("◐ written, not verified", CONFIRM_AMBER),
@@ -74,6 +74,7 @@ class HistoryPanel(QWidget):
     def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
+        self._records = RecordTasks(self)
         self._serial: str | None = None
         self._versions: list[ProgramVersion] = []
         self._seen_program: Program | None = None
@@ -129,7 +130,6 @@ class HistoryPanel(QWidget):
 
         context.model.device_changed.connect(self._device_changed)
         context.model.draft_changed.connect(self._draft_changed)
-        context.controller.failed.connect(self._failed)
         context.controller.busy_changed.connect(self._busy_changed)
         self._program_operation = False
         self._device_changed()
@@ -187,14 +187,14 @@ class HistoryPanel(QWidget):
 
     def _busy_changed(self, operation: str) -> None:
         """After any program operation (a write that failed too) the record may have news."""
-        if operation and "program" in operation and operation not in (READ, RESTORE):
+        if operation and "program" in operation:
             self._program_operation = True
         elif not operation and self._program_operation:
             self._program_operation = False
             self.refresh()
 
     def refresh(self) -> None:
-        """Read the connected device's versions from the record (on the worker thread)."""
+        """Read the connected device's versions from the record (off the GUI thread)."""
         context, serial = self._context, self._serial
         if serial is None or context.record is None or context.user is None:
             return
@@ -204,24 +204,18 @@ class HistoryPanel(QWidget):
         self._loading = True
         record, user = context.record, context.user
 
-        def read(_client: object) -> tuple[str, list[ProgramVersion] | None]:
+        def read() -> tuple[str, list[ProgramVersion] | None]:
             try:
                 return serial, record.list_versions(user, device_serial=serial)
             except NotFound:
                 return serial, None
 
-        context.controller.run(READ, read, self._loaded)
+        self._records.run(read, self._loaded, self._not_loaded)
 
-    def _failed(self, operation: str, message: str) -> None:
-        if operation == READ:
-            self._loading = False
-            self._reload_wanted = False
-            self.title.setText(f"Program history could not be read: {message}")
-        elif operation == RESTORE:
-            self.message.setText(f"Nothing was restored: {message}")
-            self.message.setStyleSheet(f"color: {BLOCK_RED};")
-            self._reflect()
-            self.refresh()
+    def _not_loaded(self, message: str) -> None:
+        self._loading = False
+        self._reload_wanted = False
+        self.title.setText(f"Program history could not be read: {message}")
 
     def _loaded(self, result: tuple[str, list[ProgramVersion] | None]) -> None:
         self._loading = False
@@ -380,12 +374,16 @@ class HistoryPanel(QWidget):
         seen_latest = max(v.id for v in self._versions if v.slot == old.slot)
         record, user, visit_id = context.record, context.user, context.visit_id
         self.restore_button.setEnabled(False)
-        context.controller.run(
-            RESTORE,
-            lambda _client: record.restore_version(user, old.id, reason=reason,
-                                                   expected_latest=seen_latest,
-                                                   visit_id=visit_id),
-            self._restored)
+        self._records.run(lambda: record.restore_version(user, old.id, reason=reason,
+                                                         expected_latest=seen_latest,
+                                                         visit_id=visit_id),
+                          self._restored, self._not_restored)
+
+    def _not_restored(self, message: str) -> None:
+        self.message.setText(f"Nothing was restored: {message}")
+        self.message.setStyleSheet(f"color: {BLOCK_RED};")
+        self._reflect()
+        self.refresh()
 
     def _restored(self, version: ProgramVersion) -> None:
         session = self._context.model.session

@@ -3,7 +3,9 @@
 One measurement is a monopolar run (each contact against the case) then a bipolar run
 (the six pairs of each lead). Only a complete measurement counts: it is stored in the
 clinical record and handed to the session (leads view, program assessment); a measurement
-stopped halfway keeps nothing.
+stopped halfway keeps nothing. The run is stored on the device worker, in the same task
+as the measurement, so the record holds it before any later device operation goes out;
+the trend is read from the record on ``RecordTasks``, never waiting for the device.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class MeasurementRun:
     records: tuple[ImpedanceRecord, ...]  # empty when stopped
     stopped: bool
     record_note: str  # how the clinical record took it, in words
-    history: tuple[ImpedanceMeasurement, ...] | None  # None: the record could not be read
+    serial: str = ""  # the device measured
     fault_flags: int | None = None  # the device's, read right after the run
 
 
@@ -139,7 +141,6 @@ class ImpedancePanel(QWidget):
         controller.connected.connect(lambda facts: self._load_history(facts.identity.serial))
         controller.disconnected.connect(lambda _reason: self._clear_history())
         controller.notice.connect(self._on_notice)
-        controller.failed.connect(self._on_failed)
         controller.busy_changed.connect(self._on_busy)
         controller.stop_sent.connect(lambda _at: self._stop_pressed.set(),
                                      Qt.ConnectionType.DirectConnection)
@@ -178,30 +179,27 @@ class ImpedancePanel(QWidget):
             records: tuple[ImpedanceRecord, ...] = ()
             for mode in (ImpedanceMode.MONOPOLAR, ImpedanceMode.BIPOLAR):
                 if self._stop_pressed.is_set():  # STOP between the two runs
-                    return MeasurementRun((), True, "nothing stored", None)
+                    return MeasurementRun((), True, "nothing stored")
                 try:
                     records += client.measure_impedance(BOTH_LEADS, mode).records
                 except Aborted:
-                    return MeasurementRun((), True, "nothing stored", None)
+                    return MeasurementRun((), True, "nothing stored")
             if self._stop_pressed.is_set():  # STOP during the run: it does not count
-                return MeasurementRun((), True, "nothing stored", None)
+                return MeasurementRun((), True, "nothing stored")
             flags = client.get_status().fault_flags  # as this very run left them
             if keeper is None:
-                return MeasurementRun(records, False,
-                                      "NOT stored: no clinical record is open", None, flags)
+                return MeasurementRun(records, False, "NOT stored: no clinical record is open",
+                                      serial, flags)
             try:
                 stored = keeper.record_impedance(serial, records)
             except (RecordError, AccessError) as exc:
                 note = f"NOT stored in the clinical record: {exc}"
             else:
                 note = f"stored in the clinical record ({stored} readings)"
-            try:
-                history = tuple(keeper.record.impedance_history(keeper.actor, serial))
-            except (RecordError, AccessError):
-                history = None
-            return MeasurementRun(records, False, note, history, flags)
+            return MeasurementRun(records, False, note, serial, flags)
 
-        self._context.controller.run(OPERATION, run, self._measured)
+        self._context.controller.run(OPERATION, run, self._measured,
+                                     on_failed=self._measure_failed)
 
     def _on_notice(self, notice: object) -> None:
         if not self._measuring or not isinstance(notice, ImpedanceProgress):
@@ -227,16 +225,14 @@ class ImpedancePanel(QWidget):
         summary = (f"Measured at {when}: {len(run.records)} readings, {run.record_note}. "
                    + (" ".join(problems) if problems else "All contacts and pairs normal."))
         self._say(summary, warn=bool(problems) or run.record_note.startswith("NOT"))
-        if run.history is not None:
-            self._show_history(run.history)
+        self._load_history(run.serial)
         self._refresh_controls()
 
-    def _on_failed(self, operation: str, message: str) -> None:
-        if operation == OPERATION and self._measuring:
-            self._measuring = False
-            self.progress.setValue(0)
-            self._say(f"Measurement failed: {message}. No results kept.", warn=True)
-            self._refresh_controls()
+    def _measure_failed(self, message: str) -> None:
+        self._measuring = False
+        self.progress.setValue(0)
+        self._say(f"Measurement failed: {message}. No results kept.", warn=True)
+        self._refresh_controls()
 
     # -- showing ---------------------------------------------------------------------------
 

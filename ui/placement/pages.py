@@ -1,7 +1,7 @@
 """The placement wizard's screens, drawn from the workflow's snapshot: large type, one
 decision per screen, every key named on the button that it presses.
 
-Nothing here talks to the device or the record; ``ui.placement.wizard`` does, and calls
+Nothing here talks to the device or the record; ``ui.placement.flow`` does, and calls
 ``show`` with the latest ``PlacementResult``.
 """
 
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QProgressBar,
-    QPushButton,
     QRadioButton,
     QScrollArea,
     QVBoxLayout,
@@ -30,7 +29,6 @@ from console.leads.impedance import ContactState
 from console.placement import (
     UNWANTED_CHOICES,
     LeadIntegrity,
-    LeadVerdict,
     Outcome,
     PlacementResult,
     Purpose,
@@ -39,149 +37,15 @@ from console.placement import (
     pair_text,
 )
 from console.placement.judge import pair_line, pair_summaries
-from ui.common.theme import BLOCK_RED, CATHODE_BLUE, CONFIRM_AMBER, INFO_GREY, OK_GREEN, STOP_RED
-from ui.shell.stop_control import StopButton
-
-
-def wizard_style(scale: float = 1.0, amplitude_pt: int = 36) -> str:
-    """The wizard's type sizes; the theatre view scales them up for reading from afar."""
-    def pt(size: float) -> str:
-        return f"{round(size * scale)}pt"
-
-    return f"""
-QWidget {{ font-size: {pt(14)}; }}
-QLabel#wizardTitle {{ font-size: {pt(22)}; font-weight: bold; }}
-QLabel#wizardAmplitude {{ font-size: {amplitude_pt}pt; font-weight: bold; }}
-QLabel#wizardLive {{ font-size: {pt(15)}; font-weight: bold; padding: 4px 10px;
-                     border-radius: 4px; }}
-QLabel#wizardBanner {{ font-size: {pt(20)}; font-weight: bold; padding: 6px 12px;
-                       border-radius: 6px; color: white; }}
-QLabel#wizardStep {{ font-size: {pt(12)}; padding: 3px 8px; color: {INFO_GREY}; }}
-QLabel#wizardStep[current="true"] {{ color: white; background: {CATHODE_BLUE};
-                                      border-radius: 4px; font-weight: bold; }}
-QLabel#wizardKeys {{ font-size: {pt(12)}; color: {INFO_GREY}; }}
-QLabel#wizardMessage {{ font-size: {pt(13)}; }}
-QLabel#wizardSmall {{ font-size: {pt(12)}; }}
-QLabel#wizardGrid {{ font-size: {pt(11)}; }}
-QPushButton {{ min-height: 44px; padding: 2px 14px; }}
-QPushButton#wizardPrimary {{ font-size: {pt(16)}; font-weight: bold; min-height: 52px; }}
-QPushButton#stopButton {{ font-size: {pt(24)}; min-height: 64px; padding: 8px 32px; }}
-"""
-
-STEPS = ("1 Start", "2 Impedance", "3 Left lead", "4 Right lead", "5 Verdict")
-OUTCOME_COLOURS = {Outcome.PASS: OK_GREEN, Outcome.FAIL: BLOCK_RED,
-                   Outcome.PENDING: CONFIRM_AMBER, Outcome.INCOMPLETE: CONFIRM_AMBER}
-STATE_COLOURS = {ContactState.NORMAL: OK_GREEN, ContactState.HIGH: CONFIRM_AMBER,
-                 ContactState.LOW: CONFIRM_AMBER, ContactState.OPEN: BLOCK_RED,
-                 ContactState.SHORTED: BLOCK_RED, ContactState.UNKNOWN: CONFIRM_AMBER}
-
-
-def _label(text: str = "", name: str = "", wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    if name:
-        label.setObjectName(name)
-    label.setWordWrap(wrap)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
-
-
-def action_button(text: str, tip: str, on_click: Callable[[], None],
-                  primary: bool = False) -> QPushButton:
-    button = QPushButton(text)
-    button.setToolTip(tip)
-    if primary:
-        button.setObjectName("wizardPrimary")
-    button.clicked.connect(on_click)
-    return button
-
-
-PURPOSE_TEXT = {Purpose.THRESHOLD: "threshold search", Purpose.MARGIN: "margin check"}
-
-
-def outcome_text(verdict: LeadVerdict) -> str:
-    """PASS, FAIL on …, TESTING (not judged yet) or INCOMPLETE."""
-    if verdict.outcome == Outcome.PENDING:
-        return "TESTING"
-    text = verdict.outcome.value.upper()
-    if verdict.outcome == Outcome.FAIL and verdict.failure is not None:
-        text += f" on {verdict.failure.value}"
-    return text
-
-
-def banner(label: QLabel, text: str, colour: str) -> None:
-    label.setText(text)
-    label.setStyleSheet(f"background: {colour};")
-
-
-class StepsBar(QWidget):
-    """Where the team is in the test: the five steps, the current one highlighted."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.labels = [_label(text, "wizardStep", wrap=False) for text in STEPS]
-        for label in self.labels:
-            layout.addWidget(label)
-        layout.addStretch(1)
-
-    def set_current(self, index: int | None) -> None:
-        for position, label in enumerate(self.labels):
-            label.setProperty("current", "true" if position == index else "false")
-            label.style().unpolish(label)
-            label.style().polish(label)
-
-
-class LiveStrip(QFrame):
-    """Always on screen: whether anything stimulates, the amplitude in force, and STOP."""
-
-    def __init__(self, on_stop: Callable[[], None]) -> None:
-        super().__init__()
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.state = _label("", "wizardLive")
-        self.amplitude = _label("—", "wizardAmplitude", wrap=False)
-        self.amplitude.setToolTip("The amplitude the device confirmed it delivers now.")
-        self.detail = _label("", "wizardSmall")
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(False)
-        self.progress.setMaximumHeight(14)
-        self.progress.setToolTip("How far the amplitude has climbed towards this trial's "
-                                 "highest amplitude.")
-        self.stop_button = StopButton(on_stop)
-        left = QVBoxLayout()
-        left.addWidget(self.state)
-        left.addWidget(self.detail)
-        left.addWidget(self.progress)
-        layout = QHBoxLayout(self)
-        layout.addLayout(left, 1)
-        layout.addWidget(self.amplitude)
-        layout.addWidget(self.stop_button)
-
-    def show_result(self, result: PlacementResult | None, busy: str) -> None:
-        trial = result.active_trial if result is not None else None
-        if trial is None:
-            self.state.setText("NOT STIMULATING" + (f" — {busy} …" if busy else ""))
-            self.state.setStyleSheet(f"background: #e8f5e9; color: {OK_GREEN};")
-            self.amplitude.setText("0 mA" if result is not None and result.trials else "—")
-            self.amplitude.setStyleSheet(f"color: {INFO_GREY};")
-            self.detail.setText("")
-            self.progress.setRange(0, 0 if busy else 1)
-            self.progress.setValue(0)
-            return
-        profile = result.profile
-        self.state.setText(f"STIMULATING — {lead_title(trial.lead)}, "
-                           f"{pair_text(trial.anode, trial.cathode)} — "
-                           f"{PURPOSE_TEXT[trial.purpose]}")
-        self.state.setStyleSheet(f"background: #ffebee; color: {STOP_RED};")
-        self.amplitude.setText(f"{trial.amplitude_ma} mA")
-        self.amplitude.setStyleSheet(f"color: {STOP_RED};")
-        how = (f"one step of {profile.step_ma} mA every {profile.step_interval_s} s"
-               if result.stepping == Stepping.AUTOMATIC
-               else f"one step of {profile.step_ma} mA per ↑ key")
-        self.detail.setText(f"Rising to at most {trial.target_ma} mA, {how}; "
-                            f"{profile.pulse_width_us} µs, {profile.frequency_hz} Hz")
-        self.progress.setRange(0, int(trial.target_ma * 10))
-        self.progress.setValue(int(trial.amplitude_ma * 10))
+from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, OK_GREEN
+from ui.placement.common import (
+    OUTCOME_COLOURS,
+    STATE_COLOURS,
+    action_button,
+    banner,
+    label,
+    outcome_text,
+)
 
 
 class StartPage(QWidget):
@@ -189,8 +53,8 @@ class StartPage(QWidget):
 
     def __init__(self, on_begin: Callable[[], None]) -> None:
         super().__init__()
-        self.title = _label("Intraoperative placement test", "wizardTitle")
-        self.facts = _label("")
+        self.title = label("Intraoperative placement test", "wizardTitle")
+        self.facts = label("")
         self.automatic = QRadioButton()
         self.manual = QRadioButton("One step per ↑ key  [M]")
         self.automatic.setToolTip("The amplitude rises by itself; the team only reports what "
@@ -201,19 +65,19 @@ class StartPage(QWidget):
         group = QButtonGroup(self)
         group.addButton(self.automatic)
         group.addButton(self.manual)
-        self.problem = _label("", "wizardMessage")
+        self.problem = label("", "wizardMessage")
         self.begin = action_button("Begin  [N]", "Authenticate, set the device clock, then "
                                    "measure every contact and pair of both leads.", on_begin,
                                    primary=True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.facts)
-        layout.addWidget(_label("How the amplitude rises:"))
+        layout.addWidget(label("How the amplitude rises:"))
         layout.addWidget(self.automatic)
         layout.addWidget(self.manual)
         layout.addWidget(self.problem)
         layout.addStretch(1)
-        layout.addWidget(_label("Begin identifies the device, sets its clock and measures the "
+        layout.addWidget(label("Begin identifies the device, sets its clock and measures the "
                                 "impedance of both leads. Nothing stimulates yet."))
         layout.addWidget(self.begin)
 
@@ -250,10 +114,10 @@ class IntegrityGrid(QWidget):
         readings = [(f"E{c.electrode_a}", c) for c in integrity.contacts] + \
                    [(f"{p.electrode_a}–{p.electrode_b}", p) for p in integrity.pairs]
         for column, (name, reading) in enumerate(readings):
-            head = _label(name, "wizardGrid", wrap=False)
-            ohms = _label("open" if reading.ohms is None else f"{reading.ohms} Ω",
+            head = label(name, "wizardGrid", wrap=False)
+            ohms = label("open" if reading.ohms is None else f"{reading.ohms} Ω",
                           "wizardGrid", wrap=False)
-            state = _label(reading.state.value, "wizardGrid", wrap=False)
+            state = label(reading.state.value, "wizardGrid", wrap=False)
             colour = STATE_COLOURS[reading.state]
             state.setStyleSheet(f"color: {colour}; font-weight: bold;")
             if reading.state != ContactState.NORMAL:
@@ -265,7 +129,7 @@ class IntegrityGrid(QWidget):
 class ImpedancePage(QWidget):
     def __init__(self, on_next: Callable[[], None], on_measure: Callable[[], None]) -> None:
         super().__init__()
-        self.title = _label("Impedance of both leads", "wizardTitle")
+        self.title = label("Impedance of both leads", "wizardTitle")
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setToolTip("Monopolar and bipolar measurement of both leads.")
@@ -275,7 +139,7 @@ class ImpedancePage(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.progress)
         for _lead in (0, 1):
-            line = _label("", "wizardMessage")
+            line = label("", "wizardMessage")
             grid = IntegrityGrid()
             self.lines.append(line)
             self.grids.append(grid)
@@ -321,10 +185,10 @@ class LeadPage(QWidget):
     def __init__(self, lead: int, actions: dict[str, Callable[[], None]]) -> None:
         super().__init__()
         self.lead = lead
-        self.title = _label(lead_title(lead), "wizardTitle")
-        self.status = _label("", "wizardBanner", wrap=False)
-        self.pair = _label("", "wizardMessage")
-        self.instruction = _label("", "wizardMessage")
+        self.title = label(lead_title(lead), "wizardTitle")
+        self.status = label("", "wizardBanner", wrap=False)
+        self.pair = label("", "wizardMessage")
+        self.instruction = label("", "wizardMessage")
         self.buttons = {
             "start": action_button("", "Start test stimulation on this pair at the start "
                                    "amplitude.", actions["start"], primary=True),
@@ -353,7 +217,7 @@ class LeadPage(QWidget):
             self.kind_buttons.append(button)
             kinds.addWidget(button)
         kinds.addStretch(1)
-        self.map = _label("", "wizardSmall")
+        self.map = label("", "wizardSmall")
         self.map.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         layout = QVBoxLayout(self)
         heading = QHBoxLayout()
@@ -449,10 +313,10 @@ class VerdictPage(QWidget):
 
     def __init__(self, on_sign: Callable[[], None]) -> None:
         super().__init__()
-        self.title = _label("Verdict", "wizardTitle")
-        self.overall = _label("", "wizardBanner", wrap=False)
-        self.heads = [_label("", "wizardMessage") for _lead in (0, 1)]
-        self.leads = [_label("", "wizardSmall") for _lead in (0, 1)]
+        self.title = label("Verdict", "wizardTitle")
+        self.overall = label("", "wizardBanner", wrap=False)
+        self.heads = [label("", "wizardMessage") for _lead in (0, 1)]
+        self.leads = [label("", "wizardSmall") for _lead in (0, 1)]
         self.fluoroscopy = QCheckBox("Fluoroscopy confirms the position  [F]")
         self.fluoroscopy.setToolTip("Recorded with the result; it does not change the verdict.")
         self.notes = QLineEdit()
@@ -482,13 +346,13 @@ class VerdictPage(QWidget):
 
     def show_result(self, result: PlacementResult, busy: bool) -> None:
         banner(self.overall, result.overall.value.upper(), OUTCOME_COLOURS[result.overall])
-        for verdict, head, label in zip(result.verdicts, self.heads, self.leads, strict=True):
+        for verdict, head, body in zip(result.verdicts, self.heads, self.leads, strict=True):
             colour = OUTCOME_COLOURS[verdict.outcome]
             head.setText(f"{lead_title(verdict.lead)}: {outcome_text(verdict)}")
             head.setStyleSheet(f"color: {colour}; font-weight: bold;")
             lines = [f"• {reason}" for reason in verdict.reasons]
             lines += [f"What to do: {s}" for s in verdict.suggestions]
-            label.setText("\n".join(lines))
+            body.setText("\n".join(lines))
         self.sign.setText(f"Sign off as {result.operator}  [N]")
         self.sign.setEnabled(not busy)
 
@@ -508,11 +372,11 @@ def _scrolled(content: QWidget) -> QScrollArea:
 class DonePage(QWidget):
     def __init__(self, on_new: Callable[[], None]) -> None:
         super().__init__()
-        self.title = _label("", "wizardTitle")
-        self.outcome = _label("", "wizardBanner")
-        self.leads = _label("", "wizardMessage")
-        self.stored = _label("", "wizardMessage")
-        self.report = _label("", "wizardSmall")
+        self.title = label("", "wizardTitle")
+        self.outcome = label("", "wizardBanner")
+        self.leads = label("", "wizardMessage")
+        self.stored = label("", "wizardMessage")
+        self.report = label("", "wizardSmall")
         self.report.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.new = action_button("New placement test  [N]", "Start again from the beginning.",
                                  on_new, primary=True)

@@ -3,6 +3,11 @@
 Each function returns an ``Outcome`` whose message is what the clinician reads: the
 expected failures (refused, link lost, read back different, record behind) never
 escape as exceptions, so the tab can show them where the result of a write is shown.
+
+The record work in here stays on the device worker, not on ``RecordTasks``: every step
+it records is ordered with the device act it is about (the draft before the write,
+written and verified after the read-back, an unconfirmed version settled by reading its
+slot), so it cannot run apart from the device.
 """
 
 from __future__ import annotations

@@ -9,9 +9,7 @@ write is verified; after a link loss nothing is shown as on the device.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
-from fractions import Fraction
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -31,24 +29,20 @@ from PySide6.QtWidgets import (
 from console.accounts import Action
 from console.programming.program import LEAD_NAMES, Program, field_info
 from console.programming.request import Consent, WriteRequest
-from console.programming.screen_state import DEFAULT_PROGRAM, DeviceFacts, ProgrammingSession
+from console.programming.screen_state import DEFAULT_PROGRAM, DeviceFacts
 from console.safety import Assessment, Finding
-from console.safety.quantities import (
-    charge_uc,
-    contact_area_cm2,
-    density_uc_cm2,
-    rounded,
-    shannon_k,
-)
 from ui.common.confirm_dialog import STIMULATING_REFUSAL, ConfirmDialog
 from ui.common.parameter_field import ParameterField, field_limits, findings_label, render_findings
 from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN
 from ui.program.device_write import Outcome, settle_and_read, write_slot
+from ui.program.figures import lead_figures, strong, summary
 from ui.program.preview_plots import PreviewPlots
 from ui.shell.context import WindowContext
 from ui.shell.record_tasks import keeper_for
 
 PANEL_TITLE = "Program"
+READ = "read program"
+WRITE = "write program"
 
 LEAD_FIELDS = ("amplitude_ma", "pulse_width_us")
 SHARED_FIELDS = ("frequency_hz", "ramp_up_s", "ramp_down_s", "on_s", "off_s", "session_min")
@@ -56,44 +50,6 @@ ELECTRODE_FIELDS = ("enabled", "anode", "cathode")
 SAID_IN_FIGURES = frozenset({"impedance_unknown"})
 """Information the figures under each lead already give, not repeated beside a field."""
 DEFAULT_SLOTS = 4  # MFL/1 emulator; a device says how many it has (HELLO program_slots)
-
-
-# -- live figures ----------------------------------------------------------------------------
-
-
-def lead_figures(session: ProgrammingSession, lead: int) -> str:
-    """Charge per phase, density, Shannon's k and compliance of one lead, in words."""
-    program = session.draft.leads[lead]
-    if not program.enabled:
-        return "Lead off: it does not stimulate."
-    limits, profile = session.engine.limits, session.profile
-    amplitude_ua = Fraction(program.amplitude_ma) * 1000
-    if amplitude_ua <= 0 or program.pulse_width_us <= 0:
-        return "No charge delivered at this setting."
-    charge = charge_uc(amplitude_ua, program.pulse_width_us)
-    density = density_uc_cm2(charge, contact_area_cm2(limits.electrode_area_mm2_x100))
-    k = shannon_k(charge, density)
-    lines = [f"Charge {rounded(charge, 2)} µC per phase",
-             f"Density {rounded(density, 1)} µC/cm² (confirm > "
-             f"{profile.density_confirm_uc_cm2})",
-             f"Shannon k {rounded(k, 3)} (block ≥ {profile.shannon_k_block})"]
-    measured, ohms = session.impedances.pair_ohms(lead, program.anode, program.cathode)
-    compliance = Decimal(limits.compliance_mv) / 1000
-    if not measured:
-        lines.append("Compliance: not checked (pair not measured on this connection)")
-        earlier = session.integrity.earlier_reading(lead, program.anode, program.cathode)
-        if earlier is not None:
-            lines.append(f"Last reading: {earlier.describe(datetime.now(UTC))}")
-    elif ohms is None:
-        lines.append("Compliance: the pair reads open circuit")
-    else:
-        needed = amplitude_ua * ohms / 1_000_000
-        lines.append(f"Compliance: {rounded(needed, 1)} V of {compliance} V at {ohms} Ω")
-    return "\n".join(lines)
-
-
-def _strong(colour: str) -> str:
-    return f"color: {colour}; font-weight: bold;"
 
 
 class ProgramPanel(QWidget):
@@ -159,7 +115,6 @@ class ProgramPanel(QWidget):
         model.impedance_changed.connect(self.refresh)
         model.device_changed.connect(self._device_changed)
         controller.connected.connect(self._connected)
-        controller.failed.connect(self._failed)
         self._fill_slots(DEFAULT_SLOTS)
         self.refresh()
 
@@ -311,35 +266,16 @@ class ProgramPanel(QWidget):
         label = self.electrodes[lead]
         changed = any(f"{name}.{kind}" in differing for kind in ELECTRODE_FIELDS)
         label.setText(text + ("   • not on device" if changed else ""))
-        label.setStyleSheet(_strong(CONFIRM_AMBER) if changed else "")
+        label.setStyleSheet(strong(CONFIRM_AMBER) if changed else "")
         findings = tuple(f for kind in ELECTRODE_FIELDS
                          for f in self._beside(assessment, f"{name}.{kind}"))
         render_findings(self.electrode_findings[lead], findings)
 
     def _show_summary(self, assessment: Assessment, errors: dict[str, str],
                       differing: set[str]) -> None:
-        blocks = len(assessment.blocks) + len(errors)
-        if blocks:
-            text, colour = (f"✖ Blocked ({blocks}): nothing can be written until the "
-                            f"findings marked BLOCKED are resolved."), BLOCK_RED
-        elif assessment.needs_confirmation:
-            count = len(assessment.confirmations)
-            text, colour = (f"⚠ Needs your confirmation ({count}): writing asks you to "
-                            f"confirm each finding with a reason."), CONFIRM_AMBER
-        else:
-            text, colour = "✔ Writable: no finding blocks or needs confirmation.", OK_GREEN
-        slot = self.session.slot
-        if not self.session.connected:
-            held = "No device connected: nothing on screen is confirmed on a device."
-        elif self.session.device_program is None:
-            held = f"Slot {slot}: what the device holds is not known (empty, or not read)."
-        elif differing:
-            held = (f"Slot {slot}: {len(differing)} field(s) differ from what the device "
-                    f"holds (marked • not on device).")
-        else:
-            held = f"Slot {slot}: the screen shows exactly what the device holds."
+        text, colour, held = summary(self.session, assessment, errors, differing)
         self.summary_state = text.split(":")[0].lstrip("✖⚠✔ ")
-        self.summary.setText(f"<span style='{_strong(colour)} font-size: 12pt;'>{text}"
+        self.summary.setText(f"<span style='{strong(colour)} font-size: 12pt;'>{text}"
                              f"</span><br><span style='color:{INFO_GREY}'>{held}</span>")
 
     def _write_refusal(self) -> str | None:
@@ -428,6 +364,7 @@ class ProgramPanel(QWidget):
         self._reflect_actions()
 
     def _failed(self, operation: str, message: str) -> None:
+        """A read or write that came back with no outcome (a link loss has said so already)."""
         if operation == self._operation:
             self._operation = None
             self._show_result(False, f"NOT done ({operation}): {message}")
@@ -440,12 +377,12 @@ class ProgramPanel(QWidget):
     def read(self, slot: int) -> None:
         if self._operation is not None or not self.context.controller.is_connected:
             return
-        self._start("read program")
+        self._start(READ)
         keeper = keeper_for(self.context) if self._settle_on_read else None
         self._settle_on_read = False
         self.context.controller.run(
-            "read program", lambda client: settle_and_read(client, keeper, slot),
-            self._read_done)
+            READ, lambda client: settle_and_read(client, keeper, slot), self._read_done,
+            on_failed=partial(self._failed, READ))
 
     def _read_done(self, outcome: Outcome) -> None:
         self._operation = None
@@ -517,14 +454,13 @@ class ProgramPanel(QWidget):
         request = WriteRequest(program, slot, Consent.to(acknowledged, confirm_reason),
                                self.reason_edit.text().strip(),
                                self.session.version_to_write(slot))
-        self._start("write program")
+        self._start(WRITE)
         first = ("Measuring the impedance of the pairs in use (Esc stops), then writing"
                  if integrity.to_measure(self.session.pairs_in_use()) else "Writing")
         self._show_result(True, f"{first} slot {slot} and reading it back …")
         self.context.controller.run(
-            "write program",
-            lambda client: write_slot(client, keeper, engine, request, integrity),
-            self._write_done)
+            WRITE, lambda client: write_slot(client, keeper, engine, request, integrity),
+            self._write_done, on_failed=partial(self._failed, WRITE))
 
     def _write_done(self, outcome: Outcome) -> None:
         self._operation = None

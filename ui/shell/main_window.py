@@ -27,7 +27,7 @@ from ui.engineering import panel as engineering_panel
 from ui.history import panel as history_panel
 from ui.impedance import panel as impedance_panel
 from ui.leads import view as leads_view
-from ui.placement import wizard as placement_wizard
+from ui.placement import tab as placement_tab
 from ui.program import panel as program_panel
 from ui.shell.connection_panel import ConnectionPanel
 from ui.shell.context import WindowContext
@@ -57,7 +57,7 @@ PANELS: tuple[Panel, ...] = (
     Panel(stimulation_panel.PANEL_TITLE, stimulation_panel.create),
     Panel(impedance_panel.PANEL_TITLE, impedance_panel.create),
     Panel(history_panel.PANEL_TITLE, history_panel.create),
-    Panel(placement_wizard.PANEL_TITLE, placement_wizard.create, placement_wizard.shown),
+    Panel(placement_tab.PANEL_TITLE, placement_tab.create, placement_tab.shown),
     Panel(engineering_panel.PANEL_TITLE, engineering_panel.create, engineering_panel.shown),
 )
 """The tabs, in order. Imported, not looked up by name: a broken panel fails loudly."""
@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         controller.disconnected.connect(self._on_disconnected)
         controller.status_changed.connect(context.model.update_status)
         controller.notice.connect(self._on_notice)
-        controller.failed.connect(self._on_failed)
+        controller.status_failed.connect(self._on_status_failed)
         controller.busy_changed.connect(self._on_busy)
         controller.stop_confirmed.connect(self._on_stop_confirmed)
         controller.stop_failed.connect(self._on_stop_failed)
@@ -121,7 +121,10 @@ class MainWindow(QMainWindow):
             return
         self.link_banner.hide()
         self.statusBar().showMessage(f"Connecting to {port} …")
-        self.context.controller.connect_device(port, baud, self._key_store)
+        self.context.controller.connect_device(
+            port, baud, self._key_store,
+            on_failed=lambda message: self.statusBar().showMessage(
+                f"Could not connect to {port}: {message}"))
 
     def _on_connected(self, facts: DeviceFacts) -> None:
         self.link_banner.hide()
@@ -146,8 +149,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Stimulation stopped: "
                                          f"{stop_reason_text(notice.reason)}.")
 
-    def _on_failed(self, operation: str, message: str) -> None:
-        self.statusBar().showMessage(f"{operation} failed: {message}")
+    def _on_status_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"The device's status could not be read: {message}", 5000)
 
     def _on_busy(self, operation: str) -> None:
         self.busy.setVisible(bool(operation) and operation != "status")

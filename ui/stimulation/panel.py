@@ -93,7 +93,6 @@ class TestStimPanel(QWidget):
         controller.notice.connect(self._on_notice)
         controller.stop_confirmed.connect(self._on_stop_confirmed)
         controller.disconnected.connect(self._on_disconnected)
-        controller.failed.connect(self._on_failed)
         controller.busy_changed.connect(self._on_busy)
         controller.stop_sent.connect(self._stop_sent, Qt.ConnectionType.DirectConnection)
         self.reset_start_values()
@@ -215,7 +214,8 @@ class TestStimPanel(QWidget):
         self._refresh_controls()
         integrity = session.integrity
         self._context.controller.run(
-            START, lambda client: stimulation.start(client, integrity), self._started)
+            START, lambda client: stimulation.start(client, integrity), self._started,
+            on_failed=self._start_failed)
 
     def _stop_sent(self, _at: float) -> None:
         """On the STOP thread itself, before STOP goes out: a start on its way yields."""
@@ -278,7 +278,8 @@ class TestStimPanel(QWidget):
             return
         self._adjusting = True
         self._context.controller.run(
-            ADJUST, lambda client: stimulation.adjust(client, change), self._adjusted)
+            ADJUST, lambda client: stimulation.adjust(client, change), self._adjusted,
+            on_failed=self._adjust_failed)
 
     def _adjusted(self, now: Decimal) -> None:
         self._adjusting = False
@@ -345,13 +346,14 @@ class TestStimPanel(QWidget):
                               on_error=not_noted)
         self.evaluate()
 
-    def _on_failed(self, operation: str, message: str) -> None:
-        if operation == ADJUST:
-            self._adjusting = False
-            if self._running is not None:
-                self._say(f"Not applied — amplitude stays at {self._running.amplitude_ma} mA: "
-                          f"{message}.", "findingBlock")
-        elif operation == START and self._starting:
+    def _adjust_failed(self, message: str) -> None:
+        self._adjusting = False
+        if self._running is not None:
+            self._say(f"Not applied — amplitude stays at {self._running.amplitude_ma} mA: "
+                      f"{message}.", "findingBlock")
+
+    def _start_failed(self, message: str) -> None:
+        if self._starting:
             self._starting = False
             self._say(f"Not started: {message}", "findingBlock")
             self.evaluate()

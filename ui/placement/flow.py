@@ -1,40 +1,30 @@
-"""The Placement test tab: the guided intraoperative test, made for theatre.
+"""The placement test's flow: the guided intraoperative test, made for theatre.
 
 The team observes; the window drives ``console.placement.PlacementWorkflow`` (the same
 object the command line drives) with an ``OperatorObserver``. Every device operation
 runs through ``DeviceController.run`` on its worker thread; the record and the PDF are
-written by ``RecordTasks``; the GUI thread only shows snapshots and takes keys.
-
-Keys (also named on each button): N next / begin / sign off, S start on the pair shown,
-C contraction seen, U unwanted response then 1–5 to name it, ↑ one step (manual
-stepping), P other pair, I measure impedance again, F fluoroscopy confirms, A / M
-automatic or manual stepping. Esc (and Space while stimulating) is STOP, application
-wide. Any STOP ends the test incomplete: it is stored as incomplete, never as passed.
+written by ``RecordTasks``; the GUI thread only shows snapshots and takes keys. The one
+record write on the device worker is the audit of each start: it must be in the record
+before the stimulation it is about goes out. Any STOP ends the test incomplete: it is
+stored as incomplete, never as passed.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
 
-import platformdirs
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from console.accounts import Action
 from console.placement import (
-    Outcome,
     Phase,
     PlacementRefused,
     PlacementResult,
@@ -43,55 +33,41 @@ from console.placement import (
     Stepping,
     Trial,
     Unwanted,
-    lead_title,
     load_placement_profile,
-    pair_text,
-)
-from console.placement.judge import (
-    margin_target,
-    needs_margin_check,
-    pair_summaries,
-    qualifies,
 )
 from console.placement.observation import OperatorObserver
-from console.placement.record_entry import store_result
-from console.report import write_placement_report
 from device_link.client import DeviceClient
 from device_link.messages import StimStopped
 from device_link.protocol import DeviceState, StopReason
+from ui.placement.common import (
+    LiveStrip,
+    StepsBar,
+    identity_label,
+    theatre_button,
+    wizard_style,
+)
+from ui.placement.keeping import keep_result, report_path
+from ui.placement.keys import UNWANTED_KEYS, bind_keys, keys_label
 from ui.placement.pages import (
     DonePage,
     ImpedancePage,
     LeadPage,
     LeadView,
-    LiveStrip,
     StartPage,
-    StepsBar,
     VerdictPage,
-    wizard_style,
+)
+from ui.placement.screen_text import (
+    cannot_begin,
+    identity_line,
+    lead_view,
+    needs_margin,
+    start_facts,
 )
 from ui.shell.context import WindowContext
 from ui.shell.record_tasks import RecordTasks, keeper_for
 
-PANEL_TITLE = "Placement test"
 OPERATION = "placement"  # prefix of every device operation this tab runs
-THEATRE_SCALE = 1.25  # type in the theatre view, relative to the tab
-THEATRE_AMPLITUDE_PT = 60  # the amplitude, read from across the theatre
 PAGES = ("start", "impedance", "lead0", "lead1", "verdict", "done")
-KEYS_TEXT = ("Keys: N next · S start · C contraction seen · U unwanted response (then 1–5) · "
-             "↑ one step · P other pair · I impedance · F fluoroscopy · T theatre view · "
-             "Esc/Space STOP")
-
-
-def shown(context: WindowContext) -> bool:
-    """For those who may record placement tests (clinician, theatre)."""
-    return context.may(Action.RECORD_PLACEMENT)
-
-
-def create(context: WindowContext) -> QWidget:
-    return PlacementTab(context)
-
-
 class _Refused:
     """An operation the workflow refused: nothing was sent; the reason is shown."""
 
@@ -99,14 +75,9 @@ class _Refused:
         self.message = message
 
 
-def report_directory(context: WindowContext) -> Path:
-    """Reports of the demo stay out of the clinic's documents."""
-    if context.demo:
-        return Path(tempfile.gettempdir()) / "mfconsole-demo-reports"
-    return Path(platformdirs.user_documents_dir()) / "Multifidus placement reports"
-
-
 class PlacementWizard(QWidget):
+    """The test, one screen per step: keys and buttons in, the workflow's snapshots out."""
+
     _stop_heard = Signal()  # emitted from the STOP thread; handled on the GUI thread
     theatre_requested = Signal()
 
@@ -151,18 +122,8 @@ class PlacementWizard(QWidget):
         for page in (self.start_page, self.impedance_page, *self.lead_pages, self.verdict_page,
                      self.done_page):
             self.stack.addWidget(page)
-        keys = QLabel(KEYS_TEXT)
-        keys.setObjectName("wizardKeys")
-        keys.setWordWrap(True)
-        self.theatre_button = QPushButton("Theatre view  [T]")
-        self.theatre_button.setToolTip("Show the test alone on the whole screen, readable "
-                                       "from a distance; press T again to return.")
-        self.theatre_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.theatre_button.clicked.connect(self.theatre_requested)
-        self.identity = QLabel()
-        self.identity.setObjectName("wizardSmall")
-        self.identity.setToolTip("Patient and device this test is about.")
-        self.identity.hide()  # the main window's header says it; the theatre view does not
+        self.theatre_button = theatre_button(self.theatre_requested.emit)
+        self.identity = identity_label()
         top = QHBoxLayout()
         top.addWidget(self.steps, 1)
         top.addWidget(self.theatre_button)
@@ -172,7 +133,7 @@ class PlacementWizard(QWidget):
         layout.addWidget(self.live)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.message)
-        layout.addWidget(keys)
+        layout.addWidget(keys_label())
         self._keys()
 
         controller = context.controller
@@ -180,7 +141,6 @@ class PlacementWizard(QWidget):
         self._stop_heard.connect(self._after_stop)
         controller.stop_failed.connect(lambda _message: self._after_stop())
         controller.disconnected.connect(self._on_disconnected)
-        controller.failed.connect(self._on_failed)
         controller.notice.connect(self._on_notice)
         context.model.device_changed.connect(self.refresh)
         self.refresh()
@@ -188,21 +148,15 @@ class PlacementWizard(QWidget):
     # -- keys ------------------------------------------------------------------------------
 
     def _keys(self) -> None:
-        bindings: list[tuple[Any, Callable[[], None]]] = [
+        bind_keys(self, [
             (Qt.Key.Key_N, self.next), (Qt.Key.Key_S, self.start_pair),
             (Qt.Key.Key_C, self.contraction_seen), (Qt.Key.Key_U, self.unwanted_seen),
             (Qt.Key.Key_Up, self.step_up), (Qt.Key.Key_P, self.other_pair),
             (Qt.Key.Key_I, self.measure_again), (Qt.Key.Key_F, self.toggle_fluoroscopy),
             (Qt.Key.Key_T, self.theatre_requested.emit),
             (Qt.Key.Key_A, lambda: self._choose_stepping(Stepping.AUTOMATIC)),
-            (Qt.Key.Key_M, lambda: self._choose_stepping(Stepping.MANUAL))]
-        for number, kind in enumerate((Unwanted.LEG, Unwanted.GLUTEAL, Unwanted.ABDOMINAL,
-                                       Unwanted.SENSATION, Unwanted.OTHER), start=1):
-            bindings.append((Qt.Key.Key_0 + number, lambda k=kind: self.name_unwanted(k)))
-        for key, handler in bindings:
-            shortcut = QShortcut(QKeySequence(key), self, handler,
-                                 context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.setAutoRepeat(False)  # a held key is one press, never a ramp
+            (Qt.Key.Key_M, lambda: self._choose_stepping(Stepping.MANUAL)),
+            *((key, lambda k=kind: self.name_unwanted(k)) for key, kind in UNWANTED_KEYS)])
 
     def _choose_stepping(self, stepping: Stepping) -> None:
         if self.page == "start":
@@ -282,7 +236,7 @@ class PlacementWizard(QWidget):
         pair = self._pairs[lead]
         if pair is None or result.active_trial is not None:
             return
-        purpose = Purpose.MARGIN if self._needs_margin(result, lead, pair) else \
+        purpose = Purpose.MARGIN if needs_margin(result, lead, pair) else \
             Purpose.THRESHOLD
         self.message.setText("")
         self._run(f"start {purpose.value}",
@@ -345,7 +299,8 @@ class PlacementWizard(QWidget):
         self._in_flight += 1
         self._timer.stop()
         self.refresh()
-        self._context.controller.run(f"{OPERATION}: {name}", guarded, self._done)
+        self._context.controller.run(f"{OPERATION}: {name}", guarded, self._done,
+                                     on_failed=partial(self._failed, name))
 
     def _finished_one(self) -> None:
         self._in_flight = max(0, self._in_flight - 1)
@@ -385,12 +340,10 @@ class PlacementWizard(QWidget):
         except PlacementRefused as exc:
             self._say(str(exc), error=True)
 
-    def _on_failed(self, operation: str, message: str) -> None:
-        if not operation.startswith(OPERATION):
-            return
+    def _failed(self, name: str, message: str) -> None:
         self._busy = ""  # the latest device operation under way, for the screen
         self._in_flight = 0
-        self._say(f"{operation.removeprefix(OPERATION + ': ')} failed: {message}", error=True)
+        self._say(f"{name} failed: {message}", error=True)
         if self.workflow is not None:
             self._show(self.workflow.snapshot())
 
@@ -453,19 +406,7 @@ class PlacementWizard(QWidget):
             return
         self._storing = True
         context = self._context
-        path = report_directory(context) / _report_name(result)
-
-        def keep() -> tuple[str, str]:
-            stored = "Not stored: no clinical record is open."
-            if context.record is not None and context.user is not None and result.patient:
-                rows = store_result(context.record, context.user, result,
-                                    patient=result.patient, visit_id=context.visit_id)
-                kind = "complete" if result.phase == Phase.SIGNED else "INCOMPLETE"
-                stored = (f"Stored in the clinical record as {kind} (placement tests "
-                          f"{', '.join(str(row.id) for row in rows)}).")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            written = write_placement_report(result, path)
-            return stored, f"Report: {written.name}\nin {written.parent}"
+        path = report_path(context, result)
 
         def kept(texts: tuple[str, str]) -> None:
             self._storing = False
@@ -478,7 +419,7 @@ class PlacementWizard(QWidget):
             self._stored_text = f"NOT STORED — {message}. The result is still on screen."
             self.refresh()
 
-        self._tasks.run(keep, kept, failed)
+        self._tasks.run(lambda: keep_result(context, result, path), kept, failed)
 
     # -- showing ---------------------------------------------------------------------------
 
@@ -512,14 +453,15 @@ class PlacementWizard(QWidget):
 
     def refresh(self) -> None:
         result = self.workflow.snapshot() if self.workflow is not None else None
-        self.identity.setText(self._identity())
+        self.identity.setText(identity_line(self._context))
         self.live.show_result(result, self._busy)
         index = PAGES.index(self.page)
         self.steps.set_current(min(index, 4) if self.page != "done" else None)
         self.stack.setCurrentIndex(index)
         if self.page == "start":
-            self.start_page.show_facts(self._facts(), str(self.profile.step_interval_s),
-                                       self._cannot_begin())
+            self.start_page.show_facts(start_facts(self._context, self.profile),
+                                       str(self.profile.step_interval_s),
+                                       cannot_begin(self._context))
         elif result is None:
             return
         elif self.page == "impedance":
@@ -533,43 +475,6 @@ class PlacementWizard(QWidget):
             self.done_page.show_result(result, self._stored_text or "Storing …",
                                        self._report_text, self._storing)
 
-    def _facts(self) -> str:
-        context = self._context
-        device = context.model.device
-        patient = context.patient
-        return "\n".join([
-            f"Patient: {patient.clinic_id}" + (f" — {patient.name}" if patient and patient.name
-                                               else "") if patient else "Patient: none chosen",
-            f"Device: {device.identity.model} serial {device.identity.serial}" if device
-            else "Device: not connected",
-            f"Operator: {context.user.username}" if context.user else "Operator: nobody",
-            "Observations: by the team in theatre (C contraction, U unwanted response)",
-            f"Each pair: from {self.profile.start_ma} mA in steps of {self.profile.step_ma} mA "
-            f"up to {self.profile.max_ma} mA; a lead passes with a contraction at or below "
-            f"{self.profile.threshold_max_ma} mA and nothing else below "
-            f"{self.profile.unwanted_margin} × that threshold."])
-
-    def _identity(self) -> str:
-        context = self._context
-        device = context.model.device
-        parts = ["DEMO"] if context.demo else []
-        parts.append(f"Patient {context.patient.clinic_id}" if context.patient
-                     else "No patient")
-        parts.append(f"device {device.identity.serial}" if device else "no device")
-        return " · ".join(parts)
-
-    def _cannot_begin(self) -> str:
-        context = self._context
-        if not context.may(Action.TEST_STIMULATION):
-            return "Your role may not deliver test stimulation."
-        if context.patient is None:
-            return "No patient chosen: the result could not be kept in the record."
-        if context.model.device is None:
-            return "Connect the device first."
-        if context.model.stimulating:
-            return "The device is stimulating: STOP it first."
-        return ""
-
     def _lead(self) -> int | None:
         return int(self.page[-1]) if self.page in ("lead0", "lead1") else None
 
@@ -580,118 +485,13 @@ class PlacementWizard(QWidget):
         trial = self.workflow.snapshot().active_trial
         return trial if trial is not None and trial.lead == lead else None
 
-    def _needs_margin(self, result: PlacementResult, lead: int, pair: tuple[int, int]) -> bool:
-        summary = next((p for p in pair_summaries(result.trials_of(lead))
-                        if (p.anode, p.cathode) == pair), None)
-        return summary is not None and needs_margin_check(summary, result.profile)
-
     def _lead_view(self, result: PlacementResult, lead: int) -> LeadView:
+        """The lead's screen, on the pair chosen (the suggested one until P is pressed)."""
         workflow = self.workflow
         assert workflow is not None
         candidates = workflow.candidate_pairs(lead)
         if self._pairs[lead] not in candidates:
             self._pairs[lead] = workflow.suggested_pair(lead) or \
                 (candidates[0] if candidates else None)
-        pair = self._pairs[lead]
-        verdict = result.verdicts[lead]
-        next_text = "Next: right lead  [N]" if lead == 0 else \
-            "Finish: the verdict  [N]"
-        start_text, advice = "", ""
-        if pair is not None:
-            text = pair_text(*pair)
-            summary = next((p for p in pair_summaries(result.trials_of(lead))
-                            if (p.anode, p.cathode) == pair), None)
-            if summary is not None and needs_margin_check(summary, result.profile):
-                assert summary.threshold is not None
-                profile = result.profile
-                start_text = f"Start margin check on {text}  [S]"
-                advice = (f"Contraction at {summary.threshold} mA. Next, press S for the margin "
-                          f"check: from {profile.start_ma} mA up to "
-                          f"{margin_target(summary.threshold, profile)} mA "
-                          f"({profile.unwanted_margin} × threshold), watching for any "
-                          f"unwanted response.")
-            elif summary is not None and qualifies(summary, result.profile):
-                start_text = f"Test {text} again  [S]"
-                advice = f"{lead_title(lead)} passes on {text}. Press N to go on."
-            elif summary is not None:
-                start_text = f"Test {text} again  [S]"
-                advice = (f"{text} does not meet the criteria. "
-                          f"{' '.join(verdict.suggestions)} Press P for another pair.")
-            else:
-                start_text = f"Start threshold search on {text}  [S]"
-                advice = (f"Ready to stimulate {text}. Stimulation starts at "
-                          f"{result.profile.start_ma} mA and rises until you press C "
-                          "(contraction) or U (anything else).")
-            if verdict.outcome == Outcome.PASS and summary is None:
-                advice = f"{lead_title(lead)} already passes. You may map other pairs or " \
-                         "press N to go on."
-        return LeadView(pair, start_text, advice, next_text, naming=self._naming,
-                        busy=bool(self._busy), can_change_pair=len(candidates) > 1)
-
-
-def _report_name(result: PlacementResult) -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    patient = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in result.patient or "")
-    return f"placement-{patient or 'no-patient'}-{stamp}.pdf"
-
-
-class PlacementTab(QWidget):
-    """The tab: the wizard, which can move to a window of its own (theatre view) and back."""
-
-    def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.wizard = PlacementWizard(context)
-        self.placeholder = QLabel("The placement test is in its theatre view window. Press T "
-                                  "there, or close that window, to bring it back here.")
-        self.placeholder.setWordWrap(True)
-        self.placeholder.hide()
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.addWidget(self.wizard)
-        self._layout.addWidget(self.placeholder)
-        self.theatre: TheatreWindow | None = None
-        self.wizard.theatre_requested.connect(self.toggle_theatre)
-
-    def toggle_theatre(self) -> None:
-        if self.theatre is None:
-            self.theatre = TheatreWindow(self.wizard, self.toggle_theatre, self.window())
-            self.placeholder.show()
-            self.theatre.showMaximized()
-            self.theatre.activateWindow()
-        else:
-            window, self.theatre = self.theatre, None
-            window.release()
-            self._layout.insertWidget(0, self.wizard)
-            self.wizard.show()
-            self.placeholder.hide()
-            window.close()
-        self.wizard.setFocus(Qt.FocusReason.OtherFocusReason)
-
-
-class TheatreWindow(QWidget):
-    """The wizard alone on a window of its own, for the screen the team looks at."""
-
-    def __init__(self, wizard: PlacementWizard, on_close: Callable[[], None],
-                 owner: QWidget) -> None:
-        super().__init__(owner, Qt.WindowType.Window)  # closes with the main window
-        self.setWindowTitle("Placement test — theatre view")
-        self.wizard: PlacementWizard | None = wizard
-        self._on_close = on_close
-        layout = QVBoxLayout(self)
-        layout.addWidget(wizard)
-        wizard.theatre_button.setText("Back to the console  [T]")
-        wizard.setStyleSheet(wizard_style(THEATRE_SCALE, THEATRE_AMPLITUDE_PT))
-        wizard.identity.show()
-
-    def release(self) -> None:
-        """Hand the wizard back (it is re-parented by the tab)."""
-        if self.wizard is not None:
-            self.wizard.theatre_button.setText("Theatre view  [T]")
-            self.wizard.setStyleSheet(wizard_style())
-            self.wizard.identity.hide()
-            self.wizard = None
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.wizard is not None:
-            self._on_close()  # the tab takes the wizard back and closes this window
-        super().closeEvent(event)
+        return lead_view(result, lead, self._pairs[lead], naming=self._naming,
+                         busy=bool(self._busy), can_change_pair=len(candidates) > 1)
