@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from console.accounts.roles import Role, User
 from console.programming.program import Program
 from console.programming.screen_state import ProgrammingSession
-from device_link.messages import TestStimStart
 from device_link.program_record import ProgramRecord
 from ui.device.controller import DeviceController
 from ui.device.session_model import SessionModel
@@ -20,7 +19,7 @@ from ui.shell.app import application
 from ui.shell.context import WindowContext
 from ui.shell.main_window import MainWindow
 
-from .window_fixtures import unexpected_failure
+from .window_fixtures import start_test_stim_on_device
 
 SERIAL = "EMU-000001"
 
@@ -170,21 +169,10 @@ def test_confirmation_needs_a_reason_and_cancel_writes_nothing(qtbot, panel, dem
     assert version.author == demo.user.username
 
 
-def _start_test_stim(qtbot, window) -> None:
-    stimulus = TestStimStart(lead=0, anode=1, cathode=2, freq_hz=20, pw_us=214, amp_ua=500,
-                             duration_s=60)
-    controller = window.context.controller
-    with qtbot.waitSignal(controller.busy_changed, check_params_cb=lambda name: name == "",
-                          timeout=5000):
-        controller.run("test stimulation", lambda client: client.start_test_stim(stimulus),
-                       on_failed=unexpected_failure)
-    qtbot.waitUntil(lambda: window.context.model.stimulating, timeout=5000)
-
-
 def test_no_confirmation_dialog_while_stimulating(qtbot, window, panel, demo):
     type_into(qtbot, panel, "left.amplitude_ma", "10.5")
     qtbot.keyClicks(panel.reason_edit, "titrated in clinic")
-    _start_test_stim(qtbot, window)
+    start_test_stim_on_device(qtbot, window)
     assert not panel.write_button.isEnabled()
     panel.write()  # even if asked directly
     assert panel.confirm_dialog is None
@@ -199,7 +187,7 @@ def test_an_open_confirmation_closes_when_stimulation_starts(qtbot, window, pane
     click_write(qtbot, panel)
     dialog = panel.confirm_dialog
     assert dialog.isVisible()
-    _start_test_stim(qtbot, window)
+    start_test_stim_on_device(qtbot, window)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     assert "began stimulating" in panel.result.text()
     assert versions(demo) == []

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from device_link.messages import TestStimStart
 from device_link.protocol import DeviceState
 from ui.device.controller import DeviceController
 
-from .window_fixtures import unexpected_failure
+from .window_fixtures import start_test_stim_on_device
 
 
 def test_demo_window_connects_and_shows_the_device(window):
@@ -18,18 +17,8 @@ def test_demo_window_connects_and_shows_the_device(window):
     assert window.header.stop_button.isVisible()
 
 
-def _start_test_stim(qtbot, window) -> None:
-    stimulus = TestStimStart(lead=0, anode=1, cathode=2, freq_hz=20, pw_us=214, amp_ua=500,
-                             duration_s=60)
-    controller = window.context.controller
-    with qtbot.waitSignal(controller.busy_changed, check_params_cb=lambda name: name == "",
-                          timeout=5000):
-        controller.run("test stimulation", lambda client: client.start_test_stim(stimulus),
-                       on_failed=unexpected_failure)
-
-
 def test_escape_stops_test_stimulation_from_any_focus(qtbot, window, demo):
-    _start_test_stim(qtbot, window)
+    start_test_stim_on_device(qtbot, window)
     assert demo.emulator.state()["state"] == "TEST_STIM"
     with qtbot.waitSignal(window.context.controller.stop_confirmed, timeout=5000) as stopped:
         qtbot.keyClick(window.connection.port, Qt.Key.Key_Escape)
@@ -39,7 +28,7 @@ def test_escape_stops_test_stimulation_from_any_focus(qtbot, window, demo):
 
 
 def test_stop_button_stops(qtbot, window, demo):
-    _start_test_stim(qtbot, window)
+    start_test_stim_on_device(qtbot, window)
     with qtbot.waitSignal(window.context.controller.stop_confirmed, timeout=5000):
         qtbot.mouseClick(window.header.stop_button, Qt.MouseButton.LeftButton)
     assert demo.emulator.state()["state"] == "IDLE"

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtWidgets import QWidget
 
 from console.emulation.demo import DemoEnvironment
+from device_link.messages import TestStimStart
 from ui.program.panel import ProgramPanel
 from ui.shell.app import application, demo_window
 from ui.shell.main_window import MainWindow
@@ -49,6 +50,19 @@ PanelT = TypeVar("PanelT", bound=QWidget)
 def unexpected_failure(message: str) -> None:
     """``on_failed`` of a device operation a test expects to succeed: fail the test."""
     raise AssertionError(f"device operation failed: {message}")
+
+
+def start_test_stim_on_device(qtbot, window: MainWindow) -> None:
+    """Start test stimulation straight through the controller (no tab involved), as STOP's
+    tests need: STOP must work whatever started the current."""
+    stimulus = TestStimStart(lead=0, anode=1, cathode=2, freq_hz=20, pw_us=214, amp_ua=500,
+                             duration_s=60)
+    controller = window.context.controller
+    with qtbot.waitSignal(controller.busy_changed, check_params_cb=lambda name: name == "",
+                          timeout=5000):
+        controller.run("test stimulation", lambda client: client.start_test_stim(stimulus),
+                       on_failed=unexpected_failure)
+    qtbot.waitUntil(lambda: window.context.model.stimulating, timeout=5000)
 
 
 def select_tab(window: MainWindow, kind: type[PanelT]) -> PanelT:
