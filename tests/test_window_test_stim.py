@@ -68,7 +68,8 @@ def test_starts_at_the_start_value_and_titrates_with_button_and_keys(qtbot, wind
     _start(qtbot, panel, demo)
 
     stim = _test_stim(demo)
-    assert (stim["lead"], stim["anode"], stim["cathode"], stim["amp_ua"]) == (0, 1, 2, 500)
+    # the program's left pair, polarity as there: anode E2, cathode E1
+    assert (stim["lead"], stim["anode"], stim["cathode"], stim["amp_ua"]) == (0, 2, 1, 500)
     assert panel.amplitude_now.text() == "0.5 mA"
     assert "STIMULATING" in panel.banner.text()
     for locked in (panel.setup.lead, panel.setup.anode, panel.setup.cathode, panel.setup.frequency,

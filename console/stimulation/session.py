@@ -67,7 +67,9 @@ class StimulationSession:
 
     ``acknowledged`` are the findings the clinician confirmed before the start, and
     ``confirmations`` their reasons for the record; nothing can be confirmed once
-    stimulation runs. ``current`` is what the device confirmed it delivers.
+    stimulation runs. ``current`` is what the device confirmed it delivers, and
+    ``highest_ma`` the highest amplitude it confirmed in this run (None before it started):
+    what titration reached, kept after the end so it can be carried into a program.
     """
 
     def __init__(self, engine: SafetyEngine, stimulus: TestStimulus,
@@ -83,6 +85,7 @@ class StimulationSession:
         self.impedances: Impedances = {}  # the pair's, as judged before the start
         self.serial: str | None = None
         self.live = False  # the start went out and this session has not stopped it since
+        self.highest_ma: Decimal | None = None
         self._stop = threading.Event()
         self._request: TestStimStart | None = None
         self._check: PreCheck | None = None
@@ -168,6 +171,7 @@ class StimulationSession:
         if self._stop.is_set():  # STOP may have overtaken the start on the line
             return self._stop_again(client, Start.STOPPED_WHILE_STARTING, OVERTAKEN)
         self.pace.started()
+        self.highest_ma = self.current.amplitude_ma
         return self._result(Start.STARTED, recorded=self._start_recorded)
 
     def _record_start(self, serial: str) -> StartResult | None:
@@ -248,7 +252,9 @@ class StimulationSession:
         self.pace.sent(change.current, change.requested)
         now_ua = client.adjust_test_stim(change.amp_ua)
         self.current = replace(self.current, amplitude_ma=from_device_units(now_ua, UA_PER_MA))
-        return self.current.amplitude_ma
+        now = self.current.amplitude_ma
+        self.highest_ma = now if self.highest_ma is None else max(self.highest_ma, now)
+        return now
 
     # -- the end --------------------------------------------------------------------------
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 
 from PySide6.QtCore import QObject, Signal
 
 from console.programming.screen_state import DeviceFacts, ProgrammingSession
 from console.safety import Assessment
+from console.stimulation.on_leads import TestPair
 from device_link.messages import Status
 from device_link.protocol import DeviceState
 
@@ -16,10 +18,19 @@ class SessionModel(QObject):
     device_changed = Signal()  # attached, detached or new status
     draft_changed = Signal()  # the program on screen (or what the device holds) changed
     impedance_changed = Signal()
+    test_pair_changed = Signal()  # test stimulation set up, started, or left
 
     def __init__(self, session: ProgrammingSession, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.test_pair: TestPair | None = None  # shown instead of the program's pairs
+        self._electrodes = 4  # the last device's count: MFL/1's before any device
+
+    @property
+    def electrodes_per_lead(self) -> int:
+        """From the device's HELLO; without a device, the last device's (4 before any)."""
+        device = self.session.device
+        return device.identity.electrodes_per_lead if device is not None else self._electrodes
 
     @property
     def device(self) -> DeviceFacts | None:
@@ -41,6 +52,7 @@ class SessionModel(QObject):
 
     def attach(self, facts: DeviceFacts) -> None:
         self.session.attach(facts.identity, facts.limits, facts.status)
+        self._electrodes = facts.identity.electrodes_per_lead
         self.device_changed.emit()
         self.draft_changed.emit()
 
@@ -74,6 +86,19 @@ class SessionModel(QObject):
 
     def notify_draft(self) -> None:
         self.draft_changed.emit()
+
+    def show_test_pair(self, pair: TestPair | None) -> None:
+        """Test stimulation's lead and pair, while it is set up or runs; None otherwise."""
+        if pair != self.test_pair:
+            self.test_pair = pair
+            self.test_pair_changed.emit()
+
+    def propose_lead(self, lead: int, anode: int, cathode: int, amplitude_ma: Decimal) -> None:
+        """Put a pair and amplitude into the draft, on screen only, for the engine to judge.
+        Electrodes first: new electrodes set the lead's amplitude to 0 mA."""
+        self.session.set_lead(lead, enabled=True, anode=anode, cathode=cathode)
+        self.session.set_lead(lead, amplitude_ma=amplitude_ma)
+        self.notify_draft()
 
     def notify_impedance(self) -> None:
         self.impedance_changed.emit()

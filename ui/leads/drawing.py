@@ -4,8 +4,9 @@ Geometry assumed (MFL/1 fixes only the contact area): cylindrical contacts 3.0 m
 and 1.3 mm across (π × 1.3 mm × 3.0 mm ≈ 12.25 mm², the device's electrode area),
 separated by 2.0 mm of insulation (5 mm centre to centre), electrode 0 at the tip.
 Lengths along the lead are to scale; the diameter is drawn wider than scale so the
-polarity symbols fit inside the contacts. The drawing shows ``LeadPicture``s and reports
-clicks and keys; ``ui.leads.view`` decides what they mean.
+polarity symbols fit inside the contacts. The number of contacts is the pictures' (the
+device's count). The drawing shows ``LeadPicture``s under a banner and reports clicks and
+keys; ``ui.leads.view`` decides what they mean.
 """
 
 from __future__ import annotations
@@ -29,19 +30,24 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from console.leads.impedance import ContactState
+from console.leads.naming import contact_name
 from console.programming.program import LEAD_NAMES
 from ui.common.theme import ANODE_RED, BLOCK_RED, CATHODE_BLUE, CONFIRM_AMBER, INFO_GREY
 
-ELECTRODES = 4
+DEFAULT_ELECTRODES = 4  # MFL/1's electrodes per lead, drawn until pictures say otherwise
 CONTACT_MM = 3.0
 GAP_MM = 2.0
 DIAMETER_MM = 1.3
 TIP_MM = 1.5
 TAIL_MM = 7.0
-LEAD_MM = TIP_MM + ELECTRODES * CONTACT_MM + (ELECTRODES - 1) * GAP_MM + TAIL_MM
 
 LABEL_LEFT = 70  # px left of each lead for the pair's bracket and amplitude
-BELOW_LEAD = 44  # px under the lead: "to the IPG" and the locked banner
+BELOW_LEAD = 44  # px under the lead: "to the IPG" and the banner
+
+
+def lead_mm(electrodes: int) -> float:
+    """The drawn lead's length: tip, contacts and gaps, and a stretch of the tail."""
+    return TIP_MM + electrodes * CONTACT_MM + (electrodes - 1) * GAP_MM + TAIL_MM
 
 
 class Polarity(StrEnum):
@@ -89,6 +95,8 @@ class LeadsDrawing(QWidget):
         super().__init__(parent)
         self.pictures: tuple[LeadPicture, ...] = ()
         self.locked = False
+        self.banner = ""  # under the leads: whose electrodes are shown, and whether locked
+        self.banner_colour = BLOCK_RED
         self.cursor_at = (0, 0)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(390, 330)
@@ -97,9 +105,14 @@ class LeadsDrawing(QWidget):
 
     # -- geometry --------------------------------------------------------------------------
 
+    @property
+    def electrodes(self) -> int:
+        """Contacts per lead: the pictures' count."""
+        return len(self.pictures[0].contacts) if self.pictures else DEFAULT_ELECTRODES
+
     def _scale(self) -> float:
-        # below the lead: "to the IPG" and room for the locked banner
-        return max(6.0, min(22.0, (self.height() - 12 - BELOW_LEAD) / LEAD_MM))
+        # below the lead: "to the IPG" and room for the banner
+        return max(6.0, min(22.0, (self.height() - 12 - BELOW_LEAD) / lead_mm(self.electrodes)))
 
     def _column(self, lead: int) -> float:
         return lead * self.width() / 2
@@ -125,7 +138,7 @@ class LeadsDrawing(QWidget):
 
     def electrode_at(self, point: QPointF) -> tuple[int, int] | None:
         for lead in range(len(self.pictures)):
-            for electrode in range(ELECTRODES):
+            for electrode in range(self.electrodes):
                 if self._hit_rect(lead, electrode).contains(point):
                     return lead, electrode
         return None
@@ -147,8 +160,8 @@ class LeadsDrawing(QWidget):
         """One electrode in words: polarity, last impedance, state."""
         contact = self.pictures[lead].contacts[electrode]
         where = "at the tip" if electrode == 0 else f"{electrode * (CONTACT_MM + GAP_MM):.0f} " \
-            "mm from the tip electrode"
-        return (f"{LEAD_NAMES[lead].capitalize()} lead, electrode {electrode} ({where}): "
+            f"mm from {contact_name(0)} at the tip"
+        return (f"{LEAD_NAMES[lead].capitalize()} lead, {contact_name(electrode)} ({where}): "
                 f"{contact.polarity.value}; impedance {contact.ohms_text} "
                 f"({contact.state.value}). Click to cycle off → cathode → anode → off.")
 
@@ -167,7 +180,7 @@ class LeadsDrawing(QWidget):
         if key == Qt.Key.Key_Up:
             self.cursor_at = (lead, max(0, electrode - 1))
         elif key == Qt.Key.Key_Down:
-            self.cursor_at = (lead, min(ELECTRODES - 1, electrode + 1))
+            self.cursor_at = (lead, min(self.electrodes - 1, electrode + 1))
         elif key == Qt.Key.Key_Left:
             self.cursor_at = (0, electrode)
         elif key == Qt.Key.Key_Right:
@@ -186,9 +199,14 @@ class LeadsDrawing(QWidget):
         if lead < len(self.pictures):
             self.setAccessibleDescription(self.describe(lead, electrode))
 
-    def show_leads(self, pictures: tuple[LeadPicture, ...], locked: bool) -> None:
+    def show_leads(self, pictures: tuple[LeadPicture, ...], locked: bool, banner: str = "",
+                   banner_colour: str = BLOCK_RED) -> None:
+        """The leads as ``pictures`` say; ``banner`` (if any) under them, in its colour."""
         self.pictures = pictures
         self.locked = locked
+        self.banner, self.banner_colour = banner, banner_colour
+        lead, electrode = self.cursor_at
+        self.cursor_at = (lead, min(electrode, self.electrodes - 1))
         self._describe_cursor()
         self.update()
 
@@ -200,14 +218,13 @@ class LeadsDrawing(QWidget):
         painter.fillRect(self.rect(), QColor("white"))
         for lead, picture in enumerate(self.pictures):
             self._paint_lead(painter, lead, picture)
-        if self.locked:
-            painter.setPen(QColor(BLOCK_RED))
+        if self.banner:
+            painter.setPen(QColor(self.banner_colour))
             bold = QFont(self.font())
             bold.setBold(True)
             painter.setFont(bold)
             painter.drawText(QRectF(0, self.height() - 22, self.width(), 20),
-                             Qt.AlignmentFlag.AlignCenter,
-                             "ELECTRODES LOCKED: device stimulating")
+                             Qt.AlignmentFlag.AlignCenter, self.banner)
         painter.end()
 
     def _paint_lead(self, painter: QPainter, lead: int, picture: LeadPicture) -> None:
@@ -215,7 +232,7 @@ class LeadsDrawing(QWidget):
         width = self._contact_width()
         x = self._lead_x(lead)
         top = 12.0
-        bottom = top + LEAD_MM * scale
+        bottom = top + lead_mm(self.electrodes) * scale
         body = QPainterPath()
         body.addRoundedRect(QRectF(x - width / 2, top, width, bottom - top), width / 2,
                             width / 2)
@@ -268,7 +285,9 @@ class LeadsDrawing(QWidget):
         painter.setFont(bold)
         polarity = contact.polarity
         painter.setPen(QColor(FILL[polarity] if polarity is not Polarity.OFF else "#263238"))
-        head = f"E{electrode}" + (f" {polarity.value}" if polarity is not Polarity.OFF else "")
+        head = contact_name(electrode)
+        if polarity is not Polarity.OFF:
+            head += f" {polarity.value}"
         painter.drawText(QRectF(area.left(), area.top(), area.width(), line),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, head)
         painter.setFont(self.font())

@@ -5,6 +5,10 @@ cycles it off → cathode → anode → off; a new cathode replaces the lead's p
 (likewise the anode). A lead is on when it has both. New electrodes set the lead's
 amplitude to 0 mA (``ProgrammingSession.set_lead``), so it is always titrated again on
 the new pair. While the device stimulates the electrodes are locked.
+
+While test stimulation is set up or runs (``SessionModel.test_pair``), the drawing shows
+its one lead and pair instead of the program's, labelled as test stimulation: the
+electrodes shown are always the ones that are, or are about to be, stimulated.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from console.leads.naming import polarised_pair_name
 from console.programming.program import LEAD_NAMES, LeadProgram
+from console.stimulation.on_leads import TestPair
 from ui.common.theme import ANODE_RED, BLOCK_RED, CATHODE_BLUE, CONFIRM_AMBER, INFO_GREY, OFF_GREY
 from ui.leads.drawing import (
-    ELECTRODES,
     ContactPicture,
     LeadPicture,
     LeadsDrawing,
@@ -28,6 +33,10 @@ from ui.shell.context import WindowContext
 
 LOCKED_TEXT = ("Electrodes are locked while the device stimulates: only the amplitude "
                "changes. Stop first (STOP or Esc) to choose another pair.")
+TEST_SETUP_TEXT = ("The drawing shows the test stimulation being set up: choose its "
+                   "electrodes under Set up on the Test stimulation tab. The program's pairs "
+                   "are shown on the other tabs.")
+LOCKED_BANNER = "ELECTRODES LOCKED: device stimulating"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +68,8 @@ class Selection:
 
     def text(self) -> str:
         if self.complete:
-            return f"E{self.cathode} (−) → E{self.anode} (+)"
+            assert self.anode is not None and self.cathode is not None
+            return polarised_pair_name(self.anode, self.cathode)
         missing = [name for name, value in (("a cathode (−)", self.cathode),
                                             ("an anode (+)", self.anode)) if value is None]
         return "OFF — choose " + " and ".join(missing)
@@ -119,6 +129,7 @@ class LeadsPanel(QWidget):
         model.draft_changed.connect(self.refresh)
         model.impedance_changed.connect(self.refresh)
         model.device_changed.connect(self.refresh)
+        model.test_pair_changed.connect(self.refresh)
         self.refresh()
 
     # -- choosing electrodes ---------------------------------------------------------------
@@ -133,9 +144,12 @@ class LeadsPanel(QWidget):
         return Selection()
 
     def activate(self, lead: int, electrode: int) -> None:
-        """Cycle one electrode, unless the device stimulates."""
+        """Cycle one electrode, unless the device stimulates or test stimulation is shown."""
         if self.context.model.stimulating:
             self._tell(LOCKED_TEXT, BLOCK_RED)
+            return
+        if self.context.model.test_pair is not None:
+            self._tell(TEST_SETUP_TEXT, CATHODE_BLUE)
             return
         before = self.session.draft.leads[lead]
         chosen = self.selection(lead).cycled(electrode)
@@ -166,39 +180,69 @@ class LeadsPanel(QWidget):
     # -- showing ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        locked = self.context.model.stimulating
+        model = self.context.model
+        locked = model.stimulating
+        test = model.test_pair
         differing = self.session.differing_fields()
         pictures = []
         for lead in range(len(self.session.draft.leads)):
             program = self.session.draft.leads[lead]
             if program.amplitude_ma != 0:
                 self.reset_leads.discard(lead)
-            picture = self._picture(lead, program)
+            if test is None:
+                picture = self._picture(lead, self.selection(lead), program.enabled,
+                                        program.amplitude_ma)
+                summary = self._summary(lead, program, picture, differing)
+            else:
+                picture, summary = self._test_picture(lead, test)
             pictures.append(picture)
-            self.summaries[lead].setText(self._summary(lead, program, picture, differing))
-        self.drawing.show_leads(tuple(pictures), locked)
+            self.summaries[lead].setText(summary)
+        if test is not None:
+            banner, colour = test.heading(), BLOCK_RED if test.live else CATHODE_BLUE
+        else:
+            banner, colour = (LOCKED_BANNER if locked else ""), BLOCK_RED
+        self.drawing.show_leads(tuple(pictures), locked, banner, colour)
         if locked:
             self._tell(LOCKED_TEXT, BLOCK_RED)
-        elif self.notice.text() == LOCKED_TEXT:
+        elif self.notice.text() in (LOCKED_TEXT, TEST_SETUP_TEXT) and test is None:
             self.notice.hide()
             self.notice.setText("")
 
-    def _picture(self, lead: int, program: LeadProgram) -> LeadPicture:
-        selection = self.selection(lead)
+    def _picture(self, lead: int, selection: Selection, on: bool,
+                 amplitude_ma: Decimal | None) -> LeadPicture:
         impedances = self.session.impedances
         contacts = []
-        for electrode in range(ELECTRODES):
+        for electrode in range(self.context.model.electrodes_per_lead):
             key = (lead, electrode)
             contacts.append(ContactPicture(
                 selection.polarity(electrode),
                 impedances.contact_state(lead, electrode, self.session.profile),
                 _ohms_text(key in impedances.monopolar, impedances.monopolar.get(key),
                            short=True)))
-        measured, ohms = impedances.pair_ohms(lead, program.anode, program.cathode)
-        return LeadPicture(f"{LEAD_NAMES[lead].upper()} lead ({lead})", program.enabled,
-                           tuple(contacts), f"{program.amplitude_ma} mA",
-                           _ohms_text(measured, ohms, short=True),
-                           f"pair {_ohms_text(measured, ohms)}" if program.enabled else "")
+        measured, ohms = (False, None)
+        if selection.complete:
+            assert selection.anode is not None and selection.cathode is not None
+            measured, ohms = impedances.pair_ohms(lead, selection.anode, selection.cathode)
+        amplitude = "— mA" if amplitude_ma is None else f"{amplitude_ma} mA"
+        return LeadPicture(f"{LEAD_NAMES[lead].upper()} lead ({lead})", on,
+                           tuple(contacts), amplitude, _ohms_text(measured, ohms, short=True),
+                           f"pair {_ohms_text(measured, ohms)}" if on else "")
+
+    def _test_picture(self, lead: int, test: TestPair) -> tuple[LeadPicture, str]:
+        """A lead as test stimulation uses it: its pair on the tested lead, nothing on the
+        other; the summary says which."""
+        if lead != test.lead:
+            picture = self._picture(lead, Selection(), False, None)
+            return picture, (f"<b>{picture.title}</b><br><span style='color:{OFF_GREY}'>"
+                             f"<b>not in this test stimulation</b></span>")
+        picture = self._picture(lead, Selection(test.cathode, test.anode), True,
+                                test.amplitude_ma)
+        doing = "stimulating at" if test.live else "set up to start at"
+        colour = BLOCK_RED if test.live else CATHODE_BLUE
+        return picture, "<br>".join((
+            f"<b>{picture.title}</b>",
+            f"<span style='color:{colour}'><b>TEST STIMULATION</b></span>: {test.pair_text()}",
+            f"{doing} <b>{test.amplitude_text()}</b>", picture.pair_ohms_text))
 
     def _summary(self, lead: int, program: LeadProgram, picture: LeadPicture,
                  differing: set[str]) -> str:

@@ -7,7 +7,10 @@ safety engine and by the titration pace (increases at least the clinic's interva
 counted from when each one really went out), and a refused step is explained, not sent.
 A held key is one press: its auto-repeats never raise the amplitude. Whatever ends the
 stimulation (STOP, the device's own duration, its watchdog, a fault, a lost link), the
-tab says why and the clinical record notes it, off the GUI thread. The sequence itself
+tab says why and the clinical record notes it, off the GUI thread; it then shows the
+highest amplitude the run reached, which one button carries into the program on screen
+(for the Program tab to judge, write and verify). While the tab is shown or a test runs,
+the drawing of the leads shows the test's pair (``SessionModel.test_pair``). The sequence itself
 (measure first, record, start, titrate, note the end) is the command line's too:
 ``console.stimulation.session``; this tab shows it and runs its device steps on the
 controller's thread.
@@ -20,7 +23,7 @@ import time
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -32,9 +35,11 @@ from PySide6.QtWidgets import (
 
 from console.accounts import Action
 from console.leads.integrity import stimulus_pairs, with_integrity
+from console.leads.naming import on_lead, pair_name, polarised_pair_name
 from console.programming.program import TestStimulus
 from console.safety import Assessment
 from console.safety.titration_pace import Clock
+from console.stimulation.on_leads import TestPair
 from console.stimulation.session import StimulationSession
 from console.stimulation.start import StartResult
 from console.stimulation.stopping import WATCHDOG, stop_reason_text
@@ -43,8 +48,9 @@ from device_link.protocol import DeviceState, StopReason
 from ui.common.theme import INFO_GREY, OK_GREEN, STOP_RED
 from ui.shell.context import WindowContext
 from ui.shell.record_tasks import RecordTasks, keeper_for
-from ui.stimulation.setup import LEAD_CHOICES, TestStimSetup
+from ui.stimulation.setup import TestStimSetup
 from ui.stimulation.telemetry_plot import TelemetryPlot
+from ui.stimulation.titrated import TitrationResult, show_program_tab
 
 PANEL_TITLE = "Test stimulation"
 START = "test stimulation"
@@ -76,6 +82,7 @@ class TestStimPanel(QWidget):
         self.setup = TestStimSetup(draft.frequency_hz, draft.leads[0].pulse_width_us)
         self.setup.changed.connect(self.evaluate)
         self.setup.start_button.clicked.connect(self.start)
+        self.setup.lead.currentIndexChanged.connect(self._lead_changed)
         layout = QHBoxLayout(self)
         layout.addWidget(self.setup, 0)
         layout.addWidget(self._build_live(), 1)
@@ -90,6 +97,7 @@ class TestStimPanel(QWidget):
         model, controller = context.model, context.controller
         model.device_changed.connect(self._on_device_changed)
         model.impedance_changed.connect(self.evaluate)
+        model.draft_changed.connect(self._follow_program)
         controller.notice.connect(self._on_notice)
         controller.stop_confirmed.connect(self._on_stop_confirmed)
         controller.disconnected.connect(self._on_disconnected)
@@ -103,6 +111,8 @@ class TestStimPanel(QWidget):
         self.banner = QLabel()
         self.banner.setObjectName("stateLabel")
         self.banner.setWordWrap(True)
+        # room for two lines either way: a longer banner never moves the buttons below
+        self.banner.setFixedHeight(2 * self.banner.fontMetrics().lineSpacing() + 30)
         self.amplitude_now = QLabel("—")
         self.amplitude_now.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.amplitude_now.setToolTip("The amplitude the device confirmed it is set to now.")
@@ -110,6 +120,7 @@ class TestStimPanel(QWidget):
         self.delivered.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.delivered.setToolTip("From the device's telemetry: delivered current falls below "
                                   "the set current when the compliance limit is reached.")
+        self.delivered.setFixedHeight(self.delivered.fontMetrics().lineSpacing() + 6)
         self.lower_button = QPushButton("▼ Lower")
         self.raise_button = QPushButton("▲ Raise")
         self.lower_button.setToolTip("Lower the amplitude by one step (Down key). Always "
@@ -120,8 +131,12 @@ class TestStimPanel(QWidget):
         self.lower_button.clicked.connect(self.lower_amplitude)
         for button in (self.raise_button, self.lower_button):
             button.setMinimumHeight(40)
+        self.titrated = TitrationResult()
+        self.titrated.button.clicked.connect(self.use_in_program)
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.message.setMinimumHeight(4 * self.message.fontMetrics().lineSpacing() + 6)
         self.compliance = QLabel()
         self.compliance.setWordWrap(True)
         self.compliance.setObjectName("findingInfo")
@@ -135,6 +150,7 @@ class TestStimPanel(QWidget):
         layout.addWidget(self.amplitude_now)
         layout.addWidget(self.delivered)
         layout.addLayout(buttons)
+        layout.addWidget(self.titrated)
         layout.addWidget(self.message)
         layout.addWidget(self.compliance)
         layout.addWidget(self.plot, 1)
@@ -146,6 +162,17 @@ class TestStimPanel(QWidget):
         titration = self._context.model.session.engine.titration
         self.setup.set_titration(titration.start_max_ma, titration.step_max_ma)
         self.evaluate()
+
+    def _lead_changed(self) -> None:
+        """Another lead: its program's pair is the starting point again."""
+        self.setup.pair_chosen = False
+        self._follow_program()
+
+    def _follow_program(self) -> None:
+        """The set-up pair follows the program's on the chosen lead until chosen by hand."""
+        if self._running is None and not self._starting:
+            self.setup.follow_program(
+                self._context.model.session.draft.leads[self.setup.lead.currentIndex()])
 
     def _impedances(self, stimulus: TestStimulus) -> dict[int, int | None]:
         """The pair's impedance measured on this connection, for the engine."""
@@ -174,7 +201,7 @@ class TestStimPanel(QWidget):
         device = self._context.model.device
         if device is None:
             return None, ""
-        pair = f"E{stimulus.anode}–E{stimulus.cathode}"
+        pair = pair_name(stimulus.anode, stimulus.cathode)
         measured, ohms = self._context.model.session.impedances.pair_ohms(
             stimulus.lead, stimulus.anode, stimulus.cathode)
         if not measured:
@@ -209,6 +236,7 @@ class TestStimPanel(QWidget):
         self._stimulation = stimulation
         self._starting = True
         self._early_stop = None
+        self.titrated.clear()
         self.setup.take_note()
         self._say("Starting …", "findingInfo")
         self._refresh_controls()
@@ -291,6 +319,14 @@ class TestStimPanel(QWidget):
 
     # -- the end ---------------------------------------------------------------------------
 
+    def use_in_program(self) -> None:
+        """Carry the last run into the program on screen, then show the Program tab."""
+        if self._running is None and not self._starting:
+            said = self.titrated.carry(self._context.model)
+            if said:
+                self._say(said, "findingInfo")
+                show_program_tab(self)
+
     def _on_notice(self, notice: object) -> None:
         if isinstance(notice, StimTelemetry):
             if self._running is not None and notice.lead == self._running.lead:
@@ -310,6 +346,9 @@ class TestStimPanel(QWidget):
         if (device is not None) != self._attached:  # a device's limits came or went
             self._attached = device is not None
             self.reset_start_values()
+        if self._running is None and not self._starting:
+            self.setup.set_electrodes(model.electrodes_per_lead)
+            self._follow_program()
         # The STIM_STOPPED event normally says why first; events may be lost, the status not.
         if (self._running is not None and not self._starting and device is not None
                 and model.state_name != "TEST_STIM"):
@@ -335,6 +374,8 @@ class TestStimPanel(QWidget):
         self.plot.stop()
         self._show_idle(why)
         self.setup.clear_confirmations()
+        if stimulation is not None:
+            self._show_titrated(stimulation)
 
         def not_noted(problem: str | None) -> None:
             if problem:
@@ -360,12 +401,36 @@ class TestStimPanel(QWidget):
 
     # -- showing ---------------------------------------------------------------------------
 
+    def _show_titrated(self, stimulation: StimulationSession) -> None:
+        run = stimulation.current
+        self.titrated.show_run(run, stimulation.highest_ma,
+                               self._context.model.session.draft.leads[run.lead])
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._publish()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._publish()
+
+    def _publish(self) -> None:
+        """What the drawing of the leads shows: the test's pair while a test starts or runs,
+        the set-up pair while this tab is shown, else the program's."""
+        stimulation = self._stimulation
+        pair: TestPair | None = None
+        if stimulation is not None and (self._running is not None or self._starting):
+            pair = TestPair.of(self._running or stimulation.current, live=True)
+        elif self.isVisible():
+            pair = self.setup.pair_on_screen()
+        self._context.model.show_test_pair(pair)
+
     def _show_running(self) -> None:
         stimulus = self._running
         assert stimulus is not None
+        where = on_lead(stimulus.lead, polarised_pair_name(stimulus.anode, stimulus.cathode))
         self.banner.setText(
-            f"STIMULATING — {LEAD_CHOICES[stimulus.lead]}, anode E{stimulus.anode}, cathode "
-            f"E{stimulus.cathode}, {stimulus.frequency_hz} Hz, {stimulus.pulse_width_us} µs; "
+            f"STIMULATING {where}, {stimulus.frequency_hz} Hz, {stimulus.pulse_width_us} µs; "
             f"stops by itself after {stimulus.duration_s} s")
         self.banner.setStyleSheet(f"background: #ffebee; color: {STOP_RED};")
         self.amplitude_now.setText(f"{stimulus.amplitude_ma} mA")
@@ -417,6 +482,7 @@ class TestStimPanel(QWidget):
         else:
             hint = self.setup.note
         self.setup.hint.setText(hint)
+        self._publish()
 
     def _say(self, text: str, style: str) -> None:
         self.message.setText(text)

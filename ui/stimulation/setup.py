@@ -4,7 +4,8 @@ says about it, before anything is sent.
 Values are typed into plain line edits, never spin boxes, so nothing is clamped: a value
 out of range stays as typed and the safety engine's sentence names the field, the value
 and the limit. A finding that needs confirmation gets a tick and a reason here, because
-nothing can be confirmed once stimulation runs.
+nothing can be confirmed once stimulation runs. The pair starts as the program's on the
+chosen lead, anode and cathode as there, until the clinician chooses another.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,9 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.programming.program import TestStimulus
+from console.leads.naming import contact_name
+from console.programming.program import LeadProgram, TestStimulus
 from console.safety import Assessment
 from console.safety.assessment import Finding, Severity
+from console.stimulation.on_leads import TestPair
 from console.storage import Confirmation
 
 LEAD_CHOICES = ("Left lead", "Right lead")
@@ -81,6 +85,20 @@ class ConfirmRow(QWidget):
         return Confirmation(self.finding.rule, self.finding.message, self.reason.text().strip())
 
 
+class StartButton(QPushButton):
+    """Return or Enter on the focused button starts, as Space does. Only an enabled button
+    starts, and it is enabled only while the device is idle: while it stimulates, Space is
+    STOP (the application's key filter) and Return starts nothing."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if not event.isAutoRepeat():
+                self.click()  # does nothing while disabled
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 def _edit(text: str, tooltip: str) -> QLineEdit:
     edit = QLineEdit(text)
     edit.setToolTip(tooltip)
@@ -101,14 +119,15 @@ class TestStimSetup(QGroupBox):
         self.confirm_rows: list[ConfirmRow] = []
         self._start_ma = Decimal("0.0")
         self._electrode_note = ""
+        self._following = False  # the pair is being set from the program, not by hand
+        self.pair_chosen = False  # the clinician chose the pair: the program's no longer applies
 
         self.lead = QComboBox()
         self.lead.addItems(LEAD_CHOICES)
         self.lead.setToolTip("The lead to test: left or right multifidus.")
         self.anode = QComboBox()
         self.cathode = QComboBox()
-        for combo in (self.anode, self.cathode):
-            combo.addItems([f"E{n}" + (" (tip)" if n == 0 else "") for n in range(4)])
+        self.set_electrodes(4)
         self.anode.setCurrentIndex(1)
         self.cathode.setCurrentIndex(2)
         self.anode.setToolTip("Anode (+): the contact the current returns through.")
@@ -141,9 +160,10 @@ class TestStimSetup(QGroupBox):
         form.addRow("Step (mA)", self.step)
         self.findings = QVBoxLayout()
         self._confirm_area = QVBoxLayout()
-        self.start_button = QPushButton("Start test stimulation")
+        self.start_button = StartButton("Start test stimulation")
         self.start_button.setToolTip("Checks everything once more, records the start in the "
-                                     "clinical record, then starts the device.")
+                                     "clinical record, then starts the device (Return or "
+                                     "Space on this button).")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.hint)
@@ -152,8 +172,9 @@ class TestStimSetup(QGroupBox):
         layout.addStretch(1)
         layout.addWidget(self.start_button)
 
-        for combo in (self.lead, self.anode, self.cathode):
-            combo.currentIndexChanged.connect(self._electrodes_changed)
+        for combo in (self.anode, self.cathode):
+            combo.currentIndexChanged.connect(self._pair_changed)
+        self.lead.currentIndexChanged.connect(self._electrodes_changed)
         for edit in (self.frequency, self.pulse_width, self.duration, self.amplitude,
                      self.step):
             edit.textChanged.connect(lambda _text: self.changed.emit())
@@ -167,6 +188,42 @@ class TestStimSetup(QGroupBox):
         self._start_ma = start_ma
         self.amplitude.setText(str(start_ma))
         self.step.setText(str(step_ma))
+
+    def set_electrodes(self, count: int) -> None:
+        """Offer ``count`` electrodes per lead (the device's), keeping the pair if it fits."""
+        if self.anode.count() == count:
+            return
+        for combo in (self.anode, self.cathode):
+            kept = combo.currentIndex()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems([contact_name(n) + (" (tip)" if n == 0 else "")
+                            for n in range(count)])
+            combo.setCurrentIndex(kept if 0 <= kept < count else -1)
+            combo.blockSignals(False)
+        self.changed.emit()
+
+    def follow_program(self, lead: LeadProgram) -> None:
+        """The pair of the program's lead, anode and cathode as there, unless the clinician
+        chose one (or the program's lead is off, or not on this device)."""
+        count = self.anode.count()
+        if self.pair_chosen or not lead.enabled or not (
+                0 <= lead.anode < count and 0 <= lead.cathode < count):
+            return
+        if (self.anode.currentIndex(), self.cathode.currentIndex()) == (lead.anode,
+                                                                        lead.cathode):
+            return
+        self._following = True
+        try:
+            self.anode.setCurrentIndex(lead.anode)
+            self.cathode.setCurrentIndex(lead.cathode)
+        finally:
+            self._following = False
+
+    def _pair_changed(self) -> None:
+        if not self._following:
+            self.pair_chosen = True
+        self._electrodes_changed()
 
     def _electrodes_changed(self) -> None:
         if self.amplitude.text().strip() != str(self._start_ma):
@@ -189,9 +246,22 @@ class TestStimSetup(QGroupBox):
         amplitude = milliamps(self.amplitude.text(), "Start amplitude")
         if isinstance(amplitude, str):
             return amplitude
+        for name, combo in (("Anode", self.anode), ("Cathode", self.cathode)):
+            if combo.currentIndex() < 0:
+                return f"{name}: choose an electrode."
         return TestStimulus(self.lead.currentIndex(), self.anode.currentIndex(),
                             self.cathode.currentIndex(), values["Frequency"],
                             values["Pulse width"], amplitude, values["Duration"])
+
+    def pair_on_screen(self) -> TestPair | None:
+        """The lead and pair set up here (None while an electrode is not chosen), with the
+        start amplitude if it is a number."""
+        anode, cathode = self.anode.currentIndex(), self.cathode.currentIndex()
+        if anode < 0 or cathode < 0:
+            return None
+        amplitude = milliamps(self.amplitude.text(), "Start amplitude")
+        return TestPair(self.lead.currentIndex(), anode, cathode,
+                        amplitude if isinstance(amplitude, Decimal) else None, live=False)
 
     def step_ma(self) -> Decimal | str:
         """The titration step, or a sentence saying why it cannot be one."""
