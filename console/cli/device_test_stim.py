@@ -26,6 +26,7 @@ from console.cli.lead_check import MEASUREMENT_STOPPED, MeasureNotes, measuremen
 from console.cli.program_command import EXIT_BLOCKED, profile_or_fail
 from console.cli.stop_requests import StopRequest, StopRequests
 from console.leads.integrity import LeadIntegrity
+from console.leads.naming import on_lead, polarised_pair_name
 from console.programming.program import OutOfBounds, TestStimulus, number_from_text
 from console.safety import SafetyEngine
 from console.safety.titration_pace import TitrationPace
@@ -50,8 +51,8 @@ def register_test_stim(commands: argparse._SubParsersAction) -> None:
                     "and optionally raise it by --step every --every seconds (at least the "
                     "clinic profile's shortest interval between increases).")
     parser.add_argument("--lead", type=int, required=True, help="0 left, 1 right")
-    parser.add_argument("--anode", type=int, required=True, help="electrode 0 (tip) .. 3")
-    parser.add_argument("--cathode", type=int, required=True, help="electrode 0 (tip) .. 3")
+    parser.add_argument("--anode", type=int, required=True, help="electrode, 0 = the tip")
+    parser.add_argument("--cathode", type=int, required=True, help="electrode, 0 = the tip")
     parser.add_argument("--amp", type=_milliamps, required=True, metavar="MA",
                         help="starting amplitude, mA")
     parser.add_argument("--pw", type=int, required=True, metavar="US", help="pulse width, µs")
@@ -198,8 +199,9 @@ class _Run:
             if not started.started:
                 raise _not_started(started)
             current = self.session.current
-            self.stops.say(f"stimulating lead {current.lead} (anode {current.anode}, "
-                           f"cathode {current.cathode}) at {current.amplitude_ma} mA")
+            pair = on_lead(current.lead, polarised_pair_name(current.anode, current.cathode))
+            self.stops.say(f"stimulating lead {current.lead} ({pair}) at "
+                           f"{current.amplitude_ma} mA")
             if self.titration is not None:
                 self.titration.schedule()
             return self._until_end()

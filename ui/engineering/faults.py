@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.leads.naming import contact_name
+from ui.device.session_model import SessionModel
 from ui.engineering.link import Call
 
-ELECTRODES_PER_LEAD = 4  # MFL/1 Identity.electrodes_per_lead of the emulated device
 LOW_BATTERY_PERCENT = 9.0  # below the device's 15 % low-battery threshold
 Act = Callable[[str, Call, Callable[[Any], None] | None], None]
 
@@ -48,11 +49,13 @@ def _spin(minimum: float, maximum: float, value: float, step: float, decimals: i
 
 
 class FaultControls(QWidget):
-    """``act(name, call, on_done)`` runs a control call on the emulator."""
+    """``act(name, call, on_done)`` runs a control call on the emulator. Its contacts are
+    the connected device's (HELLO's electrodes per lead), from ``model`` when given."""
 
     reconnected = Signal(str)  # the port the emulator is back on after "Plug back in"
 
-    def __init__(self, act: Act, parent: QWidget | None = None) -> None:
+    def __init__(self, act: Act, model: SessionModel | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._act = act
         layout = QVBoxLayout(self)
@@ -61,6 +64,9 @@ class FaultControls(QWidget):
         layout.addWidget(self._link_box())
         layout.addStretch(1)
         self.setMaximumWidth(370)
+        if model is not None:
+            model.device_changed.connect(lambda: self.set_electrodes(model.electrodes_per_lead))
+            self.set_electrodes(model.electrodes_per_lead)
 
     # -- the device ------------------------------------------------------------------------
 
@@ -73,9 +79,7 @@ class FaultControls(QWidget):
         self.lead.setToolTip("The lead whose contact the fault affects")
         self.electrode = QComboBox()
         self.other = QComboBox()
-        for electrode in range(ELECTRODES_PER_LEAD):
-            self.electrode.addItem(f"E{electrode}", electrode)
-            self.other.addItem(f"E{electrode}", electrode)
+        self.set_electrodes(4)
         self.other.setCurrentIndex(1)
         self.electrode.setToolTip("The contact (electrode 0 at the tip)")
         self.other.setToolTip("The second contact of a short")
@@ -114,6 +118,17 @@ class FaultControls(QWidget):
                                "stimulation and measurement end; programs and log are kept",
                                self.reboot), 4, 3, 1, 2)
         return box
+
+    def set_electrodes(self, count: int) -> None:
+        """Offer ``count`` contacts per lead, keeping the chosen ones where they fit."""
+        for combo in (self.electrode, self.other):
+            if combo.count() == count:
+                continue
+            kept = combo.currentIndex()
+            combo.clear()
+            for electrode in range(count):
+                combo.addItem(contact_name(electrode), electrode)
+            combo.setCurrentIndex(min(max(kept, 0), count - 1))
 
     def _contact(self) -> tuple[int, int]:
         return int(self.lead.currentData()), int(self.electrode.currentData())

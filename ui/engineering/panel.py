@@ -81,7 +81,7 @@ class EngineeringPanel(QWidget):
         top = QWidget()
         top_layout = QHBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        self.faults = FaultControls(self.act)
+        self.faults = FaultControls(self.act, context.model)
         self.faults.reconnected.connect(self._reconnected)
         top_layout.addWidget(self.faults)
         self.observation = ObservationView()
