@@ -41,5 +41,5 @@ class TestPair:
     def heading(self) -> str:
         """One line that says whose electrodes are shown, and whether current flows."""
         if self.live:
-            return f"TEST STIMULATION {self.where()}: electrodes locked"
-        return f"TEST STIMULATION SET-UP {self.where()}: not the program"
+            return f"TEST STIMULATION on {self.where()}: electrodes locked"
+        return f"TEST STIMULATION SET-UP on {self.where()}, not the program"

@@ -42,7 +42,7 @@ TIP_MM = 1.5
 TAIL_MM = 7.0
 
 LABEL_LEFT = 70  # px left of each lead for the pair's bracket and amplitude
-BELOW_LEAD = 44  # px under the lead: "to the IPG" and the banner
+BELOW_LEAD = 58  # px under the lead: "to the IPG" and the banner (up to two lines)
 
 
 def lead_mm(electrodes: int) -> float:
@@ -223,8 +223,9 @@ class LeadsDrawing(QWidget):
             bold = QFont(self.font())
             bold.setBold(True)
             painter.setFont(bold)
-            painter.drawText(QRectF(0, self.height() - 22, self.width(), 20),
-                             Qt.AlignmentFlag.AlignCenter, self.banner)
+            painter.drawText(QRectF(4, self.height() - 38, self.width() - 8, 36),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             self.banner)
         painter.end()
 
     def _paint_lead(self, painter: QPainter, lead: int, picture: LeadPicture) -> None:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from console.leads.naming import polarised_pair_name
+from console.leads.naming import contact_name, polarised_pair_name
 from console.programming.program import LEAD_NAMES, LeadProgram
 from console.stimulation.on_leads import TestPair
 from ui.common.theme import ANODE_RED, BLOCK_RED, CATHODE_BLUE, CONFIRM_AMBER, INFO_GREY, OFF_GREY
@@ -96,7 +96,7 @@ class LeadsPanel(QWidget):
         self.setMinimumWidth(400)
         self.setMaximumWidth(420)
         layout = QGridLayout(self)
-        title = QLabel("<b>Leads</b> — electrode 0 at the tip")
+        title = QLabel(f"<b>Leads</b> — {contact_name(0)} at the tip")
         layout.addWidget(title, 0, 0, 1, 2)
         self.summaries = (QLabel(), QLabel())
         for lead, label in enumerate(self.summaries):
@@ -204,7 +204,8 @@ class LeadsPanel(QWidget):
         self.drawing.show_leads(tuple(pictures), locked, banner, colour)
         if locked:
             self._tell(LOCKED_TEXT, BLOCK_RED)
-        elif self.notice.text() in (LOCKED_TEXT, TEST_SETUP_TEXT) and test is None:
+        elif self.notice.text() == LOCKED_TEXT or (self.notice.text() == TEST_SETUP_TEXT
+                                                   and test is None):
             self.notice.hide()
             self.notice.setText("")
 
@@ -241,8 +242,9 @@ class LeadsPanel(QWidget):
         colour = BLOCK_RED if test.live else CATHODE_BLUE
         return picture, "<br>".join((
             f"<b>{picture.title}</b>",
-            f"<span style='color:{colour}'><b>TEST STIMULATION</b></span>: {test.pair_text()}",
-            f"{doing} <b>{test.amplitude_text()}</b>", picture.pair_ohms_text))
+            f"<span style='color:{colour}'><b>TEST STIMULATION</b></span>",
+            f"<b>{test.pair_text().replace(' ', '&nbsp;')}</b> {doing} "
+            f"<b>{test.amplitude_text().replace(' ', '&nbsp;')}</b>", picture.pair_ohms_text))
 
     def _summary(self, lead: int, program: LeadProgram, picture: LeadPicture,
                  differing: set[str]) -> str:

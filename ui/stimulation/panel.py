@@ -430,8 +430,9 @@ class TestStimPanel(QWidget):
         assert stimulus is not None
         where = on_lead(stimulus.lead, polarised_pair_name(stimulus.anode, stimulus.cathode))
         self.banner.setText(
-            f"STIMULATING {where}, {stimulus.frequency_hz} Hz, {stimulus.pulse_width_us} µs; "
-            f"stops by itself after {stimulus.duration_s} s")
+            f"STIMULATING {where}, {stimulus.frequency_hz}\u00a0Hz, "
+            f"{stimulus.pulse_width_us}\u00a0µs; stops by itself after "
+            f"{stimulus.duration_s}\u00a0s")
         self.banner.setStyleSheet(f"background: #ffebee; color: {STOP_RED};")
         self.amplitude_now.setText(f"{stimulus.amplitude_ma} mA")
         self.amplitude_now.setStyleSheet(_BIG.format(STOP_RED))

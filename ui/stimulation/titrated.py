@@ -56,8 +56,8 @@ class TitrationResult(QWidget):
             self.button.hide()
             return
         pair = polarised_pair_name(run.anode, run.cathode)
-        self.text.setText(f"Highest in the last test: <b>{highest_ma} mA</b> on "
-                          f"{on_lead(run.lead, pair)}.")
+        where = on_lead(run.lead, pair).replace(" ", "&nbsp;")
+        self.text.setText(f"Highest in the last test: <b>{highest_ma}&nbsp;mA</b> on {where}.")
         if same_pair(run, program):
             self.button.setText(f"Use {highest_ma} mA in the program")
         else:
