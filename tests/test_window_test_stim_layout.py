@@ -1,0 +1,63 @@
+"""The Test stimulation tab at 1280×800: every label and button shows its whole text, and
+what the tab says (start, titration, end) never moves a control from under the pointer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+
+from ui.stimulation.panel import TestStimPanel
+
+from .test_placement_workflow import ManualClock
+from .window_fixtures import select_tab
+
+
+def clipped(panel: QWidget) -> list[str]:
+    """Visible labels and buttons whose text does not fit where they are drawn."""
+    cut = []
+    for widget in panel.findChildren(QLabel) + panel.findChildren(QPushButton):
+        if not widget.isVisible() or not widget.text():
+            continue
+        hint = widget.sizeHint()
+        if isinstance(widget, QLabel) and widget.wordWrap():
+            fits = widget.heightForWidth(widget.width()) <= widget.height()
+        else:
+            fits = hint.width() <= widget.width() and hint.height() <= widget.height()
+        if not fits:
+            cut.append(f"{type(widget).__name__} {widget.text()!r} {widget.size().toTuple()} "
+                       f"needs {hint.toTuple()}")
+    return cut
+
+
+def places(panel: TestStimPanel) -> dict[str, QPoint]:
+    """Where the controls a pointer rests on are, in the window (the button that appears
+    after the end takes its place then, under nothing that was there before)."""
+    controls = {"start": panel.setup.start_button, "raise": panel.raise_button,
+                "lower": panel.lower_button, "step": panel.setup.step}
+    return {name: widget.mapTo(panel.window(), QPoint(0, 0))
+            for name, widget in controls.items()}
+
+
+def test_the_tab_shows_every_text_whole_and_keeps_its_controls_in_place(qtbot, window):
+    window.resize(1280, 800)
+    panel = select_tab(window, TestStimPanel)
+    panel.clock = ManualClock()
+    qtbot.waitUntil(panel.setup.start_button.isEnabled, timeout=5000)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1280, 800), timeout=5000)
+    before = places(panel)
+    assert clipped(panel) == []
+
+    qtbot.mouseClick(panel.setup.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel._running is not None, timeout=5000)
+    qtbot.mouseClick(panel.raise_button, Qt.MouseButton.LeftButton)  # refused: a message
+    assert "Not sent" in panel.message.text()
+    assert "STIMULATING left" in panel.banner.text()
+    assert clipped(panel) == []
+    assert places(panel) == before
+
+    window.context.controller.stop()
+    qtbot.waitUntil(lambda: panel._running is None, timeout=5000)
+    assert panel.titrated.button.isVisible()
+    assert "Test stimulation ended" in panel.message.text()
+    assert clipped(panel) == []
+    assert places(panel) == before
