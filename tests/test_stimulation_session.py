@@ -117,6 +117,27 @@ def test_an_increase_too_soon_is_refused_and_a_decrease_always_goes(emulator, cl
     assert not session.adjustment(D("1.0")).allowed  # lowering did not restart the interval
 
 
+def test_the_highest_amplitude_the_device_confirmed_is_kept_after_the_end(client):
+    clock = ManualClock()
+    session = session_for(client, None, clock=clock)
+    assert session.highest_ma is None  # nothing delivered yet
+    started(client, session)
+    assert session.highest_ma == D("0.5")
+    clock.advance(1.0)
+    session.adjust(client, session.adjustment(D("1.0")))
+    clock.advance(1.0)
+    session.adjust(client, session.adjustment(D("1.5")))
+    session.adjust(client, session.adjustment(D("0.5")))
+    refused = session.adjustment(D("9.0"))  # judged, never sent: not reached
+    assert not refused.allowed
+
+    send_stop(client)
+    assert session.record_end("stopped on request") is None
+
+    assert session.current.amplitude_ma == D("0.5")
+    assert session.highest_ma == D("1.5")
+
+
 def test_the_safety_engine_refuses_naming_field_value_and_limit_and_nothing_is_sent(
         emulator, client, keeper):
     mark = emulator.control.trace()["next"]
