@@ -229,7 +229,7 @@ def test_a_fractured_lead_is_never_stimulated(qtbot, window, demo):
     wizard = _tab(window).wizard
     qtbot.waitUntil(wizard.start_page.begin.isEnabled, timeout=5000)
     _begin(qtbot, wizard)
-    assert "contact 2 open" in wizard.impedance_page.lines[1].text()
+    assert "E2 open" in wizard.impedance_page.lines[1].text()
     _shot(window, "impedance-fault")
     _press(qtbot, wizard, Qt.Key.Key_N)
     _press(qtbot, wizard, Qt.Key.Key_N)

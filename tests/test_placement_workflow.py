@@ -111,7 +111,7 @@ def test_good_placement_passes_with_thresholds_and_margins(good):
     for verdict in result.verdicts:
         assert verdict.outcome == Outcome.PASS and verdict.failure is None
         assert verdict.threshold_ma is not None and verdict.threshold_ma <= Decimal("5.0")
-    # The emulator's best pairs: 2+ 1− at 2.76 mA (left), 3.94 mA on 2+ 1− (right); the
+    # The emulator's best pairs: E1− E2+ at 2.76 mA (left), 3.94 mA on E1− E2+ (right); the
     # ramp of 0.5 mA steps sees them at the next step.
     assert result.verdicts[0].threshold_ma == Decimal("3.0")
     assert result.verdicts[1].threshold_ma == Decimal("4.0")
@@ -155,7 +155,7 @@ def test_fractured_lead_fails_on_an_open_contact_before_any_stimulation(key_file
     result, starts = _run_scenario("fractured-lead", key_file)
     right = result.verdicts[1]
     assert right.outcome == Outcome.FAIL and right.failure == Failure.IMPEDANCE
-    assert right.reasons[0].startswith("contact 2 open")
+    assert right.reasons[0].startswith("E2 open")
     assert "connection" in right.suggestions[0]
     assert result.trials_of(1) == ()
     assert all(lead != 1 for lead, _, _ in starts)
@@ -180,7 +180,7 @@ def test_shorted_pair_fails_and_is_never_stimulated(key_file):
             client.close()
     left = result.verdicts[0]
     assert left.outcome == Outcome.FAIL and left.failure == Failure.IMPEDANCE
-    assert "contacts 1 and 2 shorted (pair reads 25 Ω" in left.reasons[0]
+    assert "E1 and E2 shorted (E1–E2 reads 25 Ω" in left.reasons[0]
     assert not any(lead == 0 and {a, c} & {1, 2} for lead, a, c in starts)
     refused = [s for s in result.steps if s.event == "pair not stimulated"]
     assert len(refused) == 4 and all(s.lead == 0 for s in refused)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.leads.impedance import ContactState
+from console.leads.naming import polarised_pair_name
 from console.placement import (
     LeadVerdict,
     Outcome,
@@ -25,7 +26,6 @@ from console.placement import (
     Purpose,
     Stepping,
     lead_title,
-    pair_text,
 )
 from ui.common.theme import BLOCK_RED, CATHODE_BLUE, CONFIRM_AMBER, INFO_GREY, OK_GREEN, STOP_RED
 from ui.shell.stop_control import StopButton
@@ -159,7 +159,7 @@ class LiveStrip(QFrame):
             return
         profile = result.profile
         self.state.setText(f"STIMULATING — {lead_title(trial.lead)}, "
-                           f"{pair_text(trial.anode, trial.cathode)} — "
+                           f"{polarised_pair_name(trial.anode, trial.cathode)} — "
                            f"{PURPOSE_TEXT[trial.purpose]}")
         self.state.setStyleSheet(f"background: #ffebee; color: {STOP_RED};")
         self.amplitude.setText(f"{trial.amplitude_ma} mA")

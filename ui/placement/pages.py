@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.leads.impedance import ContactState
+from console.leads.naming import contact_name, polarised_pair_name
 from console.placement import (
     UNWANTED_CHOICES,
     LeadIntegrity,
@@ -34,7 +35,6 @@ from console.placement import (
     Purpose,
     Stepping,
     lead_title,
-    pair_text,
 )
 from console.placement.judge import pair_line, pair_summaries
 from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, OK_GREEN
@@ -111,10 +111,9 @@ class IntegrityGrid(QWidget):
             item = self.grid.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
-        readings = [(f"E{c.electrode_a}", c) for c in integrity.contacts] + \
-                   [(f"{p.electrode_a}–{p.electrode_b}", p) for p in integrity.pairs]
-        for column, (name, reading) in enumerate(readings):
-            head = label(name, "wizardGrid", wrap=False)
+        readings = (*integrity.contacts, *integrity.pairs)
+        for column, reading in enumerate(readings):
+            head = label(reading.name, "wizardGrid", wrap=False)
             ohms = label("open" if reading.ohms is None else f"{reading.ohms} Ω",
                           "wizardGrid", wrap=False)
             state = label(reading.state.value, "wizardGrid", wrap=False)
@@ -254,8 +253,8 @@ class LeadPage(QWidget):
                               else "Every pair of this lead has been tried.")
         else:
             anode, cathode = view.pair
-            self.pair.setText(f"Pair {pair_text(anode, cathode)}: anode (+) contact {anode}, "
-                              f"cathode (−) contact {cathode}")
+            self.pair.setText(f"Pair {polarised_pair_name(anode, cathode)}: anode (+) "
+                              f"{contact_name(anode)}, cathode (−) {contact_name(cathode)}")
         if running_here:
             assert trial is not None
             visible.update(contraction=trial.purpose == Purpose.THRESHOLD, unwanted=True,
@@ -401,7 +400,7 @@ class DonePage(QWidget):
                    f"{result.operator}", OUTCOME_COLOURS[result.overall])
         self.leads.setText("\n".join(
             f"{lead_title(v.lead)}: {outcome_text(v)}"
-            + (f" — {pair_text(*v.pair)}, contraction at {v.threshold_ma} mA"
+            + (f" — {polarised_pair_name(*v.pair)}, contraction at {v.threshold_ma} mA"
                if v.outcome == Outcome.PASS and v.pair and v.threshold_ma else "")
             for v in result.verdicts))
         self.stored.setText(stored)

@@ -7,7 +7,8 @@ the team reads in theatre are in one place.
 from __future__ import annotations
 
 from console.accounts import Action
-from console.placement import Outcome, PlacementProfile, PlacementResult, lead_title, pair_text
+from console.leads.naming import polarised_pair_name
+from console.placement import Outcome, PlacementProfile, PlacementResult, lead_title
 from console.placement.judge import (
     PairSummary,
     margin_target,
@@ -78,7 +79,7 @@ def lead_view(result: PlacementResult, lead: int, pair: tuple[int, int] | None, 
         "Finish: the verdict  [N]"
     start_text, advice = "", ""
     if pair is not None:
-        text = pair_text(*pair)
+        text = polarised_pair_name(*pair)
         summary = _summary(result, lead, pair)
         if summary is not None and needs_margin_check(summary, result.profile):
             assert summary.threshold is not None
