@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import threading
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
@@ -17,6 +18,7 @@ from sqlalchemy import text
 
 from console.placement import (
     Failure,
+    Interruption,
     OperatorObserver,
     Outcome,
     Phase,
@@ -29,11 +31,13 @@ from console.placement import (
     load_placement_profile,
     run_automatic,
 )
+from console.placement.progress import Progress
 from console.placement.record_entry import store_result
 from console.report import placement_report_pdf
 from console.storage import ClinicalRecord, InstallationKey, InvalidRecord
 from device_link.client import DeviceClient
 from device_link.keystore import KeyFileStore
+from device_link.messages import Identity
 from device_link.protocol import ImpedanceMode
 from tests.emulator_harness import EmulatorProcess
 from tests.record_fixtures import FAST_HASHER
@@ -218,11 +222,13 @@ def stop_emulator(key_file):
         yield emulator
 
 
-def _assert_incomplete(result, emulator) -> None:
+def _assert_incomplete(result, emulator, kept_leads: tuple[int, ...] = ()) -> None:
+    """Incomplete and idle; only the leads the team had finished keep their verdict."""
     assert emulator.control.state()["state"] == "IDLE"
     assert result.phase == Phase.STOPPED and result.status == ResultStatus.INCOMPLETE
     assert result.overall == Outcome.INCOMPLETE and not result.passed
-    assert all(v.outcome != Outcome.PASS for v in result.verdicts)
+    assert all(v.outcome != Outcome.PASS for v in result.verdicts if v.lead not in kept_leads)
+    assert result.finished_leads == kept_leads
     assert result.stop_reason == "STOP pressed"
 
 
@@ -257,7 +263,9 @@ def test_stop_at_any_step_leaves_the_device_idle_and_the_test_incomplete(
         if where in ("threshold search", "margin check"):
             assert stop_emulator.control.state()["state"] == "TEST_STIM"
         result = workflow.stop(client, "STOP pressed")
-        _assert_incomplete(result, stop_emulator)
+        # Testing finished, both leads are finished: their verdicts stand, the test does not.
+        _assert_incomplete(result, stop_emulator,
+                           kept_leads=(0, 1) if where == "verdict" else ())
         if where in ("threshold search", "margin check"):
             assert result.trials[-1].end == TrialEnd.STOPPED
         with pytest.raises(PlacementRefused):
@@ -303,6 +311,139 @@ def test_note_stop_from_another_thread_is_settled_by_the_next_operation(stop_emu
         _assert_incomplete(workflow.settle(client), stop_emulator)
     finally:
         client.close()
+
+
+# -- STOP that interrupts: the finished lead stays, the test resumes -----------------------
+
+
+def _left_passed_then_right_stopped(emulator, client, clock) -> PlacementWorkflow:
+    """Left lead passed and finished; STOP pressed during the right lead's threshold search."""
+    workflow = _workflow(emulator, clock, may_resume=True)
+    workflow.identify(client)
+    workflow.measure_impedance(client)
+    for purpose in (Purpose.THRESHOLD, Purpose.MARGIN):
+        workflow.start_trial(client, 0, 2, 1, purpose)
+        _until(workflow, client, clock, lambda r: r.active_trial is None)
+    workflow.finish_lead(0)
+    workflow.start_trial(client, 1, 2, 1)
+    _until(workflow, client, clock, lambda r: r.trials[-1].amplitude_ma >= 2)
+    assert emulator.control.state()["state"] == "TEST_STIM"
+    return workflow
+
+
+def test_a_stop_on_the_right_lead_keeps_the_left_pass_and_resumes_the_right_lead(
+        stop_emulator, key_file, record):
+    client = _connect(stop_emulator, key_file)
+    try:
+        clock = ManualClock()
+        workflow = _left_passed_then_right_stopped(stop_emulator, client, clock)
+        stopped = workflow.stop(client, "STOP pressed")
+        _assert_incomplete(stopped, stop_emulator, kept_leads=(0,))
+        assert stopped.verdicts[0].outcome == Outcome.PASS
+        assert stopped.verdicts[1].outcome == Outcome.INCOMPLETE
+        assert stopped.interruption == Interruption(Phase.STIMULATION, 1, "STOP pressed")
+        assert stopped.trials[-1].end == TrialEnd.STOPPED
+        with pytest.raises(PlacementRefused):
+            workflow.sign_off(fluoroscopy_confirmed=True)
+        assert workflow.start_trial(client, 1, 2, 1).active_trial is None  # nothing sent
+        assert stop_emulator.control.state()["state"] == "IDLE"
+        with pytest.raises(InvalidRecord, match="interrupted"):
+            store_result(record[0], record[1], stopped, patient="P001")
+
+        resumed = workflow.resume(client)
+        assert resumed.phase == Phase.STIMULATION and resumed.status == ResultStatus.IN_PROGRESS
+        assert resumed.interruption is None and resumed.stop_reason is None
+        assert resumed.verdicts[0].outcome == Outcome.PASS
+        assert resumed.verdicts[1].outcome == Outcome.PENDING
+        with pytest.raises(PlacementRefused, match="finished the left lead"):
+            workflow.start_trial(client, 0, 2, 1)
+        for purpose in (Purpose.THRESHOLD, Purpose.MARGIN):
+            workflow.start_trial(client, 1, 2, 1, purpose)
+            _until(workflow, client, clock, lambda r: r.active_trial is None)
+        workflow.finish()
+        result = workflow.sign_off(fluoroscopy_confirmed=True)
+    finally:
+        client.close()
+    assert result.passed and [v.outcome for v in result.verdicts] == [Outcome.PASS] * 2
+    stopped_trials = [t for t in result.trials if t.end == TrialEnd.STOPPED]
+    assert [(t.lead, t.pair) for t in stopped_trials] == [(1, (2, 1))]
+    events = [s.event for s in result.steps]
+    interrupted = events.index("test interrupted")
+    assert events[interrupted - 1] == "trial ended: STOP"
+    assert events[interrupted + 1] == "test resumed"
+    assert "test ended incomplete" not in events
+    stored = store_result(record[0], record[1], result, patient="P001")
+    assert [t.outcome for t in stored] == ["pass", "pass"]
+    text_of = PdfReader(io.BytesIO(placement_report_pdf(result))).pages[0].extract_text()
+    assert "1 × STOP, resumed 1 ×" in text_of
+
+
+def test_an_interrupted_test_the_team_ends_is_stored_incomplete_with_the_finished_lead(
+        stop_emulator, key_file, record):
+    client = _connect(stop_emulator, key_file)
+    try:
+        workflow = _left_passed_then_right_stopped(stop_emulator, client, ManualClock())
+        workflow.stop(client, "STOP pressed")
+        result = workflow.end()
+        with pytest.raises(PlacementRefused, match="only a test interrupted by STOP"):
+            workflow.resume(client)
+    finally:
+        client.close()
+    _assert_incomplete(result, stop_emulator, kept_leads=(0,))
+    assert result.interruption is None and result.steps[-1].event == "test ended incomplete"
+    stored = store_result(record[0], record[1], result, patient="P001")
+    assert [t.outcome for t in stored] == ["incomplete (pass)", "incomplete"]
+    assert stored[0].data["overall"] == "incomplete"
+    assert stored[0].data["finished_leads"] == [0]
+
+
+def test_a_test_resumes_only_on_the_device_it_began_on(stop_emulator, key_file):
+    client = _connect(stop_emulator, key_file)
+    try:
+        workflow = _workflow(stop_emulator, ManualClock(), may_resume=True)
+        workflow.identify(client)
+        workflow.measure_impedance(client)
+        workflow.stop(client, "STOP pressed")
+    finally:
+        client.close()
+    other = SimpleNamespace(identity=Identity(1, "EMU-IPG", "EMU-000002", "1.0", bytes(16)))
+    with pytest.raises(PlacementRefused, match="device it began on"):
+        workflow.resume(other)
+    assert workflow.snapshot().resumable
+
+
+def test_what_a_stop_leaves_resumable():
+    def stopped_in(phase: Phase, *, may_resume: bool = True, resumable: bool = True,
+                   finished: set[int] | None = None) -> Interruption | None:
+        progress = Progress(may_resume, phase, finished or set())
+        return progress.stop("STOP pressed", None, resumable=resumable)
+
+    assert stopped_in(Phase.START) is None  # nothing identified: begin again
+    assert stopped_in(Phase.IMPEDANCE) == Interruption(Phase.IMPEDANCE, None, "STOP pressed")
+    assert stopped_in(Phase.STIMULATION).lead == 0
+    assert stopped_in(Phase.STIMULATION, finished={0}).lead == 1
+    assert stopped_in(Phase.VERDICT).phase == Phase.VERDICT
+    assert stopped_in(Phase.STIMULATION, may_resume=False) is None  # nobody at the keys
+    assert stopped_in(Phase.STIMULATION, resumable=False) is None  # link lost, unconfirmed
+    signed = Progress(True, Phase.SIGNED)
+    with pytest.raises(PlacementRefused):
+        signed.resume()
+    with pytest.raises(PlacementRefused):
+        signed.end()
+
+
+def test_without_may_resume_a_stop_ends_the_test(stop_emulator, key_file):
+    client = _connect(stop_emulator, key_file)
+    try:
+        workflow = _workflow(stop_emulator, ManualClock())
+        workflow.identify(client)
+        workflow.measure_impedance(client)
+        result = workflow.stop(client, "STOP pressed")
+        with pytest.raises(PlacementRefused, match="only a test interrupted by STOP"):
+            workflow.resume(client)
+    finally:
+        client.close()
+    assert not result.resumable and result.steps[-1].event == "test ended incomplete"
 
 
 # -- the clinical record -------------------------------------------------------------------
