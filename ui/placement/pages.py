@@ -45,6 +45,7 @@ from ui.placement.common import (
     banner,
     label,
     outcome_text,
+    resume_text,
 )
 
 
@@ -84,6 +85,9 @@ class StartPage(QWidget):
     @property
     def stepping(self) -> Stepping:
         return Stepping.AUTOMATIC if self.automatic.isChecked() else Stepping.MANUAL
+
+    def choose(self, stepping: Stepping) -> None:
+        (self.automatic if stepping == Stepping.AUTOMATIC else self.manual).setChecked(True)
 
     def show_facts(self, facts: str, interval: str, problem: str) -> None:
         self.facts.setText(facts)
@@ -316,8 +320,11 @@ class VerdictPage(QWidget):
         self.overall = label("", "wizardBanner", wrap=False)
         self.heads = [label("", "wizardMessage") for _lead in (0, 1)]
         self.leads = [label("", "wizardSmall") for _lead in (0, 1)]
-        self.fluoroscopy = QCheckBox("Fluoroscopy confirms the position  [F]")
+        self.fluoroscopy = QCheckBox()
+        self.fluoroscopy.setObjectName("wizardFluoroscopy")
         self.fluoroscopy.setToolTip("Recorded with the result; it does not change the verdict.")
+        self.fluoroscopy.toggled.connect(self._fluoroscopy_text)
+        self._fluoroscopy_text(False)
         self.notes = QLineEdit()
         self.notes.setPlaceholderText("Notes (optional), kept with the result")
         self.sign = action_button("", "Sign the verdict: the whole result is stored in the "
@@ -342,6 +349,11 @@ class VerdictPage(QWidget):
         layout.addWidget(self.fluoroscopy)
         layout.addWidget(self.notes)
         layout.addWidget(self.sign)
+
+    def _fluoroscopy_text(self, confirmed: bool) -> None:
+        """Said in words too, not by the box alone."""
+        self.fluoroscopy.setText("✔ YES — fluoroscopy confirms the position  [F]" if confirmed
+                                 else "Fluoroscopy confirms the position?  [F]")
 
     def show_result(self, result: PlacementResult, busy: bool) -> None:
         banner(self.overall, result.overall.value.upper(), OUTCOME_COLOURS[result.overall])
@@ -369,7 +381,10 @@ def _scrolled(content: QWidget) -> QScrollArea:
 
 
 class DonePage(QWidget):
-    def __init__(self, on_new: Callable[[], None]) -> None:
+    """The end: signed, ended incomplete, or interrupted by STOP and waiting for the team
+    to resume it (R) or end it (N)."""
+
+    def __init__(self, on_next: Callable[[], None], on_resume: Callable[[], None]) -> None:
         super().__init__()
         self.title = label("", "wizardTitle")
         self.outcome = label("", "wizardBanner")
@@ -377,8 +392,15 @@ class DonePage(QWidget):
         self.stored = label("", "wizardMessage")
         self.report = label("", "wizardSmall")
         self.report.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.new = action_button("New placement test  [N]", "Start again from the beginning.",
-                                 on_new, primary=True)
+        self.resume = action_button("", "Go on with the test where the STOP came: the leads "
+                                    "already finished keep their verdicts; nothing "
+                                    "stimulates until you start a pair.", on_resume,
+                                    primary=True)
+        self.new = action_button("", "", on_next)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.resume)
+        buttons.addStretch(1)
+        buttons.addWidget(self.new)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.outcome)
@@ -386,11 +408,20 @@ class DonePage(QWidget):
         layout.addWidget(self.stored)
         layout.addWidget(self.report)
         layout.addStretch(1)
-        layout.addWidget(self.new)
+        layout.addLayout(buttons)
 
     def show_result(self, result: PlacementResult, stored: str, report: str,
-                    busy: bool) -> None:
-        if result.stop_reason:
+                    busy: bool, *, can_resume: bool) -> None:
+        interruption = result.interruption
+        if interruption is not None:
+            self.title.setText("Test interrupted by STOP — nothing stimulates")
+            banner(self.outcome, f"STOPPED — not a pass unless resumed ({result.stop_reason})",
+                   CONFIRM_AMBER)
+            self.resume.setText(f"{resume_text(interruption)}  [R]")
+            self.new.setText("End the test: keep it as incomplete  [N]")
+            self.new.setToolTip("Store the test as it stands, incomplete, and write its "
+                                "report.")
+        elif result.stop_reason:
             self.title.setText("Test ended — INCOMPLETE")
             banner(self.outcome, f"INCOMPLETE — not a pass ({result.stop_reason})",
                    CONFIRM_AMBER)
@@ -398,11 +429,23 @@ class DonePage(QWidget):
             self.title.setText("Signed off")
             banner(self.outcome, f"{result.overall.value.upper()} — signed by "
                    f"{result.operator}", OUTCOME_COLOURS[result.overall])
+        if interruption is None:
+            self.new.setText("New placement test  [N]")
+            self.new.setToolTip("Start again from the beginning.")
+        self.new.setObjectName("wizardAction" if interruption else "wizardPrimary")
+        self.new.style().unpolish(self.new)
+        self.new.style().polish(self.new)
+        self.resume.setVisible(interruption is not None)
+        self.resume.setEnabled(can_resume and not busy)
         self.leads.setText("\n".join(
             f"{lead_title(v.lead)}: {outcome_text(v)}"
             + (f" — {polarised_pair_name(*v.pair)}, contraction at {v.threshold_ma} mA"
                if v.outcome == Outcome.PASS and v.pair and v.threshold_ma else "")
+            + (" (finished before the STOP)" if result.stop_reason
+               and v.lead in result.finished_leads else "")
             for v in result.verdicts))
-        self.stored.setText(stored)
+        self.stored.setText(stored if interruption is None else
+                            "Not stored yet: the test is kept once it is resumed and "
+                            "signed, or ended.")
         self.report.setText(report)
         self.new.setEnabled(not busy)
