@@ -7,6 +7,7 @@ Time is a manual clock the tests advance: the automatic ramp never waits in real
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 from decimal import Decimal
@@ -34,6 +35,7 @@ from console.placement import (
 from console.placement.progress import Progress
 from console.placement.record_entry import store_result
 from console.report import placement_report_pdf
+from console.report.marking import DEMO_MARK
 from console.storage import ClinicalRecord, InstallationKey, InvalidRecord
 from device_link.client import DeviceClient
 from device_link.keystore import KeyFileStore
@@ -211,6 +213,18 @@ def test_pdf_report_holds_thresholds_and_verdicts(good, key_file):
     assert "multifidus contraction at 4.0 mA" in text_of
     assert "Left lead (0): PASS" in text_of and "Right lead (1): PASS" in text_of
     assert "EMU-000001" in text_of and "theatre.nurse" in text_of
+
+
+def test_a_report_of_the_emulator_or_the_demo_is_marked_on_every_page(good):
+    result, _ = good
+    def pages(result, **options) -> list[str]:
+        return [page.extract_text() for page in PdfReader(
+            io.BytesIO(placement_report_pdf(result, **options))).pages]
+
+    assert all(DEMO_MARK in text for text in pages(result))  # model EMU-IPG
+    patient_device = dataclasses.replace(result, device={**result.device, "model": "MF-IPG"})
+    assert not any(DEMO_MARK in text for text in pages(patient_device))
+    assert all(DEMO_MARK in text for text in pages(patient_device, demo=True))
 
 
 # -- STOP at any step --------------------------------------------------------------------

@@ -414,9 +414,8 @@ class DonePage(QWidget):
                     busy: bool, *, can_resume: bool) -> None:
         interruption = result.interruption
         if interruption is not None:
-            self.title.setText("Test interrupted by STOP — nothing stimulates")
-            banner(self.outcome, f"STOPPED — not a pass unless resumed ({result.stop_reason})",
-                   CONFIRM_AMBER)
+            self.title.setText(f"Test interrupted ({result.stop_reason}) — nothing stimulates")
+            banner(self.outcome, "STOPPED — not a pass unless resumed", CONFIRM_AMBER)
             self.resume.setText(f"{resume_text(interruption)}  [R]")
             self.new.setText("End the test: keep it as incomplete  [N]")
             self.new.setToolTip("Store the test as it stands, incomplete, and write its "
