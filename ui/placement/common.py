@@ -81,11 +81,10 @@ QPushButton#wizardPrimary:pressed, QPushButton#wizardAction:pressed {{ backgroun
                                                                        color: #000; }}
 QPushButton#wizardPrimary:disabled, QPushButton#wizardAction:disabled {{
     background: #eceff1; color: {OFF_GREY}; border-color: #cfd8dc; }}
-QPushButton#wizardPrimary:focus, QPushButton#wizardAction:focus,
-QRadioButton:focus, QCheckBox:focus {{
-    background: {FOCUS_FILL}; color: {FOCUS_RING}; border: 5px solid {FOCUS_RING};
-    border-radius: 6px; }}
-QRadioButton, QCheckBox {{ padding: 4px 8px; border: 5px solid transparent; }}
+QPushButton#wizardPrimary:focus, QPushButton#wizardAction:focus {{
+    background: {FOCUS_FILL}; color: {FOCUS_RING}; border: 5px solid {FOCUS_RING}; }}
+QRadioButton {{ padding: 0 6px; border: 4px solid transparent; border-radius: 6px; }}
+QRadioButton:focus {{ background: {FOCUS_FILL}; border-color: {FOCUS_RING}; }}
 QLineEdit {{ border: 2px solid {INFO_GREY}; border-radius: 4px; padding: 4px; }}
 QLineEdit:focus {{ border: 5px solid {FOCUS_RING}; }}
 QCheckBox#wizardFluoroscopy {{ font-size: {pt(18)}; font-weight: bold; color: #000;

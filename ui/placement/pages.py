@@ -72,12 +72,12 @@ class StartPage(QWidget):
                                    primary=True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.facts)
+        self.facts.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(_scrolled(self.facts), 1)  # scrolls, never clipped, on a short screen
         layout.addWidget(label("How the amplitude rises:"))
         layout.addWidget(self.automatic)
         layout.addWidget(self.manual)
         layout.addWidget(self.problem)
-        layout.addStretch(1)
         layout.addWidget(label("Begin identifies the device, sets its clock and measures the "
                                 "impedance of both leads. Nothing stimulates yet."))
         layout.addWidget(self.begin)
