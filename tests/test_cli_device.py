@@ -400,7 +400,7 @@ def test_titration_rises_then_holds_where_the_clinic_profile_asks_for_confirmati
     assert (code, err) == (0, "")
     lines = out.strip().splitlines()
     assert lines[0] == "measuring impedance of the pairs in use (bipolar, one lead) ..."
-    assert lines[1].startswith("measured impedance first: left pair E1–E2: ")
+    assert lines[1].startswith("measured impedance first: left E1–E2: ")
     assert lines[2] == "stimulating lead 0 (left E1+ E2−) at 0.5 mA"
     assert lines[3:5] == ["amplitude 1.0 mA", "amplitude 1.5 mA"]
     assert lines[5].startswith("holding at 1.5 mA:") and "soft maximum 1.5 mA" in lines[5]

@@ -21,7 +21,7 @@ def test_an_open_contact_in_use_blocks_the_write_after_measuring_it(key_file, tm
         device.fresh_trace()
         result = _write(device, write_program_file(tmp_path, "p", left_ma="5.0"))
         assert result.returncode == 4
-        assert "measured impedance first: left pair E1–E2: open circuit (open)" in result.stdout
+        assert "measured impedance first: left E1–E2: open circuit (open)" in result.stdout
         line = one_line(result.stderr)
         assert "blocked, nothing written" in line and "open circuit" in line
         received = device.received_opcodes()
@@ -40,8 +40,8 @@ def test_only_the_leads_in_use_are_measured_bipolar_before_the_write(key_file, t
         result = _write(device, path, "--json")
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["verified"] is True
-        assert "measured impedance first: left pair E1–E2:" in result.stderr  # stdout is JSON
-        assert "right pair" not in result.stderr
+        assert "measured impedance first: left E1–E2:" in result.stderr  # stdout is JSON
+        assert "right E" not in result.stderr
         received = device.received()
         measure = next(e for e in received if e["opcode"] == "MEASURE_IMPEDANCE")
         assert [e["opcode"] for e in received].index("MEASURE_IMPEDANCE") < \

@@ -142,7 +142,7 @@ def test_program_write_records_draft_written_verified_with_the_device_crc(clinic
         "doc", "--json", "program", "write", "0", path, "--reason", "stronger contraction",
         "--confirm", "tolerated at the last visit"))
     assert code == 0, err
-    assert "measured impedance first: left pair E0–E1:" in err  # JSON keeps stdout clean
+    assert "measured impedance first: left E0–E1:" in err  # JSON keeps stdout clean
     written = json.loads(out)
     [version] = versions(clinic)
     assert written["version"] == version.id and written["status"] == "verified"
@@ -455,7 +455,7 @@ def test_an_operator_stop_of_test_stimulation_is_audited(clinic, capsys):
                           text=True) as process:
         assert process.stdout is not None
         assert process.stdout.readline().startswith("measuring impedance of the pairs in use")
-        assert process.stdout.readline().startswith("measured impedance first: left pair E0–E1")
+        assert process.stdout.readline().startswith("measured impedance first: left E0–E1")
         assert process.stdout.readline().startswith("stimulating lead 0")
         process.send_signal(2)
         out, err = process.communicate(timeout=STOP_TIMEOUT_S)

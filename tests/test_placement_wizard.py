@@ -19,7 +19,8 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from console.placement import Outcome, Phase, TrialEnd, Unwanted
+from console.placement import Outcome, Phase, ResultStatus, TrialEnd, Unwanted
+from console.report.marking import DEMO_MARK
 from console.safety import parse_profile
 from console.safety.profile import SAFETY_PROFILE
 from ui.placement.flow import PlacementWizard
@@ -160,7 +161,25 @@ def test_a_good_placement_by_keyboard_records_thresholds_and_signs_off(qtbot, wi
     text = PdfReader(io.BytesIO(wizard.report_path.read_bytes())).pages[0].extract_text()
     assert "PASS — both leads meet the placement criteria" in text
     assert "SIMULATED" not in text
+    assert DEMO_MARK in text  # made in the demo window, on the emulator
     wizard.report_path.unlink()
+
+
+def _interrupted(qtbot, wizard: PlacementWizard) -> None:
+    """After STOP: the done page offers to resume; nothing is stored yet."""
+    qtbot.waitUntil(lambda: wizard.page == "done" and _idle(wizard)
+                    and wizard.workflow.snapshot().resumable, timeout=10000)
+    assert wizard.done_page.resume.isVisible() and wizard.done_page.resume.isEnabled()
+    assert "STOPPED — not a pass" in wizard.done_page.outcome.text()
+    assert wizard.report_path is None
+
+
+def _end_interrupted(qtbot, wizard: PlacementWizard) -> None:
+    """N on the interrupted test: it ends incomplete, is stored and reported."""
+    wizard.setFocus()
+    _press(qtbot, wizard, Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: wizard.page == "done" and wizard.report_path is not None,
+                    timeout=10000)
 
 
 def test_escape_stops_at_once_and_the_test_is_kept_as_incomplete(qtbot, window, demo):
@@ -174,8 +193,10 @@ def test_escape_stops_at_once_and_the_test_is_kept_as_incomplete(qtbot, window, 
     with qtbot.waitSignal(window.context.controller.stop_confirmed, timeout=5000):
         qtbot.keyClick(wizard, Qt.Key.Key_Escape)
     assert demo.emulator.state()["state"] == "IDLE"
-    qtbot.waitUntil(lambda: wizard.page == "done" and wizard.report_path is not None,
-                    timeout=10000)
+    _interrupted(qtbot, wizard)
+    assert wizard.done_page.resume.text() == "Resume left lead  [R]"
+    assert not demo.record.timeline(demo.user, demo.patient_clinic_id).placement_tests
+    _end_interrupted(qtbot, wizard)
     result = wizard.workflow.snapshot()
     assert result.phase == Phase.STOPPED and result.overall == Outcome.INCOMPLETE
     assert "INCOMPLETE" in wizard.done_page.outcome.text()
@@ -229,7 +250,7 @@ def test_a_fractured_lead_is_never_stimulated(qtbot, window, demo):
     wizard = _tab(window).wizard
     qtbot.waitUntil(wizard.start_page.begin.isEnabled, timeout=5000)
     _begin(qtbot, wizard)
-    assert "contact 2 open" in wizard.impedance_page.lines[1].text()
+    assert "E2 open" in wizard.impedance_page.lines[1].text()
     _shot(window, "impedance-fault")
     _press(qtbot, wizard, Qt.Key.Key_N)
     _press(qtbot, wizard, Qt.Key.Key_N)
@@ -265,8 +286,8 @@ def test_theatre_view_carries_the_running_test_and_gives_it_back(qtbot, window, 
     with qtbot.waitSignal(window.context.controller.stop_confirmed, timeout=5000):
         qtbot.keyClick(wizard, Qt.Key.Key_Escape)  # Esc stops from the theatre window too
     assert demo.emulator.state()["state"] == "IDLE"
-    qtbot.waitUntil(lambda: wizard.page == "done" and wizard.report_path is not None,
-                    timeout=10000)
+    _interrupted(qtbot, wizard)
+    _end_interrupted(qtbot, wizard)
     tab.theatre.close()
     assert tab.theatre is None and wizard.window() is window
     assert not tab.placeholder.isVisibleTo(tab)
@@ -289,3 +310,65 @@ def test_a_lost_link_ends_the_test_incomplete(qtbot, window, demo):
     stored = demo.record.timeline(demo.user, demo.patient_clinic_id).placement_tests
     assert [p.outcome for p in stored] == ["incomplete", "incomplete"]
     wizard.report_path.unlink()
+
+
+def test_a_stop_on_the_right_lead_keeps_the_left_pass_and_r_resumes_the_right_lead(
+        qtbot, window, demo):
+    wizard = _tab(window).wizard
+    qtbot.waitUntil(wizard.start_page.begin.isEnabled, timeout=5000)
+    _begin(qtbot, wizard)
+    _press(qtbot, wizard, Qt.Key.Key_N)
+    _threshold_then_margin(qtbot, wizard, demo, 0)
+    _press(qtbot, wizard, Qt.Key.Key_N)
+    assert wizard.page == "lead1" and wizard.workflow.snapshot().finished_leads == (0,)
+    _start(qtbot, wizard, demo)
+    _press(qtbot, wizard, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: _idle(wizard), timeout=5000)
+    with qtbot.waitSignal(window.context.controller.stop_confirmed, timeout=5000):
+        qtbot.keyClick(wizard, Qt.Key.Key_Escape)
+    assert demo.emulator.state()["state"] == "IDLE"
+    _interrupted(qtbot, wizard)
+    stopped = wizard.workflow.snapshot()
+    assert stopped.status == ResultStatus.INCOMPLETE
+    assert [v.outcome for v in stopped.verdicts] == [Outcome.PASS, Outcome.INCOMPLETE]
+    assert wizard.done_page.resume.text() == "Resume right lead  [R]"
+    assert "Left lead (0): PASS" in wizard.done_page.leads.text()
+    _shot(window, "interrupted")
+
+    _press(qtbot, wizard, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: wizard.page == "lead1" and _idle(wizard), timeout=5000)
+    assert wizard.workflow.snapshot().phase == Phase.STIMULATION
+    assert demo.emulator.state()["state"] == "IDLE"  # nothing stimulates until S
+    assert _threshold_then_margin(qtbot, wizard, demo, 1) == Decimal("4.0")
+    _press(qtbot, wizard, Qt.Key.Key_N)
+    assert wizard.page == "verdict"
+    _press(qtbot, wizard, Qt.Key.Key_F)
+    wizard.verdict_page.fluoroscopy.setFocus()
+    _shot(window, "verdict-focus")
+    wizard.setFocus()
+    _press(qtbot, wizard, Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: wizard.page == "done" and wizard.report_path is not None,
+                    timeout=10000)
+    result = wizard.workflow.snapshot()
+    assert result.passed
+    assert [(t.lead, t.end) for t in result.trials if t.end == TrialEnd.STOPPED] == [
+        (1, TrialEnd.STOPPED)]
+    events = [s.event for s in result.steps]
+    assert events.index("test interrupted") < events.index("test resumed")
+    stored = demo.record.timeline(demo.user, demo.patient_clinic_id).placement_tests
+    assert [(p.lead, p.outcome) for p in stored] == [(0, "pass"), (1, "pass")]
+    wizard.report_path.unlink()
+
+
+def test_the_fluoroscopy_box_and_the_focus_are_seen_from_afar(qtbot, window, demo):
+    wizard = _tab(window).wizard
+    box = wizard.verdict_page.fluoroscopy
+    assert box.objectName() == "wizardFluoroscopy"
+    assert box.sizeHint().height() >= 56  # a large target, read across the theatre
+    unticked = box.text()
+    box.setChecked(True)
+    assert box.text().startswith("✔ YES") and box.text() != unticked
+    style = wizard.styleSheet()
+    assert "QCheckBox#wizardFluoroscopy::indicator" in style
+    assert "QPushButton#wizardPrimary:focus" in style and "5px solid" in style
+    assert "stopButton:focus" not in style  # STOP keeps the window's own look

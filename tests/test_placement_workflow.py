@@ -7,9 +7,11 @@ Time is a manual clock the tests advance: the automatic ramp never waits in real
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
@@ -17,6 +19,7 @@ from sqlalchemy import text
 
 from console.placement import (
     Failure,
+    Interruption,
     OperatorObserver,
     Outcome,
     Phase,
@@ -29,11 +32,14 @@ from console.placement import (
     load_placement_profile,
     run_automatic,
 )
+from console.placement.progress import Progress
 from console.placement.record_entry import store_result
 from console.report import placement_report_pdf
+from console.report.marking import DEMO_MARK
 from console.storage import ClinicalRecord, InstallationKey, InvalidRecord
 from device_link.client import DeviceClient
 from device_link.keystore import KeyFileStore
+from device_link.messages import Identity
 from device_link.protocol import ImpedanceMode
 from tests.emulator_harness import EmulatorProcess
 from tests.record_fixtures import FAST_HASHER
@@ -111,7 +117,7 @@ def test_good_placement_passes_with_thresholds_and_margins(good):
     for verdict in result.verdicts:
         assert verdict.outcome == Outcome.PASS and verdict.failure is None
         assert verdict.threshold_ma is not None and verdict.threshold_ma <= Decimal("5.0")
-    # The emulator's best pairs: 2+ 1− at 2.76 mA (left), 3.94 mA on 2+ 1− (right); the
+    # The emulator's best pairs: E1− E2+ at 2.76 mA (left), 3.94 mA on E1− E2+ (right); the
     # ramp of 0.5 mA steps sees them at the next step.
     assert result.verdicts[0].threshold_ma == Decimal("3.0")
     assert result.verdicts[1].threshold_ma == Decimal("4.0")
@@ -155,7 +161,7 @@ def test_fractured_lead_fails_on_an_open_contact_before_any_stimulation(key_file
     result, starts = _run_scenario("fractured-lead", key_file)
     right = result.verdicts[1]
     assert right.outcome == Outcome.FAIL and right.failure == Failure.IMPEDANCE
-    assert right.reasons[0].startswith("contact 2 open")
+    assert right.reasons[0].startswith("E2 open")
     assert "connection" in right.suggestions[0]
     assert result.trials_of(1) == ()
     assert all(lead != 1 for lead, _, _ in starts)
@@ -180,7 +186,7 @@ def test_shorted_pair_fails_and_is_never_stimulated(key_file):
             client.close()
     left = result.verdicts[0]
     assert left.outcome == Outcome.FAIL and left.failure == Failure.IMPEDANCE
-    assert "contacts 1 and 2 shorted (pair reads 25 Ω" in left.reasons[0]
+    assert "E1 and E2 shorted (E1–E2 reads 25 Ω" in left.reasons[0]
     assert not any(lead == 0 and {a, c} & {1, 2} for lead, a, c in starts)
     refused = [s for s in result.steps if s.event == "pair not stimulated"]
     assert len(refused) == 4 and all(s.lead == 0 for s in refused)
@@ -209,6 +215,18 @@ def test_pdf_report_holds_thresholds_and_verdicts(good, key_file):
     assert "EMU-000001" in text_of and "theatre.nurse" in text_of
 
 
+def test_a_report_of_the_emulator_or_the_demo_is_marked_on_every_page(good):
+    result, _ = good
+    def pages(result, **options) -> list[str]:
+        return [page.extract_text() for page in PdfReader(
+            io.BytesIO(placement_report_pdf(result, **options))).pages]
+
+    assert all(DEMO_MARK in text for text in pages(result))  # model EMU-IPG
+    patient_device = dataclasses.replace(result, device={**result.device, "model": "MF-IPG"})
+    assert not any(DEMO_MARK in text for text in pages(patient_device))
+    assert all(DEMO_MARK in text for text in pages(patient_device, demo=True))
+
+
 # -- STOP at any step --------------------------------------------------------------------
 
 
@@ -218,11 +236,13 @@ def stop_emulator(key_file):
         yield emulator
 
 
-def _assert_incomplete(result, emulator) -> None:
+def _assert_incomplete(result, emulator, kept_leads: tuple[int, ...] = ()) -> None:
+    """Incomplete and idle; only the leads the team had finished keep their verdict."""
     assert emulator.control.state()["state"] == "IDLE"
     assert result.phase == Phase.STOPPED and result.status == ResultStatus.INCOMPLETE
     assert result.overall == Outcome.INCOMPLETE and not result.passed
-    assert all(v.outcome != Outcome.PASS for v in result.verdicts)
+    assert all(v.outcome != Outcome.PASS for v in result.verdicts if v.lead not in kept_leads)
+    assert result.finished_leads == kept_leads
     assert result.stop_reason == "STOP pressed"
 
 
@@ -257,7 +277,9 @@ def test_stop_at_any_step_leaves_the_device_idle_and_the_test_incomplete(
         if where in ("threshold search", "margin check"):
             assert stop_emulator.control.state()["state"] == "TEST_STIM"
         result = workflow.stop(client, "STOP pressed")
-        _assert_incomplete(result, stop_emulator)
+        # Testing finished, both leads are finished: their verdicts stand, the test does not.
+        _assert_incomplete(result, stop_emulator,
+                           kept_leads=(0, 1) if where == "verdict" else ())
         if where in ("threshold search", "margin check"):
             assert result.trials[-1].end == TrialEnd.STOPPED
         with pytest.raises(PlacementRefused):
@@ -303,6 +325,139 @@ def test_note_stop_from_another_thread_is_settled_by_the_next_operation(stop_emu
         _assert_incomplete(workflow.settle(client), stop_emulator)
     finally:
         client.close()
+
+
+# -- STOP that interrupts: the finished lead stays, the test resumes -----------------------
+
+
+def _left_passed_then_right_stopped(emulator, client, clock) -> PlacementWorkflow:
+    """Left lead passed and finished; STOP pressed during the right lead's threshold search."""
+    workflow = _workflow(emulator, clock, may_resume=True)
+    workflow.identify(client)
+    workflow.measure_impedance(client)
+    for purpose in (Purpose.THRESHOLD, Purpose.MARGIN):
+        workflow.start_trial(client, 0, 2, 1, purpose)
+        _until(workflow, client, clock, lambda r: r.active_trial is None)
+    workflow.finish_lead(0)
+    workflow.start_trial(client, 1, 2, 1)
+    _until(workflow, client, clock, lambda r: r.trials[-1].amplitude_ma >= 2)
+    assert emulator.control.state()["state"] == "TEST_STIM"
+    return workflow
+
+
+def test_a_stop_on_the_right_lead_keeps_the_left_pass_and_resumes_the_right_lead(
+        stop_emulator, key_file, record):
+    client = _connect(stop_emulator, key_file)
+    try:
+        clock = ManualClock()
+        workflow = _left_passed_then_right_stopped(stop_emulator, client, clock)
+        stopped = workflow.stop(client, "STOP pressed")
+        _assert_incomplete(stopped, stop_emulator, kept_leads=(0,))
+        assert stopped.verdicts[0].outcome == Outcome.PASS
+        assert stopped.verdicts[1].outcome == Outcome.INCOMPLETE
+        assert stopped.interruption == Interruption(Phase.STIMULATION, 1, "STOP pressed")
+        assert stopped.trials[-1].end == TrialEnd.STOPPED
+        with pytest.raises(PlacementRefused):
+            workflow.sign_off(fluoroscopy_confirmed=True)
+        assert workflow.start_trial(client, 1, 2, 1).active_trial is None  # nothing sent
+        assert stop_emulator.control.state()["state"] == "IDLE"
+        with pytest.raises(InvalidRecord, match="interrupted"):
+            store_result(record[0], record[1], stopped, patient="P001")
+
+        resumed = workflow.resume(client)
+        assert resumed.phase == Phase.STIMULATION and resumed.status == ResultStatus.IN_PROGRESS
+        assert resumed.interruption is None and resumed.stop_reason is None
+        assert resumed.verdicts[0].outcome == Outcome.PASS
+        assert resumed.verdicts[1].outcome == Outcome.PENDING
+        with pytest.raises(PlacementRefused, match="finished the left lead"):
+            workflow.start_trial(client, 0, 2, 1)
+        for purpose in (Purpose.THRESHOLD, Purpose.MARGIN):
+            workflow.start_trial(client, 1, 2, 1, purpose)
+            _until(workflow, client, clock, lambda r: r.active_trial is None)
+        workflow.finish()
+        result = workflow.sign_off(fluoroscopy_confirmed=True)
+    finally:
+        client.close()
+    assert result.passed and [v.outcome for v in result.verdicts] == [Outcome.PASS] * 2
+    stopped_trials = [t for t in result.trials if t.end == TrialEnd.STOPPED]
+    assert [(t.lead, t.pair) for t in stopped_trials] == [(1, (2, 1))]
+    events = [s.event for s in result.steps]
+    interrupted = events.index("test interrupted")
+    assert events[interrupted - 1] == "trial ended: STOP"
+    assert events[interrupted + 1] == "test resumed"
+    assert "test ended incomplete" not in events
+    stored = store_result(record[0], record[1], result, patient="P001")
+    assert [t.outcome for t in stored] == ["pass", "pass"]
+    text_of = PdfReader(io.BytesIO(placement_report_pdf(result))).pages[0].extract_text()
+    assert "1 × STOP, resumed 1 ×" in text_of
+
+
+def test_an_interrupted_test_the_team_ends_is_stored_incomplete_with_the_finished_lead(
+        stop_emulator, key_file, record):
+    client = _connect(stop_emulator, key_file)
+    try:
+        workflow = _left_passed_then_right_stopped(stop_emulator, client, ManualClock())
+        workflow.stop(client, "STOP pressed")
+        result = workflow.end()
+        with pytest.raises(PlacementRefused, match="only a test interrupted by STOP"):
+            workflow.resume(client)
+    finally:
+        client.close()
+    _assert_incomplete(result, stop_emulator, kept_leads=(0,))
+    assert result.interruption is None and result.steps[-1].event == "test ended incomplete"
+    stored = store_result(record[0], record[1], result, patient="P001")
+    assert [t.outcome for t in stored] == ["incomplete (pass)", "incomplete"]
+    assert stored[0].data["overall"] == "incomplete"
+    assert stored[0].data["finished_leads"] == [0]
+
+
+def test_a_test_resumes_only_on_the_device_it_began_on(stop_emulator, key_file):
+    client = _connect(stop_emulator, key_file)
+    try:
+        workflow = _workflow(stop_emulator, ManualClock(), may_resume=True)
+        workflow.identify(client)
+        workflow.measure_impedance(client)
+        workflow.stop(client, "STOP pressed")
+    finally:
+        client.close()
+    other = SimpleNamespace(identity=Identity(1, "EMU-IPG", "EMU-000002", "1.0", bytes(16)))
+    with pytest.raises(PlacementRefused, match="device it began on"):
+        workflow.resume(other)
+    assert workflow.snapshot().resumable
+
+
+def test_what_a_stop_leaves_resumable():
+    def stopped_in(phase: Phase, *, may_resume: bool = True, resumable: bool = True,
+                   finished: set[int] | None = None) -> Interruption | None:
+        progress = Progress(may_resume, phase, finished or set())
+        return progress.stop("STOP pressed", None, resumable=resumable)
+
+    assert stopped_in(Phase.START) is None  # nothing identified: begin again
+    assert stopped_in(Phase.IMPEDANCE) == Interruption(Phase.IMPEDANCE, None, "STOP pressed")
+    assert stopped_in(Phase.STIMULATION).lead == 0
+    assert stopped_in(Phase.STIMULATION, finished={0}).lead == 1
+    assert stopped_in(Phase.VERDICT).phase == Phase.VERDICT
+    assert stopped_in(Phase.STIMULATION, may_resume=False) is None  # nobody at the keys
+    assert stopped_in(Phase.STIMULATION, resumable=False) is None  # link lost, unconfirmed
+    signed = Progress(True, Phase.SIGNED)
+    with pytest.raises(PlacementRefused):
+        signed.resume()
+    with pytest.raises(PlacementRefused):
+        signed.end()
+
+
+def test_without_may_resume_a_stop_ends_the_test(stop_emulator, key_file):
+    client = _connect(stop_emulator, key_file)
+    try:
+        workflow = _workflow(stop_emulator, ManualClock())
+        workflow.identify(client)
+        workflow.measure_impedance(client)
+        result = workflow.stop(client, "STOP pressed")
+        with pytest.raises(PlacementRefused, match="only a test interrupted by STOP"):
+            workflow.resume(client)
+    finally:
+        client.close()
+    assert not result.resumable and result.steps[-1].event == "test ended incomplete"
 
 
 # -- the clinical record -------------------------------------------------------------------

@@ -65,7 +65,7 @@ def test_text_lists_each_finding_with_its_severity(tmp_path, capsys):
     _, out, _ = run(capsys, saved(tmp_path, make("8.05")))
     assert ("BLOCK   Left amplitude 8.05 mA is not a multiple of the device step 0.1 mA: use "
             "8.0 or 8.1 mA.") in out.splitlines()
-    assert any(line.startswith("INFO    Left pair 1–2: no impedance measurement")
+    assert any(line.startswith("INFO    Left E1–E2: no impedance measurement")
                for line in out.splitlines())
 
 

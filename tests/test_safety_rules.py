@@ -273,7 +273,7 @@ def test_open_pair_message_names_the_pair():
     assessment = verdict_of(program(lead("0.5"), LeadProgram.off()), ohms={0: None})
     (finding,) = assessment.blocks
     assert finding.field == "left.cathode" and finding.value is None
-    assert finding.message.startswith("Left pair 1–2: no impedance reading, open circuit")
+    assert finding.message.startswith("Left E1–E2: no impedance reading, open circuit")
 
 
 def test_unmeasured_pairs_are_reported_not_assumed():

@@ -310,7 +310,7 @@ def test_test_stimulation_and_impedance_at_2400_baud_keep_the_link(slow_emulator
                  "--amp", "0.5", "--pw", "214", "--freq", "20", "--seconds", "10"])
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert "measured impedance first: left pair E1–E2" in out  # 6 pairs measured at 2400
+    assert "measured impedance first: left E1–E2" in out  # 6 pairs measured at 2400
     assert out.strip().splitlines()[-1] == "stimulation ended: test duration elapsed"
     state = slow_emulator.control.state()
     assert state["last_stop_reason"] == StopReason.DURATION_ELAPSED

@@ -84,7 +84,7 @@ def test_the_start_is_recorded_after_measuring_and_before_any_current(emulator, 
 
     assert result.ending is Start.STARTED and result.recorded
     assert result.check is not None and result.check.measured
-    assert result.note().startswith("measured impedance first: left pair E1–E2: ")
+    assert result.note().startswith("measured impedance first: left E1–E2: ")
     assert result.note().endswith("; start recorded in the clinical record")
     [entry] = audited_before_start  # in the record before TEST_STIM_START went out
     assert entry["amplitude_ma"] == "0.5" and entry["device"] == "EMU-000001"
@@ -173,7 +173,7 @@ def test_an_open_pair_found_by_the_measurement_does_not_start(emulator, client, 
     result = session.start(client, LeadIntegrity())
 
     assert result.ending is Start.REFUSED
-    assert "left pair E1–E2: open circuit (open); refused by the safety engine" in result.reason
+    assert "left E1–E2: open circuit (open); refused by the safety engine" in result.reason
     assert "TEST_STIM_START" not in received(emulator, mark)
     assert audit(keeper, "test_stimulation") == []
 

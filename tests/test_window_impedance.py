@@ -70,7 +70,7 @@ def test_a_shorted_pair_is_shown_shorted_for_the_pair_and_its_contacts(qtbot, wi
 
     _measure(qtbot, panel)
 
-    pair = [row for row in _table(panel) if row[:2] == ("Right", "E0 – E1")]
+    pair = [row for row in _table(panel) if row[:2] == ("Right", "E0–E1")]
     assert len(pair) == 1 and pair[0][3] == "SHORTED"
     session = window.context.model.session
     assert session.impedances.contact_state(1, 0, session.profile) == ContactState.SHORTED

@@ -67,7 +67,7 @@ def test_a_write_measures_the_pairs_in_use_first(qtbot, window, demo):
     mark = demo.emulator.trace()["next"]
     _write(qtbot, panel, "5.5")
     assert "Written and verified" in panel.result.text()
-    assert "Measured impedance first: left pair" in panel.result.text()
+    assert "Measured impedance first: left E" in panel.result.text()
     _shot(window, "program-measured-first")
     received = _received(demo, mark)
     assert received.index("MEASURE_IMPEDANCE") < received.index("WRITE_PROGRAM")
@@ -96,7 +96,7 @@ def test_test_stimulation_measures_its_pair_before_the_start(qtbot, window, demo
     _start_test_stim(qtbot, panel, demo)
     received = _received(demo, mark)
     assert received.index("MEASURE_IMPEDANCE") < received.index("TEST_STIM_START")
-    assert "measured impedance first: left pair E1–E2" in panel.message.text()
+    assert "measured impedance first: left E1–E2" in panel.message.text()
     window.context.controller.stop()
     qtbot.waitUntil(lambda: panel._running is None, timeout=5000)
 

@@ -25,6 +25,7 @@ from console.device.facts import (
     status_dict,
 )
 from console.device.record_keeper import RecordKeeper
+from console.leads.naming import contact_name, lead_name, pair_name
 from console.stimulation.stopping import record_stop, send_stop
 from console.storage import ClinicalRecord, database_url
 from device_link.client import DeviceClient
@@ -89,13 +90,20 @@ def measure_impedance(args: argparse.Namespace) -> int:
         if args.json:
             print_json(rows)
         else:
-            print_table(("lead", "a", "b", "ohms"),
-                        ((r["lead"], r["a"], "case" if r["b"] is None else r["b"],
-                          "open" if r["ohms"] is None else r["ohms"]) for r in rows))
+            print_table(("lead", "contacts", "ohms"),
+                        ((lead_name(r.lead), _measured_between(r.electrode_a, r.electrode_b),
+                          "open" if r.ohms is None else r.ohms) for r in result.records))
         if keeper is not None:
             stored = keeper.record_impedance(serial, result.records)
             _note(args, f"recorded {stored} measurements of device {serial}")
     return 0
+
+
+def _measured_between(electrode_a: int, electrode_b: int | None) -> str:
+    """"E2 – case" (monopolar) or "E1–E2" (bipolar), as the window's table says them."""
+    if electrode_b is None:
+        return f"{contact_name(electrode_a)} – case"
+    return pair_name(electrode_a, electrode_b)
 
 
 def _known_serial(keeper: RecordKeeper | None, client: DeviceClient) -> str:

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from console.leads.impedance import ContactState, ImpedanceMap, classify
-from console.programming.program import LEAD_NAMES, Program, TestStimulus
+from console.leads.naming import lead_name, on_lead, pair_name
+from console.programming.program import Program, TestStimulus
 from console.safety import SafetyProfile
 from console.safety.assessment import Assessment, Finding, Severity
 from console.storage import ImpedanceMeasurement
@@ -40,10 +41,9 @@ def pair_key(lead: int, anode: int, cathode: int) -> tuple[int, int, int]:
     return lead, low, high
 
 
-def pair_name(lead: int, anode: int, cathode: int) -> str:
-    """"left pair E1–E2": the one way a pair is named in these messages."""
-    _, low, high = pair_key(lead, anode, cathode)
-    return f"{LEAD_NAMES[lead]} pair E{low}–E{high}"
+def pair_on_lead(lead: int, anode: int, cathode: int) -> str:
+    """"left E1–E2": an impedance is a pair's, whichever contact is the anode."""
+    return on_lead(lead, pair_name(anode, cathode))
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,13 +186,13 @@ class LeadIntegrity:
         found = []
         for lead in sorted(self.to_measure(pairs)):
             anode, cathode = pairs[lead]
-            name = _sentence_start(pair_name(lead, anode, cathode))
+            name = _sentence_start(pair_on_lead(lead, anode, cathode))
             earlier = self.earlier_reading(lead, anode, cathode)
             last = f" It was last measured {earlier.describe(now)}." if earlier else ""
             if lead in self.suspect:
                 found.append(Finding(
                     Severity.BLOCK, "impedance_flagged", field_of(lead), None, None, "Ω",
-                    f"{name}: the device reports the {LEAD_NAMES[lead]} lead's impedance out "
+                    f"{name}: the device reports the {lead_name(lead)} lead's impedance out "
                     f"of range.{last} Measure impedance: the lead stays blocked until a new "
                     f"measurement shows the pair is sound."))
             elif earlier is not None and classify(earlier.ohms, profile) in BAD_STATES:
@@ -219,7 +219,7 @@ class PairReading:
     state: ContactState
 
     def text(self) -> str:
-        return (f"{pair_name(self.lead, self.anode, self.cathode)}: "
+        return (f"{pair_on_lead(self.lead, self.anode, self.cathode)}: "
                 f"{reading_text(self.ohms)} ({self.state.value})")
 
 
@@ -294,5 +294,5 @@ def unmeasured_refusal(integrity: LeadIntegrity, pairs: Pairs) -> str | None:
     missing = sorted(integrity.to_measure(pairs))
     if not missing:
         return None
-    names = ", ".join(pair_name(lead, *pairs[lead]) for lead in missing)
+    names = ", ".join(pair_on_lead(lead, *pairs[lead]) for lead in missing)
     return f"{names}: no impedance reading from the device, so nothing was sent"

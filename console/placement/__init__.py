@@ -20,6 +20,7 @@ from console.placement.profile import (
 )
 from console.placement.result import (
     Failure,
+    Interruption,
     LeadIntegrity,
     LeadVerdict,
     Outcome,
@@ -32,7 +33,6 @@ from console.placement.result import (
     Trial,
     TrialEnd,
     lead_title,
-    pair_text,
 )
 from console.placement.runner import run_automatic
 from console.placement.workflow import PlacementRefused, PlacementWorkflow
@@ -41,6 +41,7 @@ __all__ = [
     "UNWANTED_CHOICES",
     "DevicePort",
     "Failure",
+    "Interruption",
     "LeadIntegrity",
     "LeadVerdict",
     "Observation",
@@ -62,7 +63,6 @@ __all__ = [
     "Unwanted",
     "lead_title",
     "load_placement_profile",
-    "pair_text",
     "parse_placement_profile",
     "run_automatic",
 ]

@@ -11,6 +11,7 @@ its lead has no fault at all.
 from __future__ import annotations
 
 from console.leads.impedance import ContactState, ImpedanceMap, classify
+from console.leads.naming import contact_name, pair_name
 from console.placement.profile import ELECTRODES_PER_LEAD
 from console.placement.result import LeadIntegrity, Reading
 from console.safety import SafetyProfile
@@ -39,21 +40,22 @@ def lead_integrity(impedances: ImpedanceMap, lead: int, profile: SafetyProfile) 
     faults: list[str] = []
     for contact in contacts:
         if contact.state == ContactState.OPEN:
-            faults.append(f"contact {contact.electrode_a} open ({_ohms_text(contact.ohms)} "
+            faults.append(f"{contact_name(contact.electrode_a)} open ({_ohms_text(contact.ohms)} "
                           f"against the case; open above {profile.impedance_open_above_ohm} Ω)")
         elif contact.state == ContactState.UNKNOWN:
-            faults.append(f"contact {contact.electrode_a} not measured")
+            faults.append(f"{contact_name(contact.electrode_a)} not measured")
     open_contacts = {c.electrode_a for c in contacts if c.state == ContactState.OPEN}
     for pair in pairs:
+        a, b = pair.electrode_a, pair.electrode_b
+        assert b is not None
         if pair.state == ContactState.SHORTED:
-            faults.append(f"contacts {pair.electrode_a} and {pair.electrode_b} shorted (pair "
+            faults.append(f"{contact_name(a)} and {contact_name(b)} shorted ({pair_name(a, b)} "
                           f"reads {pair.ohms} Ω, below {profile.impedance_shorted_below_ohm} Ω)")
-        elif pair.state == ContactState.OPEN and not open_contacts & {pair.electrode_a,
-                                                                      pair.electrode_b}:
-            faults.append(f"pair {pair.electrode_a}–{pair.electrode_b} open "
-                          f"({_ohms_text(pair.ohms)}) although both contacts read closed")
+        elif pair.state == ContactState.OPEN and not open_contacts & {a, b}:
+            faults.append(f"{pair_name(a, b)} open ({_ohms_text(pair.ohms)}) although both "
+                          f"contacts read closed")
         elif pair.state == ContactState.UNKNOWN:
-            faults.append(f"pair {pair.electrode_a}–{pair.electrode_b} not measured")
+            faults.append(f"{pair_name(a, b)} not measured")
     return LeadIntegrity(lead, contacts, tuple(pairs), tuple(faults))
 
 
@@ -78,11 +80,11 @@ def pair_refusal(integrity: LeadIntegrity, anode: int, cathode: int) -> str | No
     for electrode in (anode, cathode):
         state = integrity.contacts[electrode].state
         if state in _UNUSABLE:
-            return f"contact {electrode} is {state.value}"
+            return f"{contact_name(electrode)} is {state.value}"
     low, high = sorted((anode, cathode))
     pair = next(p for p in integrity.pairs if (p.electrode_a, p.electrode_b) == (low, high))
     if pair.state in _UNUSABLE:
-        return f"pair {low}–{high} reads {_ohms_text(pair.ohms)} ({pair.state.value})"
+        return f"{pair_name(low, high)} reads {_ohms_text(pair.ohms)} ({pair.state.value})"
     if integrity.faults:
         return (f"the lead fails on impedance ({'; '.join(integrity.faults)}): check its "
                 f"connection and measure again before stimulating it")

@@ -13,9 +13,11 @@ pending, unless its impedance already fails it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
 
+from console.leads.naming import polarised_pair_name
 from console.placement.integrity import pair_refusal
 from console.placement.observation import Unwanted
 from console.placement.profile import PlacementProfile
@@ -29,7 +31,6 @@ from console.placement.result import (
     Trial,
     TrialEnd,
     UnwantedAt,
-    pair_text,
 )
 from console.programming.program import tidy
 
@@ -56,7 +57,7 @@ class PairSummary:
 
     @property
     def text(self) -> str:
-        return pair_text(self.anode, self.cathode)
+        return polarised_pair_name(self.anode, self.cathode)
 
 
 def pair_summaries(trials: tuple[Trial, ...]) -> list[PairSummary]:
@@ -222,15 +223,23 @@ def _suggestions(failure: Failure, integrity: LeadIntegrity, pairs: list[PairSum
 
 
 def judge_test(integrity: tuple[LeadIntegrity, ...], trials: tuple[Trial, ...],
-               profile: PlacementProfile, phase: Phase
+               profile: PlacementProfile, phase: Phase, finished: Collection[int] = ()
                ) -> tuple[tuple[LeadVerdict, LeadVerdict], Outcome]:
-    """Both leads' verdicts and the test's, as they stand in ``phase``: final once testing
-    is finished; a stopped test passes nothing."""
-    final = phase in (Phase.VERDICT, Phase.SIGNED)
-    left, right = (judge_lead(integrity[lead], tuple(t for t in trials if t.lead == lead),
-                              profile, final=final) for lead in (0, 1))
-    if phase == Phase.STOPPED:
-        left, right = _incomplete(left), _incomplete(right)
+    """Both leads' verdicts and the test's, as they stand in ``phase``.
+
+    A lead's verdict is final once testing is finished or the team has finished that
+    lead. A stopped test passes nothing, but a lead the team had finished keeps its
+    verdict: a STOP on the right lead says nothing about the left.
+    """
+    verdicts = []
+    for lead in (0, 1):
+        final = phase in (Phase.VERDICT, Phase.SIGNED) or lead in finished
+        verdict = judge_lead(integrity[lead], tuple(t for t in trials if t.lead == lead),
+                             profile, final=final)
+        if phase == Phase.STOPPED and lead not in finished:
+            verdict = _incomplete(verdict)
+        verdicts.append(verdict)
+    left, right = verdicts
     return (left, right), _overall(phase, (left, right))
 
 

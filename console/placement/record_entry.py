@@ -1,7 +1,7 @@
 """Keeping a placement test in the clinical record: the whole result in one transaction.
 
 A signed result is stored as complete; a stopped one as incomplete (its leads' outcome
-column reads ``incomplete``, never ``pass``). Each impedance run of the test is stored
+column starts with ``incomplete``, never ``pass``). Each impedance run of the test is stored
 as impedance measurements of the device, and each lead gets one ``placement_tests`` row
 whose columns hold the pair the verdict rests on, its threshold and the outcome, and
 whose ``data`` holds the full result.
@@ -19,11 +19,14 @@ OUTCOME_TEXT_LIMIT = 64  # placement_tests.outcome
 
 
 def lead_outcome(result: PlacementResult, verdict: LeadVerdict) -> str:
-    """``pass``, ``fail: threshold`` …, or ``incomplete`` for a test that was stopped."""
+    """``pass``, ``fail: threshold`` …, or ``incomplete`` for a test that was stopped:
+    ``incomplete (pass)`` for a lead the team had finished, and passed, before the STOP."""
     if result.status == ResultStatus.INCOMPLETE or verdict.outcome == Outcome.INCOMPLETE:
         text = "incomplete"
         if verdict.outcome == Outcome.FAIL and verdict.failure is not None:
             text += f" (fail: {verdict.failure.value})"
+        elif verdict.outcome == Outcome.PASS:
+            text += " (pass)"
     elif verdict.outcome == Outcome.FAIL and verdict.failure is not None:
         text = f"fail: {verdict.failure.value}"
     else:
@@ -50,7 +53,11 @@ def lead_summary(result: PlacementResult, lead: int) -> PlacementLeadSummary:
 
 def store_result(record: ClinicalRecord, actor: User, result: PlacementResult, *,
                  patient: str, visit_id: int | None = None) -> tuple[PlacementTest, ...]:
-    """Store a signed or stopped result; raises InvalidRecord for one still in progress."""
+    """Store a signed or stopped result; raises InvalidRecord for one still in progress or
+    interrupted (it may yet resume: it is stored once the team resumes or ends it)."""
+    if result.resumable:
+        raise InvalidRecord("an interrupted placement test is stored once it is ended, or "
+                            "resumed and signed off")
     if result.phase not in (Phase.SIGNED, Phase.STOPPED):
         raise InvalidRecord(f"a placement test is stored once signed off or stopped, not in "
                             f"phase {result.phase}")

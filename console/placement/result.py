@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from console.leads.impedance import ContactState
+from console.leads.naming import contact_name, pair_name
 from console.placement.observation import Unwanted
 from console.placement.profile import PlacementProfile
 from console.programming.program import LEAD_NAMES
@@ -76,11 +77,6 @@ class Failure(StrEnum):
 def lead_title(lead: int) -> str:
     """"Left lead (0)" — the spec's lead 0 is the left lead."""
     return f"{LEAD_NAMES[lead].capitalize()} lead ({lead})"
-
-
-def pair_text(anode: int, cathode: int) -> str:
-    """Anode and cathode as the implanting team writes them: ``2+ 1−``."""
-    return f"{anode}+ {cathode}−"
 
 
 def _ma(value: Decimal | None) -> str | None:
@@ -161,6 +157,13 @@ class Reading:
     ohms: int | None
     state: ContactState
 
+    @property
+    def name(self) -> str:
+        """``E2`` for a contact, ``E1–E2`` for a pair."""
+        if self.electrode_b is None:
+            return contact_name(self.electrode_a)
+        return pair_name(self.electrode_a, self.electrode_b)
+
     def to_dict(self) -> dict[str, Any]:
         return {"a": self.electrode_a, "b": self.electrode_b, "ohms": self.ohms,
                 "state": self.state.value}
@@ -200,6 +203,18 @@ class ImpedanceRun:
         return {"at": self.at, "records": [
             {"lead": r.lead, "a": r.electrode_a, "b": r.electrode_b, "ohms": r.ohms}
             for r in self.records]}
+
+
+@dataclass(frozen=True, slots=True)
+class Interruption:
+    """Where a STOP interrupted the test: the team may resume it there."""
+
+    phase: Phase  # the phase the test was in
+    lead: int | None  # in stimulation: the lead being tested, which the test resumes on
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"phase": self.phase.value, "lead": self.lead, "reason": self.reason}
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +258,8 @@ class PlacementResult:
     fluoroscopy_confirmed: bool | None
     notes: str
     stop_reason: str | None
+    finished_leads: tuple[int, ...] = ()  # leads the team is done with: verdicts final
+    interruption: Interruption | None = None  # set while a STOP may still be resumed
 
     @property
     def active_trial(self) -> Trial | None:
@@ -253,6 +270,11 @@ class PlacementResult:
     @property
     def passed(self) -> bool:
         return self.overall == Outcome.PASS and self.status == ResultStatus.COMPLETE
+
+    @property
+    def resumable(self) -> bool:
+        """Stopped, and the team may still resume it where it was."""
+        return self.interruption is not None
 
     @property
     def serial(self) -> str | None:
@@ -273,4 +295,5 @@ class PlacementResult:
                 "trials": [t.to_dict() for t in self.trials],
                 "steps": [s.to_dict() for s in self.steps],
                 "fluoroscopy_confirmed": self.fluoroscopy_confirmed, "notes": self.notes,
-                "stop_reason": self.stop_reason}
+                "stop_reason": self.stop_reason, "finished_leads": list(self.finished_leads),
+                "interruption": self.interruption.to_dict() if self.interruption else None}

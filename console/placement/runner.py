@@ -34,6 +34,8 @@ def run_automatic(workflow: PlacementWorkflow, client: DevicePort, wait: Wait) -
     for lead in LEADS:
         if not _test_lead(workflow, client, lead, wait):
             return workflow.snapshot()
+        if lead != LEADS[-1]:
+            workflow.finish_lead(lead)  # a STOP on the next lead keeps this one's verdict
     return workflow.finish()
 
 

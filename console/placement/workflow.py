@@ -17,102 +17,55 @@ Safety, in the order it is applied:
   sooner than that is refused and nothing is sent;
 * a response, the trial's highest amplitude, or STOP ends stimulation at once;
 * ``stop`` may be called from any thread at any moment: it sends STOP straight away and
-  the test ends incomplete, never passed. ``note_stop`` only marks it (for a caller that
-  has sent STOP itself); the next operation then makes sure the device is idle.
+  the test is incomplete, never passed (``console.placement.core``).
+
+With ``may_resume`` (someone at the keys to decide), a STOP after identification only
+interrupts the test: ``resume`` goes on where it was, ``end`` ends it incomplete; the
+leads the team had finished (``finish_lead``) keep their verdicts either way. The
+phases are ``console.placement.progress``'s.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import NoReturn, TypeVar
+from typing import NoReturn
 
 from console.device.facts import identity_dict
 from console.leads.impedance import ImpedanceMap
+from console.leads.naming import lead_name, polarised_pair_name
+from console.placement.core import WorkflowCore
 from console.placement.integrity import candidate_pairs, lead_integrity, pair_refusal
-from console.placement.judge import judge_test, margin_target
-from console.placement.observation import Observation, Observer, Unwanted
+from console.placement.judge import margin_target
+from console.placement.observation import Observation, Unwanted
 from console.placement.port import DevicePort
-from console.placement.profile import PlacementProfile
+from console.placement.progress import LEADS, PlacementRefused
 from console.placement.result import (
     ImpedanceRun,
     Phase,
     PlacementResult,
     Purpose,
-    ResultStatus,
     Stepping,
     TrialEnd,
     UnwantedAt,
     lead_title,
-    pair_text,
 )
-from console.placement.timeline import Timeline, utc_now
 from console.placement.trial import TrialState, threshold_of
 from console.programming.program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
-from console.safety import SafetyEngine, SafetyProfile, SafetyRefusal, load_profile
-from console.stimulation.stopping import WATCHDOG, StopOutcome, send_stop, stop_reason_text
+from console.safety import SafetyEngine, SafetyRefusal
+from console.stimulation.stopping import stop_reason_text
 from device_link.errors import DeviceLinkError, InvalidState, LinkLost
 from device_link.messages import ImpedanceRecord
-from device_link.protocol import DeviceState, ImpedanceMode
+from device_link.protocol import ImpedanceMode
 
-LEADS = (0, 1)
 BOTH_LEADS = 0b11
-_T = TypeVar("_T")
+__all__ = ["LEADS", "PlacementRefused", "PlacementWorkflow"]
 
 
-class PlacementRefused(Exception):
-    """The step asked for is not allowed now; nothing was sent to the device."""
-
-
-class _Stopped(Exception):
-    """Internal: STOP was asked for while an operation was under way."""
-
-
-class PlacementWorkflow:
+class PlacementWorkflow(WorkflowCore):
     """One placement test of one device. Operations return the new snapshot."""
 
-    def __init__(self, profile: PlacementProfile, observer: Observer, *, operator: str,
-                 patient: str | None = None, safety_profile: SafetyProfile | None = None,
-                 stepping: Stepping = Stepping.AUTOMATIC,
-                 clock: Callable[[], float] = time.monotonic,
-                 wall_clock: Callable[[], datetime] = utc_now,
-                 before_stimulation: Callable[[TestStimulus], None] | None = None) -> None:
-        self.profile = profile
-        self.observer = observer
-        self.operator = operator
-        self.patient = patient
-        self.stepping = stepping
-        self._safety_profile = safety_profile or load_profile()
-        self._clock = clock
-        self._wall = wall_clock
-        self._before_stimulation = before_stimulation
-        self._lock = threading.RLock()
-        self._stop_requested = threading.Event()
-        self._stop_reason = ""
-        self._log = Timeline(clock, wall_clock)
-        self._started_at = self._log.iso()
-        self._ended_at: str | None = None
-        self._phase = Phase.START
-        self._status = ResultStatus.IN_PROGRESS
-        self._engine: SafetyEngine | None = None
-        self._device: dict[str, object] | None = None
-        self._impedances = ImpedanceMap.empty()
-        self._runs: list[ImpedanceRun] = []
-        self._trials: list[TrialState] = []
-        self._fluoroscopy: bool | None = None
-        self._notes = ""
-        self._final_reason: str | None = None
-        self._snapshot = self._build()
-
     # -- reading ---------------------------------------------------------------------------
-
-    def snapshot(self) -> PlacementResult:
-        """The latest state; safe from any thread, never waits for the device."""
-        return self._snapshot
 
     def seconds_to_next_step(self) -> float | None:
         """Automatic stepping: seconds until ``tick`` should raise the amplitude."""
@@ -137,7 +90,7 @@ class PlacementWorkflow:
         return self._run(client, lambda: self._identify(client))
 
     def _identify(self, client: DevicePort) -> None:
-        self._require(Phase.START)
+        self._progress.require(Phase.START)
         identity, limits = client.identity, client.limits
         if identity is None or limits is None:
             raise PlacementRefused("no authenticated device: connect first")
@@ -151,11 +104,7 @@ class PlacementWorkflow:
                         if key in ("model", "serial", "firmware")}
         self._step("device identified", detail=f"{identity.model} serial "
                    f"{identity.serial}, firmware {identity.firmware}; authenticated")
-        status = self._io(client.get_status)
-        if status.state != DeviceState.IDLE:
-            self._io(client.stop)
-            self._step("device was not idle: STOP sent",
-                       detail=_state_name(status.state))
+        self._make_idle(client)
         now = int(self._wall().timestamp())
         self._io(lambda: client.set_time(now))
         self._step("device clock set", detail=datetime.fromtimestamp(now, UTC).isoformat())
@@ -163,16 +112,17 @@ class PlacementWorkflow:
             else "observed by the team in theatre"
         self._step("test begun", detail=f"operator {self.operator}; patient "
                    f"{self.patient or 'not recorded'}; observations {who}")
-        self._phase = Phase.IMPEDANCE
+        self._progress.advance(Phase.START, Phase.IMPEDANCE)
 
     def measure_impedance(self, client: DevicePort) -> PlacementResult:
         """Step 2 (may be repeated between trials): monopolar and bipolar, both leads."""
         return self._run(client, lambda: self._measure_impedance(client))
 
     def _measure_impedance(self, client: DevicePort) -> None:
-        if self._phase not in (Phase.IMPEDANCE, Phase.STIMULATION):
+        phase = self._progress.phase
+        if phase not in (Phase.IMPEDANCE, Phase.STIMULATION):
             raise PlacementRefused(f"impedance is measured after identification and "
-                                   f"before the verdict, not in phase {self._phase}")
+                                   f"before the verdict, not in phase {phase}")
         self._require_idle()
         at = self._log.iso()
         records: list[ImpedanceRecord] = []
@@ -187,7 +137,7 @@ class PlacementWorkflow:
             self._step("impedance classified", lead=lead,
                        detail="; ".join(integrity.faults) or
                        "every contact conducts and none is shorted")
-        self._phase = Phase.STIMULATION
+        self._progress.phase = Phase.STIMULATION
 
     def start_trial(self, client: DevicePort, lead: int, anode: int, cathode: int,
                     purpose: Purpose = Purpose.THRESHOLD) -> PlacementResult:
@@ -201,10 +151,13 @@ class PlacementWorkflow:
 
     def _start_trial(self, client: DevicePort, lead: int, anode: int, cathode: int,
                      purpose: Purpose) -> None:
-        self._require(Phase.STIMULATION)
+        self._progress.require(Phase.STIMULATION)
         self._require_idle()
         assert self._engine is not None
-        where = f"{lead_title(lead)} {pair_text(anode, cathode)}"
+        where = f"{lead_title(lead)} {polarised_pair_name(anode, cathode)}"
+        if lead in self._progress.finished:
+            self._refuse(f"{where} not stimulated: the team has finished the "
+                         f"{lead_name(lead)} lead and its verdict stands", lead, anode, cathode)
         integrity = lead_integrity(self._impedances, lead, self._safety_profile)
         refusal = pair_refusal(integrity, anode, cathode)
         if refusal is not None:
@@ -274,110 +227,41 @@ class PlacementWorkflow:
                 self._end(trial, TrialEnd.DEVICE_STOPPED, stop_reason_text(reason))
             return self._publish()
 
+    def finish_lead(self, lead: int) -> PlacementResult:
+        """The team is done with ``lead`` and moves on: its verdict is final, and a later
+        STOP keeps it; it is not stimulated again in this test."""
+        with self._lock:
+            self._require_idle()
+            self._progress.finish_lead(lead)
+            verdict = self._publish().verdicts[lead]
+            self._step(f"{lead_name(lead)} lead finished", lead=lead,
+                       detail=verdict.outcome.value + (f" on {verdict.failure.value}"
+                                                       if verdict.failure else ""))
+            return self._publish()
+
     def finish(self) -> PlacementResult:
         """Testing is over: every lead is judged finally; sign-off comes next."""
         with self._lock:
-            if self._phase not in (Phase.IMPEDANCE, Phase.STIMULATION) or self._running():
-                raise PlacementRefused(f"testing can be finished while no pair is stimulated, "
-                                       f"not in phase {self._phase}")
-            self._phase = Phase.VERDICT
+            if self._running() is not None:
+                raise PlacementRefused("testing can be finished while no pair is stimulated: "
+                                       "record a response or STOP first")
+            self._progress.finish()
             self._step("testing finished")
             return self._publish()
 
     def sign_off(self, *, fluoroscopy_confirmed: bool, notes: str = "") -> PlacementResult:
         """The operator signs the verdict; the result is complete and ready to store."""
         with self._lock:
-            self._require(Phase.VERDICT)
+            self._progress.advance(Phase.VERDICT, Phase.SIGNED)
             self._fluoroscopy = fluoroscopy_confirmed
             self._notes = notes
-            self._phase = Phase.SIGNED
-            self._status = ResultStatus.COMPLETE
             self._ended_at = self._log.iso()
             self._step("signed off", detail=f"by {self.operator}; fluoroscopy "
                        f"{'confirms' if fluoroscopy_confirmed else 'not recorded as confirming'}"
                        " the position")
             return self._publish()
 
-    def stop(self, client: DevicePort, reason: str = "STOP") -> PlacementResult:
-        """STOP now, from any thread: the device is stopped and the test ends incomplete."""
-        self.note_stop(reason)
-        outcome = send_stop(client)
-        with self._lock:
-            self._apply_stop(outcome)
-            return self._publish()
-
-    def link_lost(self, reason: str) -> PlacementResult:
-        """The link is gone (nothing can be sent): the test ends incomplete.
-
-        Nothing can be sent: the device's watchdog is what stops test stimulation.
-        """
-        self.note_stop(reason)
-        with self._lock:
-            self._abort(reason, TrialEnd.LINK_LOST, WATCHDOG)
-            return self._publish()
-
-    def note_stop(self, reason: str = "STOP") -> None:
-        """Mark STOP without waiting (the caller has sent it); never blocks."""
-        if not self._stop_requested.is_set():
-            self._stop_reason = reason
-            self._stop_requested.set()
-
-    def settle(self, client: DevicePort) -> PlacementResult:
-        """After ``note_stop``: make sure the device is idle and record the end."""
-        return self._run(client, lambda: None)
-
-    # -- internals -------------------------------------------------------------------------
-
-    def _run(self, client: DevicePort, body: Callable[[], None]) -> PlacementResult:
-        """One operation under the lock; STOP and a lost link end the test incomplete."""
-        with self._lock:
-            try:
-                if self._stop_requested.is_set():
-                    raise _Stopped
-                body()
-            except _Stopped:
-                self._stop_now(client)
-            except LinkLost as exc:
-                self._abort(f"link lost: {exc}", TrialEnd.LINK_LOST)
-                raise
-            finally:
-                self._publish()
-            return self._snapshot
-
-    def _stop_now(self, client: DevicePort) -> None:
-        if self._phase not in (Phase.SIGNED, Phase.STOPPED):
-            self._apply_stop(send_stop(client))
-
-    def _apply_stop(self, outcome: StopOutcome) -> None:
-        if self._phase in (Phase.SIGNED, Phase.STOPPED):
-            return
-        detail = "STOP confirmed by the device" if outcome.confirmed else \
-            outcome.unconfirmed_text()
-        self._abort(self._stop_reason or "STOP", TrialEnd.STOPPED, detail)
-
-    def _abort(self, reason: str, how: TrialEnd, detail: str = "") -> None:
-        if self._phase in (Phase.SIGNED, Phase.STOPPED):
-            return
-        trial = self._running()
-        if trial is not None:
-            self._end(trial, how, detail or reason)
-        self._phase = Phase.STOPPED
-        self._status = ResultStatus.INCOMPLETE
-        self._final_reason = reason
-        self._ended_at = self._log.iso()
-        self._step("test ended incomplete", detail=f"{reason}; {detail}" if detail else reason)
-
-    def _io(self, call: Callable[[], _T]) -> _T:
-        """One device exchange; a STOP asked for meanwhile ends the operation."""
-        try:
-            result = call()
-        except DeviceLinkError:
-            if self._stop_requested.is_set():
-                raise _Stopped from None
-            raise
-        if self._stop_requested.is_set():
-            raise _Stopped
-        return result
+    # -- the ramp --------------------------------------------------------------------------
 
     def _advance(self, client: DevicePort, *, force: bool) -> PlacementResult:
         return self._run(client, lambda: self._look_and_step(client, force))
@@ -442,57 +326,6 @@ class PlacementWorkflow:
                    trial.stimulus.amplitude_ma)
         trial.schedule(self._clock(), self.profile.step_interval_s)
 
-    def _end(self, trial: TrialState, how: TrialEnd, detail: str) -> None:
-        trial.end = how
-        trial.end_detail = detail
-        s = trial.stimulus
-        self._step(f"trial ended: {how.value}", s.lead, s.anode, s.cathode, s.amplitude_ma,
-                   detail=detail)
-
     def _refuse(self, message: str, lead: int, anode: int, cathode: int) -> NoReturn:
         self._step("pair not stimulated", lead, anode, cathode, detail=message)
         raise PlacementRefused(message)
-
-    def _running(self) -> TrialState | None:
-        if self._trials and self._trials[-1].end is None:
-            return self._trials[-1]
-        return None
-
-    def _require(self, phase: Phase) -> None:
-        if self._phase != phase:
-            raise PlacementRefused(f"this step belongs to phase {phase}, the test is in phase "
-                                   f"{self._phase}")
-
-    def _require_idle(self) -> None:
-        trial = self._running()
-        if trial is not None:
-            raise PlacementRefused(f"{lead_title(trial.stimulus.lead)} is being stimulated: "
-                                   f"record a response or STOP first")
-
-    def _step(self, event: str, lead: int | None = None, anode: int | None = None,
-              cathode: int | None = None, amplitude_ma: Decimal | None = None,
-              detail: str = "") -> None:
-        self._log.add(event, lead, anode, cathode, amplitude_ma, detail)
-
-    def _publish(self) -> PlacementResult:
-        self._snapshot = self._build()
-        return self._snapshot
-
-    def _build(self) -> PlacementResult:
-        integrity = tuple(lead_integrity(self._impedances, lead, self._safety_profile)
-                          for lead in LEADS)
-        trials = tuple(t.frozen() for t in self._trials)
-        verdicts, overall = judge_test(integrity, trials, self.profile, self._phase)
-        return PlacementResult(
-            self._status, self._phase, self.observer.simulated, self.operator, self.patient,
-            dict(self._device) if self._device else None, self.profile, self.stepping,
-            self._started_at, self._ended_at, (integrity[0], integrity[1]),
-            tuple(self._runs), trials, tuple(self._log.steps), verdicts, overall,
-            self._fluoroscopy, self._notes, self._final_reason)
-
-
-def _state_name(state: int) -> str:
-    try:
-        return DeviceState(state).name
-    except ValueError:
-        return f"state {state}"

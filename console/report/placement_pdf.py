@@ -6,7 +6,8 @@ each lead's verdict with its reasons and what to do; each lead's impedance and i
 threshold map (every pair tried, the contraction threshold and unwanted responses);
 fluoroscopy, notes and sign-off. The text uses the Bitstream Vera fonts that ship with
 reportlab, so Ω, µ, ≤ and the minus sign print on any machine. Content is shrunk to fit
-when a long test would overflow: the report is always one page.
+when a long test would overflow: the report is always one page. A report of the demo,
+or of the emulator, is marked so on every page (``console.report.marking``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from reportlab.platypus import (
 )
 
 from console.leads.impedance import ContactState
+from console.leads.naming import polarised_pair_name
 from console.placement.result import (
     LeadIntegrity,
     LeadVerdict,
@@ -44,8 +46,8 @@ from console.placement.result import (
     ResultStatus,
     Trial,
     lead_title,
-    pair_text,
 )
+from console.report.marking import DEMO_MARK, draw_demo_mark, is_emulator
 
 _FONT_DIR = Path(reportlab.__file__).parent / "fonts"
 FONT, FONT_BOLD = "MfVera", "MfVera-Bold"
@@ -97,24 +99,34 @@ class _Styles:
             cell=ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9))
 
 
-def placement_report_pdf(result: PlacementResult) -> bytes:
-    """The report as PDF bytes."""
+def placement_report_pdf(result: PlacementResult, *, demo: bool = False) -> bytes:
+    """The report as PDF bytes; ``demo``: made in the demonstration environment.
+
+    A demo report, or one of the emulator, carries ``DEMO_MARK`` on every page.
+    """
     _register_fonts()
     styles = _Styles.make()
     buffer = BytesIO()
+    marked = demo or is_emulator(result.device)
+    subject = _overall_text(result)
     document = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm, topMargin=12 * mm,
-        bottomMargin=12 * mm, title="Lead placement test",
-        author=result.operator, subject=_overall_text(result))
+        bottomMargin=12 * mm, title="Lead placement test" + (f" ({DEMO_MARK})" if marked
+                                                              else ""),
+        author=result.operator, subject=f"{DEMO_MARK}: {subject}" if marked else subject)
     story = _story(result, styles)
-    document.build([KeepInFrame(document.width, document.height, story, mode="shrink")])
+    on_page = (lambda canvas, doc: draw_demo_mark(canvas, doc.pagesize, FONT_BOLD)) if marked \
+        else (lambda _canvas, _doc: None)
+    document.build([KeepInFrame(document.width, document.height, story, mode="shrink")],
+                   onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()
 
 
-def write_placement_report(result: PlacementResult, path: str | Path) -> Path:
+def write_placement_report(result: PlacementResult, path: str | Path, *,
+                           demo: bool = False) -> Path:
     """Write the report to ``path`` (complete or not at all) and return the path."""
     target = Path(path)
-    data = placement_report_pdf(result)
+    data = placement_report_pdf(result, demo=demo)
     partial = target.with_name(target.name + ".part")
     partial.write_bytes(data)
     partial.replace(target)
@@ -175,6 +187,11 @@ def _facts(result: PlacementResult, styles: _Styles) -> Table:
                      f"below {profile.threshold_max_ma} mA; no unwanted response below "
                      f"{profile.unwanted_margin} × threshold ({profile.name})"),
     ]
+    stops = sum(step.event == "test interrupted" for step in result.steps)
+    if stops:
+        resumed = sum(step.event == "test resumed" for step in result.steps)
+        rows.append(("STOP during the test", f"{stops} × STOP, resumed {resumed} ×; a trial "
+                     "stopped is listed as ended by STOP"))
     table = Table([[Paragraph(escape(k), styles.cell), Paragraph(escape(v), styles.cell)]
                    for k, v in rows], colWidths=[34 * mm, None])
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (0, -1), FONT_BOLD),
@@ -208,8 +225,8 @@ def _lead_outcome_text(verdict: LeadVerdict) -> str:
 def _impedance_table(integrity: LeadIntegrity, styles: _Styles) -> Flowable:
     if not integrity.measured:
         return Paragraph("Impedance: not measured.", styles.body)
-    header = ["Impedance", *(f"contact {c.electrode_a}" for c in integrity.contacts),
-              *(f"{p.electrode_a}–{p.electrode_b}" for p in integrity.pairs)]
+    header = ["Impedance", *(reading.name for reading in (*integrity.contacts,
+                                                          *integrity.pairs))]
     values = ["Ω (to case / pair)", *(_ohms(c.ohms) for c in integrity.contacts),
               *(_ohms(p.ohms) for p in integrity.pairs)]
     states = ["state", *(c.state.value for c in integrity.contacts),
@@ -235,11 +252,11 @@ def _ohms(ohms: int | None) -> str:
 def _threshold_table(trials: tuple[Trial, ...], styles: _Styles) -> Flowable:
     if not trials:
         return Paragraph("Threshold map: no pair stimulated on this lead.", styles.body)
-    rows = [["#", "Pair (anode+ cathode−)", "Purpose", "Contraction at",
+    rows = [["#", "Pair (anode +, cathode −)", "Purpose", "Contraction at",
              "Unwanted response", "Highest / target", "Ended by"]]
     for trial in trials:
         rows.append([
-            str(trial.number), pair_text(trial.anode, trial.cathode), trial.purpose.value,
+            str(trial.number), polarised_pair_name(trial.anode, trial.cathode), trial.purpose.value,
             f"{trial.contraction_ma} mA" if trial.contraction_ma is not None else
             ("—" if trial.purpose == Purpose.MARGIN else "none"),
             "; ".join(f"{u.kind.value} at {u.amplitude_ma} mA" for u in trial.unwanted)

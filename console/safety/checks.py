@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from console.leads.naming import polarised_pair_name
 from console.programming.program import LeadProgram, Program, TestStimulus, plain
 from console.safety.assessment import Assessment, Finding, Severity
 from console.safety.context import LeadSetting, RuleContext
@@ -24,9 +25,10 @@ def _parked(lead: LeadProgram, setting: LeadSetting) -> list[Finding]:
     if lead == LeadProgram.off():
         return []
     return [Finding(Severity.INFO, "lead_off", setting.field("enabled"), False, None, "",
-                    f"{setting.title} lead is off: its settings (electrodes {lead.anode}–"
-                    f"{lead.cathode}, {plain(lead.amplitude_ma)} mA, {lead.pulse_width_us} µs) are "
-                    f"not stored on the device.")]
+                    f"{setting.title} lead is off: its settings ("
+                    f"{polarised_pair_name(lead.anode, lead.cathode)}, "
+                    f"{plain(lead.amplitude_ma)} mA, {lead.pulse_width_us} µs) are not stored "
+                    f"on the device.")]
 
 
 def _zero_amplitude(setting: LeadSetting) -> list[Finding]:

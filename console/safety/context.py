@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from console.leads.naming import pair_name
 from console.programming.program import LEAD_NAMES, LeadProgram, TestStimulus
 from console.safety.profile import SafetyProfile
 from device_link.messages import Limits
@@ -71,5 +72,5 @@ class LeadSetting:
 
     @property
     def pair(self) -> str:
-        return f"{self.title} pair {self.anode}–{self.cathode}"
+        return f"{self.title} {pair_name(self.anode, self.cathode)}"
 

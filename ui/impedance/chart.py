@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from console.leads.impedance import ContactState, ImpedanceMap
+from console.leads.naming import contact_name
 from console.safety import SafetyProfile
 from console.storage import ImpedanceMeasurement
 from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN
@@ -82,7 +83,7 @@ class ContactBarChart(QWidget):
         for lead in range(leads):
             for electrode in range(electrodes):
                 x = lead * (electrodes + 1) + electrode
-                ticks.append((x, f"{lead_name(lead)[0]} E{electrode}"))
+                ticks.append((x, f"{lead_name(lead)[0]} {contact_name(electrode)}"))
                 self._draw_contact(impedances, profile, lead, electrode, x, top)
         self.plot.getAxis("bottom").setTicks([ticks, []])
         self.plot.setXRange(-0.7, leads * (electrodes + 1) - 1.3, padding=0)
@@ -174,7 +175,7 @@ class ImpedanceTrend(QWidget):
         if not all(math.isnan(y) for y in ys):  # a contact only ever open has no line
             plot.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol=symbol, symbolSize=7,
                       symbolBrush=colour, symbolPen=colour, connect="finite",
-                      name=f"E{electrode}")
+                      name=contact_name(electrode))
         opened = [x for x, m in zip(xs, readings, strict=True) if m.ohms is None]
         if opened:
             plot.addItem(pg.ScatterPlotItem(opened, [top * 0.92] * len(opened), symbol="x",

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from console.accounts import AccessError, Action
 from console.leads.impedance import ContactState, ImpedanceMap, classify
 from console.leads.integrity import latest_recorded
+from console.leads.naming import contact_name, pair_name
 from console.storage import ImpedanceMeasurement, RecordError
 from device_link.client import DeviceClient
 from device_link.errors import Aborted
@@ -244,7 +245,7 @@ class ImpedancePanel(QWidget):
         for lead, electrode, b, ohms in _rows(impedances):
             state = classify(ohms, profile)
             if state != ContactState.NORMAL:
-                where = f"E{electrode}" if b is None else f"E{electrode}–E{b}"
+                where = contact_name(electrode) if b is None else pair_name(electrode, b)
                 found.append(f"{lead_name(lead)} {where}: {STATE_WORDS[state]}.")
         return found
 
@@ -256,7 +257,7 @@ class ImpedancePanel(QWidget):
         self.table.setRowCount(len(rows))
         for row, (lead, a, b, ohms) in enumerate(rows):
             state = classify(ohms, profile)
-            where = f"E{a} – case" if b is None else f"E{a} – E{b}"
+            where = f"{contact_name(a)} – case" if b is None else pair_name(a, b)
             value = "—" if ohms is None else f"{ohms}"
             cells = (lead_name(lead), where, value, STATE_WORDS[state])
             for column, text in enumerate(cells):

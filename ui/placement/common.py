@@ -18,21 +18,41 @@ from PySide6.QtWidgets import (
 )
 
 from console.leads.impedance import ContactState
+from console.leads.naming import lead_name, polarised_pair_name
 from console.placement import (
+    Interruption,
     LeadVerdict,
     Outcome,
+    Phase,
     PlacementResult,
     Purpose,
     Stepping,
     lead_title,
-    pair_text,
 )
-from ui.common.theme import BLOCK_RED, CATHODE_BLUE, CONFIRM_AMBER, INFO_GREY, OK_GREEN, STOP_RED
+from ui.common.theme import (
+    BLOCK_RED,
+    CATHODE_BLUE,
+    CONFIRM_AMBER,
+    INFO_GREY,
+    OFF_GREY,
+    OK_GREEN,
+    STOP_RED,
+)
 from ui.shell.stop_control import StopButton
+
+FOCUS_FILL = "#ffdd00"  # focus: yellow under a thick near-black ring, seen from two metres
+FOCUS_RING = "#0b0c0c"
+CONFIRMED_GREEN = "#1b5e20"
 
 
 def wizard_style(scale: float = 1.0, amplitude_pt: int = 36) -> str:
-    """The wizard's type sizes; the theatre view scales them up for reading from afar."""
+    """The wizard's type sizes, its buttons and its focus; the theatre view scales them up.
+
+    Theatre staff read the screen from a distance: the key that has the focus is filled
+    yellow inside a thick dark ring, and the fluoroscopy checkbox is a large box with a
+    dark border that fills green when ticked. Scoped to the wizard by object names, so
+    the window's theme (and the STOP button's red) is left alone.
+    """
     def pt(size: float) -> str:
         return f"{round(size * scale)}pt"
 
@@ -52,7 +72,31 @@ QLabel#wizardMessage {{ font-size: {pt(13)}; }}
 QLabel#wizardSmall {{ font-size: {pt(12)}; }}
 QLabel#wizardGrid {{ font-size: {pt(11)}; }}
 QPushButton {{ min-height: 44px; padding: 2px 14px; }}
-QPushButton#wizardPrimary {{ font-size: {pt(16)}; font-weight: bold; min-height: 52px; }}
+QPushButton#wizardPrimary, QPushButton#wizardAction {{
+    border: 2px solid {INFO_GREY}; border-radius: 6px; background: #f5f7f8; color: #000; }}
+QPushButton#wizardPrimary {{ font-size: {pt(16)}; font-weight: bold; min-height: 52px;
+                             background: {CATHODE_BLUE}; color: white;
+                             border-color: #0d3c78; }}
+QPushButton#wizardPrimary:pressed, QPushButton#wizardAction:pressed {{ background: #cfd8dc;
+                                                                       color: #000; }}
+QPushButton#wizardPrimary:disabled, QPushButton#wizardAction:disabled {{
+    background: #eceff1; color: {OFF_GREY}; border-color: #cfd8dc; }}
+QPushButton#wizardPrimary:focus, QPushButton#wizardAction:focus {{
+    background: {FOCUS_FILL}; color: {FOCUS_RING}; border: 5px solid {FOCUS_RING}; }}
+QRadioButton {{ padding: 0 6px; border: 4px solid transparent; border-radius: 6px; }}
+QRadioButton:focus {{ background: {FOCUS_FILL}; border-color: {FOCUS_RING}; }}
+QLineEdit {{ border: 2px solid {INFO_GREY}; border-radius: 4px; padding: 4px; }}
+QLineEdit:focus {{ border: 5px solid {FOCUS_RING}; }}
+QCheckBox#wizardFluoroscopy {{ font-size: {pt(18)}; font-weight: bold; color: #000;
+                               padding: 10px 16px; spacing: 18px; background: white;
+                               border: 3px solid {INFO_GREY}; border-radius: 8px; }}
+QCheckBox#wizardFluoroscopy:checked {{ background: #e8f5e9; border-color: {CONFIRMED_GREEN}; }}
+QCheckBox#wizardFluoroscopy:focus {{ background: {FOCUS_FILL}; border: 5px solid {FOCUS_RING}; }}
+QCheckBox#wizardFluoroscopy::indicator {{ width: {round(40 * scale)}px;
+                                          height: {round(40 * scale)}px;
+                                          border: 5px solid #000; border-radius: 6px;
+                                          background: white; }}
+QCheckBox#wizardFluoroscopy::indicator:checked {{ background: {CONFIRMED_GREEN}; }}
 QPushButton#stopButton {{ font-size: {pt(24)}; min-height: 64px; padding: 8px 32px; }}
 """
 
@@ -78,8 +122,7 @@ def action_button(text: str, tip: str, on_click: Callable[[], None],
                   primary: bool = False) -> QPushButton:
     button = QPushButton(text)
     button.setToolTip(tip)
-    if primary:
-        button.setObjectName("wizardPrimary")
+    button.setObjectName("wizardPrimary" if primary else "wizardAction")
     button.clicked.connect(on_click)
     return button
 
@@ -95,6 +138,14 @@ def outcome_text(verdict: LeadVerdict) -> str:
     if verdict.outcome == Outcome.FAIL and verdict.failure is not None:
         text += f" on {verdict.failure.value}"
     return text
+
+
+def resume_text(interruption: Interruption) -> str:
+    """"Resume right lead": the way on after a STOP, as the team says it."""
+    if interruption.phase == Phase.STIMULATION and interruption.lead is not None:
+        return f"Resume {lead_name(interruption.lead)} lead"
+    return "Resume: impedance" if interruption.phase == Phase.IMPEDANCE \
+        else "Resume: the verdict"
 
 
 def banner(label: QLabel, text: str, colour: str) -> None:
@@ -159,7 +210,7 @@ class LiveStrip(QFrame):
             return
         profile = result.profile
         self.state.setText(f"STIMULATING — {lead_title(trial.lead)}, "
-                           f"{pair_text(trial.anode, trial.cathode)} — "
+                           f"{polarised_pair_name(trial.anode, trial.cathode)} — "
                            f"{PURPOSE_TEXT[trial.purpose]}")
         self.state.setStyleSheet(f"background: #ffebee; color: {STOP_RED};")
         self.amplitude.setText(f"{trial.amplitude_ma} mA")

@@ -5,8 +5,10 @@ object the command line drives) with an ``OperatorObserver``. Every device opera
 runs through ``DeviceController.run`` on its worker thread; the record and the PDF are
 written by ``RecordTasks``; the GUI thread only shows snapshots and takes keys. The one
 record write on the device worker is the audit of each start: it must be in the record
-before the stimulation it is about goes out. Any STOP ends the test incomplete: it is
-stored as incomplete, never as passed.
+before the stimulation it is about goes out. Any STOP makes the test incomplete, never
+passed: after identification it is interrupted, and the team resumes it where it was (R)
+or ends it (N), when it is stored as incomplete; the leads the team had finished keep
+their verdicts either way.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from ui.placement.common import (
     theatre_button,
     wizard_style,
 )
-from ui.placement.keeping import keep_result, report_path
+from ui.placement.keeping import Keeping
 from ui.placement.keys import UNWANTED_KEYS, bind_keys, keys_label
 from ui.placement.pages import (
     DonePage,
@@ -58,9 +60,11 @@ from ui.placement.pages import (
 )
 from ui.placement.screen_text import (
     cannot_begin,
+    chosen_pair,
     identity_line,
     lead_view,
     needs_margin,
+    resume_page,
     start_facts,
 )
 from ui.shell.context import WindowContext
@@ -96,10 +100,8 @@ class PlacementWizard(QWidget):
         self._in_flight = 0
         self._pairs: dict[int, tuple[int, int] | None] = {0: None, 1: None}
         self._naming = False
-        self._stored_text = ""
-        self._report_text = ""
-        self._storing = False
-        self.report_path: Path | None = None
+        self._resume_to = ""  # the page a resume under way returns to
+        self.keeping = Keeping(context, self._tasks, self.refresh)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._auto_tick)
@@ -117,7 +119,7 @@ class PlacementWizard(QWidget):
             "measure": self.measure_again, "next": self.next, "name": self.name_unwanted}
         self.lead_pages = (LeadPage(0, actions), LeadPage(1, actions))
         self.verdict_page = VerdictPage(self.next)
-        self.done_page = DonePage(self.next)
+        self.done_page = DonePage(self.next, self.resume)
         self.stack = QStackedWidget()
         for page in (self.start_page, self.impedance_page, *self.lead_pages, self.verdict_page,
                      self.done_page):
@@ -153,6 +155,7 @@ class PlacementWizard(QWidget):
             (Qt.Key.Key_C, self.contraction_seen), (Qt.Key.Key_U, self.unwanted_seen),
             (Qt.Key.Key_Up, self.step_up), (Qt.Key.Key_P, self.other_pair),
             (Qt.Key.Key_I, self.measure_again), (Qt.Key.Key_F, self.toggle_fluoroscopy),
+            (Qt.Key.Key_R, self.resume),
             (Qt.Key.Key_T, self.theatre_requested.emit),
             (Qt.Key.Key_A, lambda: self._choose_stepping(Stepping.AUTOMATIC)),
             (Qt.Key.Key_M, lambda: self._choose_stepping(Stepping.MANUAL)),
@@ -160,9 +163,7 @@ class PlacementWizard(QWidget):
 
     def _choose_stepping(self, stepping: Stepping) -> None:
         if self.page == "start":
-            button = self.start_page.automatic if stepping == Stepping.AUTOMATIC \
-                else self.start_page.manual
-            button.setChecked(True)
+            self.start_page.choose(stepping)
 
     def toggle_fluoroscopy(self) -> None:
         if self.page == "verdict":
@@ -183,10 +184,9 @@ class PlacementWizard(QWidget):
             self.profile, self.observer, operator=context.user.username if context.user
             else "unknown", patient=context.patient.clinic_id if context.patient else None,
             safety_profile=context.model.session.profile, stepping=self.start_page.stepping,
-            before_stimulation=audit)
+            before_stimulation=audit, may_resume=True)
         self._pairs = {0: None, 1: None}
-        self._stored_text = self._report_text = ""
-        self.report_path = None
+        self.keeping.clear()
         self.page = "impedance"
         workflow = self.workflow
 
@@ -213,6 +213,8 @@ class PlacementWizard(QWidget):
             self.begin()
         elif workflow is None:
             return
+        elif self.page == "done" and workflow.snapshot().resumable:
+            self._call(workflow.end)  # not resumed: kept as incomplete
         elif self.page == "done":
             self._reset()
         elif workflow.snapshot().active_trial is not None:
@@ -221,12 +223,23 @@ class PlacementWizard(QWidget):
             if all(i.measured for i in workflow.snapshot().integrity):
                 self._go("lead0")
         elif self.page == "lead0":
-            self._go("lead1")
+            if self._call(lambda: workflow.finish_lead(0)):
+                self._go("lead1")
         elif self.page == "lead1":
             self._call(workflow.finish)
             self._go("verdict")
         elif self.page == "verdict":
             self._sign_off()
+
+    def resume(self) -> None:
+        """R, after a STOP: the test goes on where it was (nothing stimulates yet)."""
+        workflow = self.workflow
+        where = workflow.snapshot().interruption if workflow is not None else None
+        if workflow is None or where is None or self._busy or self.page != "done" \
+                or not self._context.controller.is_connected:
+            return
+        self._resume_to = resume_page(where)
+        self._run("resume", workflow.resume)
 
     def start_pair(self) -> None:
         workflow, lead = self.workflow, self._lead()
@@ -333,12 +346,14 @@ class PlacementWizard(QWidget):
             return
         self._run("step", workflow.tick)
 
-    def _call(self, operation: Callable[[], PlacementResult]) -> None:
-        """A workflow step without device I/O (finish)."""
+    def _call(self, operation: Callable[[], PlacementResult]) -> bool:
+        """A workflow step without device I/O (finish, end); False when refused."""
         try:
             self._show(operation())
         except PlacementRefused as exc:
             self._say(str(exc), error=True)
+            return False
+        return True
 
     def _failed(self, name: str, message: str) -> None:
         self._busy = ""  # the latest device operation under way, for the screen
@@ -392,7 +407,7 @@ class PlacementWizard(QWidget):
 
     def _sign_off(self) -> None:
         workflow = self.workflow
-        if workflow is None or self._storing:
+        if workflow is None or self.keeping.storing:
             return
         fluoroscopy = self.verdict_page.fluoroscopy.isChecked()
         notes = self.verdict_page.notes.text().strip()
@@ -400,28 +415,12 @@ class PlacementWizard(QWidget):
                                                   notes=notes), self._show,
                         lambda message: self._say(message, error=True))
 
-    def _keep(self, result: PlacementResult) -> None:
-        """Store a signed or stopped result once, and write its report."""
-        if self._storing or self._stored_text:
-            return
-        self._storing = True
-        context = self._context
-        path = report_path(context, result)
-
-        def kept(texts: tuple[str, str]) -> None:
-            self._storing = False
-            self._stored_text, self._report_text = texts
-            self.report_path = path
-            self.refresh()
-
-        def failed(message: str) -> None:
-            self._storing = False
-            self._stored_text = f"NOT STORED — {message}. The result is still on screen."
-            self.refresh()
-
-        self._tasks.run(lambda: keep_result(context, result, path), kept, failed)
-
     # -- showing ---------------------------------------------------------------------------
+
+    @property
+    def report_path(self) -> Path | None:
+        """The report written for the latest test, once it is kept."""
+        return self.keeping.report_path
 
     def _go(self, page: str) -> None:
         self.page = page
@@ -441,7 +440,10 @@ class PlacementWizard(QWidget):
     def _show(self, result: PlacementResult | None) -> None:
         if result is not None and result.phase in (Phase.SIGNED, Phase.STOPPED):
             self.page = "done"
-            self._keep(result)
+            self.keeping.keep(result)
+        elif result is not None and self.page == "done" and self._resume_to:
+            self._go(self._resume_to)  # resumed
+            self._resume_to = ""
         self.refresh()
         if result is not None and result.active_trial is not None:
             self._context.model.set_state(DeviceState.TEST_STIM)
@@ -472,8 +474,11 @@ class PlacementWizard(QWidget):
         elif self.page == "verdict":
             self.verdict_page.show_result(result, bool(self._busy))
         else:
-            self.done_page.show_result(result, self._stored_text or "Storing …",
-                                       self._report_text, self._storing)
+            keeping = self.keeping
+            self.done_page.show_result(
+                result, keeping.stored_text or ("" if result.resumable else "Storing …"),
+                keeping.report_text, keeping.storing or bool(self._busy),
+                can_resume=self._context.controller.is_connected)
 
     def _lead(self) -> int | None:
         return int(self.page[-1]) if self.page in ("lead0", "lead1") else None
@@ -487,11 +492,7 @@ class PlacementWizard(QWidget):
 
     def _lead_view(self, result: PlacementResult, lead: int) -> LeadView:
         """The lead's screen, on the pair chosen (the suggested one until P is pressed)."""
-        workflow = self.workflow
-        assert workflow is not None
-        candidates = workflow.candidate_pairs(lead)
-        if self._pairs[lead] not in candidates:
-            self._pairs[lead] = workflow.suggested_pair(lead) or \
-                (candidates[0] if candidates else None)
+        assert self.workflow is not None
+        self._pairs[lead], choices = chosen_pair(self.workflow, lead, self._pairs[lead])
         return lead_view(result, lead, self._pairs[lead], naming=self._naming,
-                         busy=bool(self._busy), can_change_pair=len(candidates) > 1)
+                         busy=bool(self._busy), can_change_pair=choices > 1)

@@ -1,12 +1,15 @@
 """Keeping a finished placement test: its entry in the clinical record and its PDF.
 
 Run on ``RecordTasks``: record and file work, never on the GUI thread, never waiting for
-the device.
+the device. A test interrupted by STOP is kept only once the team has resumed and signed
+it, or ended it: until then it may still go on. A report made in the demo carries the
+demonstration marking.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from console.placement import Phase, PlacementResult
 from console.placement.record_entry import store_result
 from console.report import write_placement_report
 from ui.shell.context import WindowContext
+from ui.shell.record_tasks import RecordTasks
 
 
 def report_directory(context: WindowContext) -> Path:
@@ -42,5 +46,44 @@ def keep_result(context: WindowContext, result: PlacementResult, path: Path) -> 
         stored = (f"Stored in the clinical record as {kind} (placement tests "
                   f"{', '.join(str(row.id) for row in rows)}).")
     path.parent.mkdir(parents=True, exist_ok=True)
-    written = write_placement_report(result, path)
+    written = write_placement_report(result, path, demo=context.demo)
     return stored, f"Report: {written.name}\nin {written.parent}"
+
+
+class Keeping:
+    """One test's keeping: stored once, its report written, in words for the done page."""
+
+    def __init__(self, context: WindowContext, tasks: RecordTasks,
+                 changed: Callable[[], None]) -> None:
+        self._context = context
+        self._tasks = tasks
+        self._changed = changed
+        self.clear()
+
+    def clear(self) -> None:
+        """A new test: nothing kept yet."""
+        self.stored_text = ""
+        self.report_text = ""
+        self.storing = False
+        self.report_path: Path | None = None
+
+    def keep(self, result: PlacementResult) -> None:
+        """Store a signed or ended result once, and write its report."""
+        if self.storing or self.stored_text or result.resumable:
+            return
+        self.storing = True
+        path = report_path(self._context, result)
+
+        def kept(texts: tuple[str, str]) -> None:
+            self.storing = False
+            self.stored_text, self.report_text = texts
+            self.report_path = path
+            self._changed()
+
+        def failed(message: str) -> None:
+            self.storing = False
+            self.stored_text = f"NOT STORED — {message}. The result is still on screen."
+            self._changed()
+
+        context = self._context
+        self._tasks.run(lambda: keep_result(context, result, path), kept, failed)

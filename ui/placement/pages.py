@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.leads.impedance import ContactState
+from console.leads.naming import contact_name, polarised_pair_name
 from console.placement import (
     UNWANTED_CHOICES,
     LeadIntegrity,
@@ -34,7 +35,6 @@ from console.placement import (
     Purpose,
     Stepping,
     lead_title,
-    pair_text,
 )
 from console.placement.judge import pair_line, pair_summaries
 from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, OK_GREEN
@@ -45,6 +45,7 @@ from ui.placement.common import (
     banner,
     label,
     outcome_text,
+    resume_text,
 )
 
 
@@ -71,12 +72,12 @@ class StartPage(QWidget):
                                    primary=True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.facts)
+        self.facts.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(_scrolled(self.facts), 1)  # scrolls, never clipped, on a short screen
         layout.addWidget(label("How the amplitude rises:"))
         layout.addWidget(self.automatic)
         layout.addWidget(self.manual)
         layout.addWidget(self.problem)
-        layout.addStretch(1)
         layout.addWidget(label("Begin identifies the device, sets its clock and measures the "
                                 "impedance of both leads. Nothing stimulates yet."))
         layout.addWidget(self.begin)
@@ -84,6 +85,9 @@ class StartPage(QWidget):
     @property
     def stepping(self) -> Stepping:
         return Stepping.AUTOMATIC if self.automatic.isChecked() else Stepping.MANUAL
+
+    def choose(self, stepping: Stepping) -> None:
+        (self.automatic if stepping == Stepping.AUTOMATIC else self.manual).setChecked(True)
 
     def show_facts(self, facts: str, interval: str, problem: str) -> None:
         self.facts.setText(facts)
@@ -111,10 +115,9 @@ class IntegrityGrid(QWidget):
             item = self.grid.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
-        readings = [(f"E{c.electrode_a}", c) for c in integrity.contacts] + \
-                   [(f"{p.electrode_a}–{p.electrode_b}", p) for p in integrity.pairs]
-        for column, (name, reading) in enumerate(readings):
-            head = label(name, "wizardGrid", wrap=False)
+        readings = (*integrity.contacts, *integrity.pairs)
+        for column, reading in enumerate(readings):
+            head = label(reading.name, "wizardGrid", wrap=False)
             ohms = label("open" if reading.ohms is None else f"{reading.ohms} Ω",
                           "wizardGrid", wrap=False)
             state = label(reading.state.value, "wizardGrid", wrap=False)
@@ -254,8 +257,8 @@ class LeadPage(QWidget):
                               else "Every pair of this lead has been tried.")
         else:
             anode, cathode = view.pair
-            self.pair.setText(f"Pair {pair_text(anode, cathode)}: anode (+) contact {anode}, "
-                              f"cathode (−) contact {cathode}")
+            self.pair.setText(f"Pair {polarised_pair_name(anode, cathode)}: anode (+) "
+                              f"{contact_name(anode)}, cathode (−) {contact_name(cathode)}")
         if running_here:
             assert trial is not None
             visible.update(contraction=trial.purpose == Purpose.THRESHOLD, unwanted=True,
@@ -317,8 +320,11 @@ class VerdictPage(QWidget):
         self.overall = label("", "wizardBanner", wrap=False)
         self.heads = [label("", "wizardMessage") for _lead in (0, 1)]
         self.leads = [label("", "wizardSmall") for _lead in (0, 1)]
-        self.fluoroscopy = QCheckBox("Fluoroscopy confirms the position  [F]")
+        self.fluoroscopy = QCheckBox()
+        self.fluoroscopy.setObjectName("wizardFluoroscopy")
         self.fluoroscopy.setToolTip("Recorded with the result; it does not change the verdict.")
+        self.fluoroscopy.toggled.connect(self._fluoroscopy_text)
+        self._fluoroscopy_text(False)
         self.notes = QLineEdit()
         self.notes.setPlaceholderText("Notes (optional), kept with the result")
         self.sign = action_button("", "Sign the verdict: the whole result is stored in the "
@@ -343,6 +349,11 @@ class VerdictPage(QWidget):
         layout.addWidget(self.fluoroscopy)
         layout.addWidget(self.notes)
         layout.addWidget(self.sign)
+
+    def _fluoroscopy_text(self, confirmed: bool) -> None:
+        """Said in words too, not by the box alone."""
+        self.fluoroscopy.setText("✔ YES — fluoroscopy confirms the position  [F]" if confirmed
+                                 else "Fluoroscopy confirms the position?  [F]")
 
     def show_result(self, result: PlacementResult, busy: bool) -> None:
         banner(self.overall, result.overall.value.upper(), OUTCOME_COLOURS[result.overall])
@@ -370,7 +381,10 @@ def _scrolled(content: QWidget) -> QScrollArea:
 
 
 class DonePage(QWidget):
-    def __init__(self, on_new: Callable[[], None]) -> None:
+    """The end: signed, ended incomplete, or interrupted by STOP and waiting for the team
+    to resume it (R) or end it (N)."""
+
+    def __init__(self, on_next: Callable[[], None], on_resume: Callable[[], None]) -> None:
         super().__init__()
         self.title = label("", "wizardTitle")
         self.outcome = label("", "wizardBanner")
@@ -378,8 +392,15 @@ class DonePage(QWidget):
         self.stored = label("", "wizardMessage")
         self.report = label("", "wizardSmall")
         self.report.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.new = action_button("New placement test  [N]", "Start again from the beginning.",
-                                 on_new, primary=True)
+        self.resume = action_button("", "Go on with the test where the STOP came: the leads "
+                                    "already finished keep their verdicts; nothing "
+                                    "stimulates until you start a pair.", on_resume,
+                                    primary=True)
+        self.new = action_button("", "", on_next)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.resume)
+        buttons.addStretch(1)
+        buttons.addWidget(self.new)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.outcome)
@@ -387,11 +408,19 @@ class DonePage(QWidget):
         layout.addWidget(self.stored)
         layout.addWidget(self.report)
         layout.addStretch(1)
-        layout.addWidget(self.new)
+        layout.addLayout(buttons)
 
     def show_result(self, result: PlacementResult, stored: str, report: str,
-                    busy: bool) -> None:
-        if result.stop_reason:
+                    busy: bool, *, can_resume: bool) -> None:
+        interruption = result.interruption
+        if interruption is not None:
+            self.title.setText(f"Test interrupted ({result.stop_reason}) — nothing stimulates")
+            banner(self.outcome, "STOPPED — not a pass unless resumed", CONFIRM_AMBER)
+            self.resume.setText(f"{resume_text(interruption)}  [R]")
+            self.new.setText("End the test: keep it as incomplete  [N]")
+            self.new.setToolTip("Store the test as it stands, incomplete, and write its "
+                                "report.")
+        elif result.stop_reason:
             self.title.setText("Test ended — INCOMPLETE")
             banner(self.outcome, f"INCOMPLETE — not a pass ({result.stop_reason})",
                    CONFIRM_AMBER)
@@ -399,11 +428,23 @@ class DonePage(QWidget):
             self.title.setText("Signed off")
             banner(self.outcome, f"{result.overall.value.upper()} — signed by "
                    f"{result.operator}", OUTCOME_COLOURS[result.overall])
+        if interruption is None:
+            self.new.setText("New placement test  [N]")
+            self.new.setToolTip("Start again from the beginning.")
+        self.new.setObjectName("wizardAction" if interruption else "wizardPrimary")
+        self.new.style().unpolish(self.new)
+        self.new.style().polish(self.new)
+        self.resume.setVisible(interruption is not None)
+        self.resume.setEnabled(can_resume and not busy)
         self.leads.setText("\n".join(
             f"{lead_title(v.lead)}: {outcome_text(v)}"
-            + (f" — {pair_text(*v.pair)}, contraction at {v.threshold_ma} mA"
+            + (f" — {polarised_pair_name(*v.pair)}, contraction at {v.threshold_ma} mA"
                if v.outcome == Outcome.PASS and v.pair and v.threshold_ma else "")
+            + (" (finished before the STOP)" if result.stop_reason
+               and v.lead in result.finished_leads else "")
             for v in result.verdicts))
-        self.stored.setText(stored)
+        self.stored.setText(stored if interruption is None else
+                            "Not stored yet: the test is kept once it is resumed and "
+                            "signed, or ended.")
         self.report.setText(report)
         self.new.setEnabled(not busy)

@@ -7,7 +7,16 @@ the team reads in theatre are in one place.
 from __future__ import annotations
 
 from console.accounts import Action
-from console.placement import Outcome, PlacementProfile, PlacementResult, lead_title, pair_text
+from console.leads.naming import polarised_pair_name
+from console.placement import (
+    Interruption,
+    Outcome,
+    Phase,
+    PlacementProfile,
+    PlacementResult,
+    PlacementWorkflow,
+    lead_title,
+)
 from console.placement.judge import (
     PairSummary,
     margin_target,
@@ -78,7 +87,7 @@ def lead_view(result: PlacementResult, lead: int, pair: tuple[int, int] | None, 
         "Finish: the verdict  [N]"
     start_text, advice = "", ""
     if pair is not None:
-        text = pair_text(*pair)
+        text = polarised_pair_name(*pair)
         summary = _summary(result, lead, pair)
         if summary is not None and needs_margin_check(summary, result.profile):
             assert summary.threshold is not None
@@ -106,3 +115,20 @@ def lead_view(result: PlacementResult, lead: int, pair: tuple[int, int] | None, 
                      "press N to go on."
     return LeadView(pair, start_text, advice, next_text, naming=naming, busy=busy,
                     can_change_pair=can_change_pair)
+
+
+def chosen_pair(workflow: PlacementWorkflow, lead: int, current: tuple[int, int] | None
+                ) -> tuple[tuple[int, int] | None, int]:
+    """The pair a lead's screen shows (the suggested one until P is pressed), and how many
+    pairs there are to choose from."""
+    candidates = workflow.candidate_pairs(lead)
+    if current not in candidates:
+        current = workflow.suggested_pair(lead) or (candidates[0] if candidates else None)
+    return current, len(candidates)
+
+
+def resume_page(interruption: Interruption) -> str:
+    """The wizard's page a resumed test goes back to."""
+    if interruption.phase == Phase.STIMULATION:
+        return f"lead{interruption.lead if interruption.lead is not None else 1}"
+    return "impedance" if interruption.phase == Phase.IMPEDANCE else "verdict"
