@@ -69,24 +69,25 @@ def focus_rings(scale: float = 1.0) -> str:
     focus never moves or resizes anything. STOP never takes focus (a click is enough).
     """
     ring, rest = max(3, round(3 * scale)), max(1, round(scale))
-    pad = max(2, round(4 * scale))
+    grow = ring - rest  # what the resting padding gives back to the ring
+    pad = max(1, round(scale))
+    side = max(6, round(8 * scale))
     return f"""
 QPushButton {{
     background: #f5f7f8; border: {rest}px solid #78909c; border-radius: 4px;
-    padding: {pad + ring - rest}px {2 * pad + ring - rest}px;
+    padding: {pad + grow}px {side + grow}px;
 }}
 QPushButton:hover {{ background: #e3eaee; }}
 QPushButton:pressed {{ background: #cfd8dc; }}
 QPushButton:disabled {{ color: #8a9499; background: #eceff1; border-color: #b0bec5; }}
-QPushButton:focus {{ border: {ring}px solid {FOCUS_RING}; padding: {pad}px {2 * pad}px; }}
-QCheckBox, QRadioButton {{ border: {ring}px solid transparent; border-radius: 4px;
-                          padding: 1px; }}
+QPushButton:focus {{ border: {ring}px solid {FOCUS_RING}; padding: {pad}px {side}px; }}
+QCheckBox, QRadioButton {{ border: {ring}px solid transparent; border-radius: 4px; }}
 QCheckBox:focus, QRadioButton:focus {{ border-color: {FOCUS_RING}; }}
 QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox {{
-    border: {rest}px solid #78909c; border-radius: 3px; padding: {ring - rest + 1}px;
+    border: {rest}px solid #78909c; border-radius: 3px; padding: {grow}px;
 }}
 QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus {{
-    border: {ring}px solid {FOCUS_RING}; padding: 1px;
+    border: {ring}px solid {FOCUS_RING}; padding: 0px;
 }}
 """
 
