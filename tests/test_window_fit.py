@@ -8,12 +8,18 @@ import pytest
 
 from console.accounts import Role
 from console.emulation.demo import DemoEnvironment
+from device_link.protocol import ImpedanceMode
 from ui.engineering.panel import EngineeringPanel
 from ui.impedance.panel import ImpedancePanel
 from ui.shell.main_window import MainWindow
 
 from .window_fit import clipped, describe
-from .window_fixtures import open_demo_window, select_tab
+from .window_fixtures import (
+    open_demo_window,
+    select_tab,
+    start_test_stim_on_device,
+    unexpected_failure,
+)
 
 MAX_WIDTH, MAX_HEIGHT = 1280, 740  # 1280×800 less a title bar, with room for a task bar
 PLACEMENT_TOO_TALL = (
@@ -64,11 +70,29 @@ def test_header_connection_impedance_and_engineering_cut_no_text(qtbot, engineer
     assert not found, describe(found)
 
 
+def _raise_every_flag(qtbot, window: MainWindow, emulator) -> None:
+    """Open contacts on both leads, measured; a low battery; stimulation into an open
+    contact (compliance); the clock is unset from the start."""
+    emulator.inject_open(0, 1)
+    emulator.inject_open(1, 2)
+    emulator.set_battery(9)
+    controller = window.context.controller
+    with qtbot.waitSignal(controller.busy_changed, check_params_cb=lambda name: name == "",
+                          timeout=10000):
+        controller.run("impedance", lambda client: client.measure_impedance(0b11,
+                                                                            ImpedanceMode.BIPOLAR),
+                       on_failed=unexpected_failure)
+    start_test_stim_on_device(qtbot, window)
+    qtbot.waitUntil(lambda: emulator.state()["fault_flags"] == 0x1F, timeout=5000)
+    with qtbot.waitSignal(controller.stop_confirmed, timeout=5000):
+        controller.stop()
+
+
 def test_every_warning_at_once_wraps_in_the_header_and_cuts_nothing(qtbot, engineer_window):
     window = engineer_window
-    window.context.model.set_fault_flags(0x1F)
+    _raise_every_flag(qtbot, window, window.context.emulator)
     strip = window.header.warnings
-    qtbot.waitUntil(lambda: len(strip.chips) == 5, timeout=2000)
+    qtbot.waitUntil(lambda: len(strip.chips) == 5, timeout=5000)
     qtbot.waitUntil(lambda: all(chip.isVisible() for chip in strip.chips), timeout=2000)
     assert window.minimumSizeHint().width() <= MAX_WIDTH
     assert not clipped(window.header), describe(clipped(window.header))
