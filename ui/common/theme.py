@@ -18,6 +18,7 @@ WARNING_MEDIUM = ("#ffd600", "black")  # yellow for medium
 WARNING_LOW = ("#4dd0e1", "black")  # cyan for low
 BASE_FONT_PT = 10  # the designed type size at 100 % zoom
 FOCUS_RING = "#0d47a1"  # dark blue: unlike any state or warning colour, seen across a room
+FOCUS_TINT = "#d6e6fb"  # and a pale blue fill inside it
 
 
 def style_sheet(scale: float = 1.0) -> str:
@@ -80,9 +81,10 @@ QPushButton {{
 QPushButton:hover {{ background: #e3eaee; }}
 QPushButton:pressed {{ background: #cfd8dc; }}
 QPushButton:disabled {{ color: #8a9499; background: #eceff1; border-color: #b0bec5; }}
-QPushButton:focus {{ border: {ring}px solid {FOCUS_RING}; padding: {pad}px {side}px; }}
+QPushButton:focus {{ border: {ring}px solid {FOCUS_RING}; padding: {pad}px {side}px;
+                     background: {FOCUS_TINT}; }}
 QCheckBox, QRadioButton {{ border: {ring}px solid transparent; border-radius: 4px; }}
-QCheckBox:focus, QRadioButton:focus {{ border-color: {FOCUS_RING}; }}
+QCheckBox:focus, QRadioButton:focus {{ border-color: {FOCUS_RING}; background: {FOCUS_TINT}; }}
 QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox {{
     border: {rest}px solid #78909c; border-radius: 3px; padding: {grow}px;
 }}
