@@ -6,9 +6,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 from console.device.warnings import WarningAction
+from device_link.errors import DeviceLinkError
 from device_link.protocol import FaultFlag
 from ui.impedance.panel import ImpedancePanel
 from ui.program.panel import ProgramPanel
+from ui.shell import device_warnings
 
 from .window_fixtures import select_tab
 
@@ -65,3 +67,17 @@ def test_a_lead_warning_is_high_priority_and_measures_impedance(qtbot, window, d
     qtbot.waitUntil(lambda: not impedance._measuring, timeout=10000)
     assert impedance.status.text().startswith("Measured at")
     assert "OPEN" in impedance.status.text()
+
+
+def test_a_clock_the_device_refuses_says_why_and_can_be_tried_again(qtbot, window, monkeypatch):
+    def refused(_client):
+        raise DeviceLinkError("the device answered BAD_VALUE")
+
+    monkeypatch.setattr(device_warnings, "_set_time_and_read", refused)
+    strip = window.header.warnings
+    button = strip.actions[WarningAction.SET_CLOCK]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(strip.failure.isVisible, timeout=5000)
+    assert strip.failure.text() == "The clock was not set: the device answered BAD_VALUE"
+    assert button.isEnabled()
+    assert _chips(window) == [("warningLow", "! device clock not set")]

@@ -51,7 +51,7 @@ class DeviceWarningStrip(QWidget):
         self._layout = FlowLayout(self, spacing=10)
         self.failure = QLabel()
         self.failure.setObjectName("findingConfirm")
-        self.failure.setWordWrap(True)
+        self.failure.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.failure.hide()
         self.hide()
 
@@ -122,5 +122,5 @@ class DeviceWarningStrip(QWidget):
         if button is not None:
             button.setEnabled(True)
         self.failure.setText(f"The clock was not set: {message}")
-        self.failure.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.failure.setToolTip(self.failure.text())
         self.failure.show()
