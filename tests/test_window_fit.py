@@ -23,7 +23,7 @@ from .window_fixtures import (
 
 MAX_WIDTH, MAX_HEIGHT = 1280, 740  # 1280×800 less a title bar, with room for a task bar
 PLACEMENT_TOO_TALL = (
-    "the Placement tab needs 620 px: PlacementWizard stacks its steps bar, a 50 px button, "
+    "the Placement tab needs about 620 px: PlacementWizard stacks its steps bar, a 50 px button, "
     "the live strip (its own 80 px STOP), the page stack (the start page alone 389 px) "
     "and two message lines in one column (ui/placement, not the shell's)")
 
