@@ -37,7 +37,7 @@ class ConfirmDialog(QDialog):
         self.findings = tuple(findings)
         self.setWindowTitle("Confirm safety findings")
         self.setModal(True)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 93)  # follows the zoom
         layout = QVBoxLayout(self)
         count = len(self.findings)
         heading = QLabel(f"<b>Writing to slot {slot} needs your confirmation of "
@@ -57,7 +57,7 @@ class ConfirmDialog(QDialog):
         self.reason_edit = QPlainTextEdit()
         self.reason_edit.setAccessibleName("Reason for confirming")
         self.reason_edit.setTabChangesFocus(True)
-        self.reason_edit.setFixedHeight(70)
+        self.reason_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
         prompt.setBuddy(self.reason_edit)
         layout.addWidget(self.reason_edit)
         note = QLabel(f"Kept in the clinical record with each finding, as confirmed by "

@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.programming.program import (
     MAX_NUMBER_CHARACTERS,
@@ -186,6 +193,21 @@ def restyle(widget: QWidget) -> None:
     widget.style().polish(widget)
 
 
+class ValueEdit(QLineEdit):
+    """A line edit as wide as seven digits at its own type size, so it grows with the zoom."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("0" * 7) + 18,
+                     super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+
 class ParameterField(QWidget):
     """A line edit with unit, device limits, change marker and the findings on this field.
 
@@ -202,10 +224,9 @@ class ParameterField(QWidget):
         self.info = field_info(name)
         self.error: str | None = None
         self._limits_text = ""
-        self.edit = QLineEdit()
+        self.edit = ValueEdit()
         self.edit.setObjectName(f"field:{name}")
         self.edit.setAccessibleName(self.info.label)
-        self.edit.setFixedWidth(76)
         self.edit.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.edit.textEdited.connect(self._typed)
         unit = QLabel(self.info.unit)

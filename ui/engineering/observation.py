@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.leads.naming import contact_name, pair_name, polarised_pair_name
 from console.programming.program import LEAD_NAMES
 from ui.common.theme import BLOCK_RED, DEMO_PURPLE, INFO_GREY
 
@@ -58,8 +59,9 @@ class LeadObservation(QWidget):
         self.contraction.setValue(round(strength * 100))
         if observed.get("active"):
             self.delivery.setText(
-                f"{observed['phase']}: anode E{observed['anode']} → cathode "
-                f"E{observed['cathode']}, set {observed['amp_set_ua'] / 1000:.2f} mA, "
+                f"{observed['phase']}: "
+                f"{polarised_pair_name(observed['anode'], observed['cathode'])}, "
+                f"set {observed['amp_set_ua'] / 1000:.2f} mA, "
                 f"delivered {observed['amp_delivered_ua'] / 1000:.2f} mA, "
                 f"{observed['pw_us']} µs, {observed['freq_hz']} Hz")
         else:
@@ -79,7 +81,7 @@ class LeadObservation(QWidget):
         for contact in contacts:
             if contact["lead"] != self.lead:
                 continue
-            text = f"E{contact['electrode']} "
+            text = f"{contact_name(contact['electrode'])} "
             if contact["open"]:
                 text += f"<b style='color:{BLOCK_RED}'>OPEN</b>"
             else:
@@ -88,7 +90,7 @@ class LeadObservation(QWidget):
                     text += f" (rising {contact['rise_ohm_per_s']:g} Ω/s)"
             parts.append(text)
         for a, b in sorted(shorted):
-            parts.append(f"<b style='color:{BLOCK_RED}'>E{a}–E{b} shorted</b>")
+            parts.append(f"<b style='color:{BLOCK_RED}'>{pair_name(a, b)} shorted</b>")
         self.contacts.setText(" · ".join(parts))
 
 

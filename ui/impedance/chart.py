@@ -153,7 +153,7 @@ class ImpedanceTrend(QWidget):
                                           and m.electrode_a == electrode], electrode, top)
             plot.setYRange(0, top, padding=0)
             if not times:
-                empty = pg.TextItem("no measurements in the clinical record", color=INFO_GREY,
+                empty = pg.TextItem("no measurements\nin the clinical record", color=INFO_GREY,
                                     anchor=(0.5, 0.5))
                 empty.setPos(0.5, top / 2)
                 plot.addItem(empty)

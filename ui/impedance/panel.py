@@ -105,7 +105,9 @@ class ImpedancePanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.table.setMinimumWidth(310)
-        self.table.verticalHeader().setDefaultSectionSize(24)
+        rows = self.table.verticalHeader()  # rows follow the type size, so the zoom too
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setStyleSheet("QTableWidget::item { padding: 2px 4px; }")
         self.table.setToolTip("Monopolar: a contact against the stimulator case. Bipolar: "
                               "between two contacts of one lead (about the sum of both).")
         self.bars = ContactBarChart()

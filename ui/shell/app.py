@@ -27,6 +27,7 @@ from ui.shell.context import WindowContext
 from ui.shell.main_window import MainWindow
 from ui.shell.patient_dialog import PatientDialog
 from ui.shell.signin_dialog import SignInDialog
+from ui.shell.zoom import Zoom, user_settings
 
 
 def window_options(argv: Sequence[str]) -> argparse.Namespace:
@@ -104,7 +105,9 @@ def run(argv: Sequence[str]) -> int:
     if options.demo:
         demo = DemoEnvironment.start(role=Role(options.demo_role))
         try:
+            zoom = Zoom(user_settings())  # the saved zoom, before the window is laid out
             window = demo_window(demo)
+            zoom.install(window)
             window.show()
             return app.exec()
         finally:
@@ -116,9 +119,11 @@ def run(argv: Sequence[str]) -> int:
         QMessageBox.critical(None, "Clinical record", str(exc))
         return 1
     try:
+        zoom = Zoom(user_settings())
         window = clinic_window(record)
         if window is None:
             return 0
+        zoom.install(window)
         window.show()
         try:
             return app.exec()

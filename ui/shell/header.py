@@ -1,13 +1,21 @@
-"""The strip always on top: which patient and visit, which device, what it is doing, and STOP."""
+"""The strip always on top: which patient and visit, which device, what it is doing, its
+warnings by priority, and STOP."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
-from console.device.facts import fault_names
 from ui.common.theme import DEMO_PURPLE, INFO_GREY, STATE_COLOURS, STATE_TEXT
 from ui.device.match import DeviceMatchBar
 from ui.shell.context import WindowContext
+from ui.shell.device_warnings import DeviceWarningStrip
 from ui.shell.patient_dialog import patient_text, visit_text
 from ui.shell.stop_control import StopButton
 
@@ -27,32 +35,39 @@ class DeviceHeader(QWidget):
         self._context = context
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        layout = QHBoxLayout()
-        outer.addLayout(layout)
+        # Two identity lines beside the state, the warnings under both, STOP beside all.
+        grid = QGridLayout()
+        grid.setVerticalSpacing(2)
+        outer.addLayout(grid)
+        badges = QHBoxLayout()
         if context.demo:
-            layout.addWidget(_badge("DEMO", DEMO_PURPLE, "Demonstration data: not a patient"))
+            badges.addWidget(_badge("DEMO", DEMO_PURPLE, "Demonstration data: not a patient"))
         self._emulator_badge = _badge("EMULATOR", INFO_GREY,
                                       "Connected to the device emulator, not an implant")
-        layout.addWidget(self._emulator_badge)
-        who = QVBoxLayout()
+        badges.addWidget(self._emulator_badge)
+        grid.addLayout(badges, 0, 0, 2, 1)
         self._patient = QLabel()
         self._patient.setObjectName("patientIdentity")
         self._patient.setToolTip("The patient and visit everything done now is recorded for")
-        who.addWidget(self._patient)
+        self._patient.setWordWrap(True)  # wraps rather than widen the window
+        grid.addWidget(self._patient, 0, 1)
         self._device = QLabel()
         self._device.setObjectName("deviceIdentity")
         self._battery = QLabel()
-        self._battery.setWordWrap(True)  # several faults must not widen the window
-        self._battery.setMinimumWidth(200)
-        self._battery.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        who.addWidget(self._device)
-        who.addWidget(self._battery)
-        layout.addLayout(who, 1)
+        identity_line = QHBoxLayout()
+        identity_line.setSpacing(8)
+        identity_line.addWidget(self._device)
+        identity_line.addWidget(self._battery)
+        identity_line.addStretch(1)
+        grid.addLayout(identity_line, 1, 1)
+        self.warnings = DeviceWarningStrip(context)
+        grid.addWidget(self.warnings, 2, 0, 1, 3)
         self._state = QLabel()
         self._state.setObjectName("stateLabel")
-        layout.addWidget(self._state)
+        grid.addWidget(self._state, 0, 2, 2, 1)
         self.stop_button = StopButton(context.controller.stop)
-        layout.addWidget(self.stop_button)
+        grid.addWidget(self.stop_button, 0, 3, 3, 1)
+        grid.setColumnStretch(1, 1)
         self.device_match = DeviceMatchBar(context)
         self.device_match.patient_changed.connect(self.show_patient)
         outer.addWidget(self.device_match)
@@ -80,6 +95,7 @@ class DeviceHeader(QWidget):
         if facts is None:
             self._device.setText("No device connected")
             self._battery.setText("")
+            self.warnings.show_flags(None)
             self._emulator_badge.setVisible(self._context.emulator is not None)
             return
         identity, status = facts.identity, facts.status
@@ -87,6 +103,6 @@ class DeviceHeader(QWidget):
                                         or identity.model.startswith("EMU"))
         self._device.setText(f"<b>{identity.model}</b> serial <b>{identity.serial}</b> · "
                              f"firmware {identity.firmware}")
-        faults = fault_names(status.fault_flags)
-        battery = f"Battery {status.battery_pct} % ({status.battery_mv / 1000:.2f} V)"
-        self._battery.setText(battery + (" · ⚠ " + "; ".join(faults) if faults else ""))
+        self._battery.setText(f"· Battery {status.battery_pct} % "
+                              f"({status.battery_mv / 1000:.2f} V)")
+        self.warnings.show_flags(status.fault_flags)

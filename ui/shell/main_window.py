@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
             if panel.shown(context):
                 self.tabs.addTab(panel.create(context), panel.title)
         splitter.addWidget(self.tabs)
+        self.header.warnings.measure_impedance_requested.connect(self._measure_impedance)
         splitter.setStretchFactor(splitter.count() - 1, 1)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
@@ -114,6 +115,11 @@ class MainWindow(QMainWindow):
         controller.busy_changed.connect(self._on_busy)
         controller.stop_confirmed.connect(self._on_stop_confirmed)
         controller.stop_failed.connect(self._on_stop_failed)
+
+    def _measure_impedance(self) -> None:
+        panel = self.tabs.findChild(impedance_panel.ImpedancePanel)
+        self.tabs.setCurrentWidget(panel)
+        panel.measure()
 
     def connect_to(self, port: str, baud: int) -> None:
         if not port:
