@@ -30,13 +30,12 @@ def connected_in_sync() -> ProgrammingSession:
 def test_a_new_session_is_disconnected_with_nothing_unwritten():
     session = ProgrammingSession()
     assert session.state is ScreenState.DISCONNECTED
-    assert not session.state.connected
     assert not session.unwritten_changes
 
 
 def test_a_read_back_equal_to_the_draft_is_in_sync_and_an_edit_is_not():
     session = connected_in_sync()
-    assert session.state is ScreenState.IN_SYNC and session.state.connected
+    assert session.state is ScreenState.IN_SYNC
     assert not session.unwritten_changes
     session.set_draft(dataclasses.replace(HELD, frequency_hz=25))
     assert session.state is ScreenState.EDITED
@@ -137,3 +136,14 @@ def test_a_restored_draft_written_with_its_recorded_confirmations_is_that_versio
     assert request.versions(()) == (7, None)
     other = (Confirmation("soft_maximum", "10.5 mA is above the soft maximum", "new reason"),)
     assert request.versions(other) == (None, 7)
+
+
+def test_a_restored_draft_outlives_a_lost_link_to_the_same_device_only():
+    session = connected_in_sync()
+    session.restore(7, 0, HELD)
+    session.detach(lost=True)
+    session.attach(IDENTITY, Limits(), status())
+    assert session.version_to_write(0) == (7, None)
+    session.detach()
+    session.attach(dataclasses.replace(IDENTITY, serial="EMU-000002"), Limits(), status())
+    assert session.version_to_write(0) == (None, None)

@@ -67,12 +67,12 @@ def test_two_selected_versions_are_compared_in_clinical_units(qtbot, window, dem
     panel = _panel(window)
     first = _write(qtbot, window, demo, _program("1.0"), "start low")
     second = _write(qtbot, window, demo, _program("1.5"), "stronger contraction needed")
-    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=5000)
-    assert "ON THE DEVICE NOW" in _row_texts(panel.table, 0)[4]
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2
+                    and "ON THE DEVICE NOW" in _row_texts(panel.table, 0)[4], timeout=5000)
     assert _row_texts(panel.table, 1)[4] == "✔ verified when written"
     panel.select_versions(first.id, second.id)
     assert panel.diff.rowCount() == 1
-    assert _row_texts(panel.diff, 0) == ["Left amplitude", "1.0 mA", "1.5 mA"]
+    assert _row_texts(panel.diff, 0) == ["Left amplitude", "1.0 mA", "≠ 1.5 mA"]
     assert f"Version {first.id} → version {second.id}" in panel.diff_title.text()
     assert "1 field(s) differ" in panel.diff_title.text()
 

@@ -29,10 +29,6 @@ class ScreenState(Enum):
     LINK_LOST = "link lost"
     OUTCOME_UNKNOWN = "outcome unknown"
 
-    @property
-    def connected(self) -> bool:
-        return self in (ScreenState.IN_SYNC, ScreenState.EDITED)
-
 
 @dataclass(frozen=True, slots=True)
 class Unconfirmed:
@@ -67,10 +63,10 @@ def device_sentence(state: ScreenState, unconfirmed: Unconfirmed | None = None) 
         case ScreenState.EDITED:
             return "The program on screen differs from what the device holds."
         case ScreenState.DISCONNECTED:
-            return ("Disconnected: no device is connected, so what a device holds is not "
-                    "known and nothing on screen is confirmed on one.")
+            return ("Disconnected: what a device holds is not known; nothing on screen is "
+                    "confirmed on one.")
         case ScreenState.LINK_LOST:
-            return ("Link lost: what the device holds now is not known. Reconnect; the slot "
+            return ("Link lost: what the device holds now is not known. Reconnect: the slot "
                     "is read again.")
         case ScreenState.OUTCOME_UNKNOWN:
             detail = unconfirmed.detail if unconfirmed is not None else ""

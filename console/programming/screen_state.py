@@ -82,6 +82,7 @@ class ProgrammingSession:
         if identity.serial != self.integrity_serial:  # another device: nothing is known
             self.integrity = LeadIntegrity()
             self.integrity_serial = identity.serial
+            self.restored = None  # a draft of another device's history
         self.integrity = self.integrity.device_status(status)
 
     def update_status(self, status: Status) -> None:
@@ -93,12 +94,11 @@ class ProgrammingSession:
     def detach(self, *, lost: bool = False) -> None:
         """The link is gone (``lost``: it failed, nobody asked): forget what the device said,
         keep what was learnt of its leads as earlier knowledge (a pair seen open stays
-        blocked until measured again)."""
+        blocked until measured again), and a restored draft, to write on reconnecting."""
         self.device = None
         self.device_program = None
         self.confirmed = ()
         self.integrity = self.integrity.reconnected()
-        self.restored = None
         self.link = Link.LOST if lost else Link.DISCONNECTED
 
     def stop_unconfirmed(self, detail: str) -> None:
