@@ -30,7 +30,8 @@ def leaving_reasons(context: WindowContext) -> list[str]:
         reasons.append("The device is stimulating: leaving closes the link, and the device "
                        "stops on its watchdog. Press STOP first.")
     if context.visit is not None:
-        reasons.append(f"The {visit_text(context.visit)} is open: leaving ends it.")
+        visit = visit_text(context.visit)
+        reasons.append(f"{visit[0].upper()}{visit[1:]} is open: leaving ends it.")
     return reasons
 
 
