@@ -69,7 +69,7 @@ def test_connecting_reads_the_slot_so_the_screen_starts_from_the_device(panel, d
     assert panel.fields["left.amplitude_ma"].edit.text() == str(held.leads[0].amplitude_ma)
     assert "Read slot 0" in panel.result.text()
     assert not any(field.marker.isVisible() for field in panel.fields.values())
-    assert panel.summary_state == "On the device"  # in sync: the headline says so
+    assert panel.summary_state == "Writable"
 
 
 def test_unsafe_amplitude_is_blocked_and_explained_beside_the_field(qtbot, panel):

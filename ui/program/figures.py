@@ -68,7 +68,7 @@ def summary(session: ProgrammingSession, assessment: Assessment, errors: dict[st
     if blocks:
         text, colour = (f"✖ Blocked ({blocks}): nothing can be written until the "
                         f"findings marked BLOCKED are resolved."), BLOCK_RED
-    elif state is ScreenState.IN_SYNC:
+    elif state is ScreenState.IN_SYNC and count:  # agreed to when written, or before
         text, colour = f"✔ On the device: slot {session.slot} holds this program.", OK_GREEN
     elif not session.connected:
         to_confirm = f" ({count} to confirm)" if count else ""
