@@ -67,12 +67,12 @@ def test_two_selected_versions_are_compared_in_clinical_units(qtbot, window, dem
     panel = _panel(window)
     first = _write(qtbot, window, demo, _program("1.0"), "start low")
     second = _write(qtbot, window, demo, _program("1.5"), "stronger contraction needed")
-    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=5000)
-    assert "ON THE DEVICE NOW" in _row_texts(panel.table, 0)[4]
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2
+                    and "ON THE DEVICE NOW" in _row_texts(panel.table, 0)[4], timeout=5000)
     assert _row_texts(panel.table, 1)[4] == "✔ verified when written"
     panel.select_versions(first.id, second.id)
     assert panel.diff.rowCount() == 1
-    assert _row_texts(panel.diff, 0) == ["Left amplitude", "1.0 mA", "1.5 mA"]
+    assert _row_texts(panel.diff, 0) == ["Left amplitude", "1.0 mA", "≠ 1.5 mA"]
     assert f"Version {first.id} → version {second.id}" in panel.diff_title.text()
     assert "1 field(s) differ" in panel.diff_title.text()
 
@@ -156,3 +156,74 @@ def test_writing_a_restored_draft_verifies_that_version(qtbot, window, demo):
     slot0 = next(s for s in demo.emulator.programs()["slots"] if s["slot"] == 0)
     assert slot0["program"] == first.record.encode().hex()
     assert session.restored is None
+
+
+def _confirmed_write(qtbot, program_panel, amplitude: str, reason: str) -> None:
+    """Through the Program tab, as a clinician writes a program that needs confirming."""
+    edit = program_panel.fields["left.amplitude_ma"].edit
+    edit.selectAll()
+    qtbot.keyClicks(edit, amplitude)
+    program_panel.reason_edit.setText(reason)
+    qtbot.mouseClick(program_panel.write_button, Qt.MouseButton.LeftButton)
+    dialog = program_panel.confirm_dialog
+    if dialog is not None and dialog.isVisible():
+        qtbot.keyClicks(dialog.reason_edit, "tolerated in clinic")
+        qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not program_panel.busy
+                    and "Written and verified" in program_panel.result.text(), timeout=10000)
+
+
+def test_a_restored_program_that_needs_confirming_is_written_as_that_version(qtbot, window,
+                                                                               demo):
+    """Confirmed when restored, the draft is written itself: no v4, no draft left behind,
+    and History says the device holds it."""
+    program_panel = _program_panel(window)
+    _confirmed_write(qtbot, program_panel, "10.5", "strong")  # needs confirmation
+    _confirmed_write(qtbot, program_panel, "2.0", "gentler")
+    panel = _panel(window)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=5000)
+    first = demo.record.list_versions(demo.user, device_serial="EMU-000001")[0]
+    panel.select_versions(first.id)
+    qtbot.keyClicks(panel.reason, "back to the strong program")
+    qtbot.mouseClick(panel.restore_button, Qt.MouseButton.LeftButton)
+    dialog = panel.confirm_dialog
+    assert dialog is not None and dialog.isVisible(), "confirmed when restored"
+    assert dialog.confirm_button.text() == "Confirm and restore"
+    qtbot.keyClicks(dialog.reason_edit, "patient asked for it back")
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 3, timeout=5000)
+    restored = demo.record.list_versions(demo.user, device_serial="EMU-000001")[-1]
+    assert [c.reason for c in restored.confirmations] == ["patient asked for it back"]
+    assert "draft: on screen only" in panel.message.text()
+
+    program_panel.reason_edit.setText("restored from history")
+    qtbot.mouseClick(program_panel.write_button, Qt.MouseButton.LeftButton)
+    assert program_panel.confirm_dialog is None or not program_panel.confirm_dialog.isVisible()
+    qtbot.waitUntil(lambda: not program_panel.busy
+                    and "Written and verified" in program_panel.result.text(), timeout=10000)
+    assert f"Recorded as version {restored.id}" in program_panel.result.text()
+    versions = demo.record.list_versions(demo.user, device_serial="EMU-000001")
+    assert len(versions) == 3
+    assert demo.record.version(demo.user, restored.id).status is VersionStatus.VERIFIED
+    qtbot.waitUntil(lambda: _row_texts(panel.table, 0)[4] == "✔ ON THE DEVICE NOW",
+                    timeout=5000)
+    assert _row_texts(panel.table, 0)[0] == f"v{restored.id}"
+    assert "is on the device now" in panel.message.text()
+    assert "previous program" not in panel.message.text()
+    assert program_panel.summary_state == "On the device"
+
+
+def test_a_differing_field_is_marked_by_more_than_colour(qtbot, window, demo):
+    panel = _panel(window)
+    first = _write(qtbot, window, demo, _program("1.0"), "start low")
+    _write(qtbot, window, demo, _program("2.0"), "stronger")
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=5000)
+    panel.select_versions(first.id)  # one version: compared with what slot 0 holds
+    rows = [_row_texts(panel.diff, row) for row in range(panel.diff.rowCount())]
+    marked = [row for row, texts in enumerate(rows) if texts[1].startswith("≠")]
+    assert [rows[row][0] for row in marked] == ["Left amplitude"]
+    item = panel.diff.item(marked[0], 1)
+    assert item.font().bold()
+    assert "slot 0 holds" in item.toolTip()
+    same = panel.diff.item(next(r for r in range(len(rows)) if r not in marked), 1)
+    assert not same.font().bold() and not same.text().startswith("≠")

@@ -48,7 +48,8 @@ class WriteRequest:
     """One program for one slot.
 
     ``reason`` is kept with the recorded version. ``restored`` is the (draft, parent)
-    version ids of a restore being written, as the window's history offers them.
+    version ids of a restore being written, as the window's history offers them;
+    ``recorded`` the confirmations that draft was recorded with.
     """
 
     program: Program
@@ -56,11 +57,13 @@ class WriteRequest:
     consent: Consent = Consent()
     reason: str = ""
     restored: tuple[int | None, int | None] = (None, None)
+    recorded: tuple[Confirmation, ...] = ()
 
     def versions(self, confirmations: Sequence[Confirmation]) -> tuple[int | None, int | None]:
-        """The (draft, parent) to record: new confirmations make a new version, child of
-        the restore, since a recorded draft keeps the confirmations it was made with."""
+        """The (draft, parent) to record. A recorded draft keeps the confirmations it was
+        made with: written with exactly those (or none needed) it is that version; other
+        confirmations make a new version, child of the restore."""
         draft_id, parent_id = self.restored
-        if confirmations:
+        if confirmations and tuple(confirmations) != self.recorded:
             return None, draft_id or parent_id
         return draft_id, parent_id

@@ -41,6 +41,7 @@ def failure_text(error: BaseException) -> str:
 class DeviceController(QObject):
     connected = Signal(object)  # DeviceFacts
     disconnected = Signal(str)  # "" when asked for; the reason when the link was lost
+    """Once per connection: a Disconnect the user chose is never reported as a lost link."""
     status_changed = Signal(object)  # device_link.messages.Status
     notice = Signal(object)  # StimTelemetry, StimStopped, ImpedanceProgress, FaultEvent
     busy_changed = Signal(str)  # the running operation's name, "" when idle
@@ -51,7 +52,7 @@ class DeviceController(QObject):
     traced = Signal(object)  # TraceRecord, for the engineering view
 
     _finished = Signal(object, object, object, str)  # on_done, on_failed, future, name
-    _link_down = Signal(str)
+    _link_down = Signal(object, str)  # the client whose link went down, why
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -82,7 +83,7 @@ class DeviceController(QObject):
         """Open, authenticate and read the device; ``connected`` when done."""
         def connect(_: None) -> DeviceFacts:
             client = DeviceClient(port, key_store, baud=baud, trace=self._on_trace)
-            client.subscribe(self._on_notice)
+            client.subscribe(lambda notice: self._on_notice(client, notice))
             client.open()
             self._client = client
             assert client.identity is not None and client.limits is not None
@@ -170,13 +171,16 @@ class DeviceController(QObject):
 
     # -- from the client's threads ---------------------------------------------------------
 
-    def _on_notice(self, notice: Notice) -> None:
+    def _on_notice(self, client: DeviceClient, notice: Notice) -> None:
         if isinstance(notice, LinkDown):
-            self._link_down.emit(notice.reason)
+            self._link_down.emit(client, notice.reason)
             return
         self.notice.emit(notice)
 
-    def _link_lost(self, reason: str) -> None:
+    def _link_lost(self, client: DeviceClient, reason: str) -> None:
+        """The link failed unasked; a client already let go (Disconnect) says nothing more."""
+        if client is not self._client:
+            return
         self._poll.stop()
         self._client = None
         self.disconnected.emit(reason)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import QObject, Signal
 
+from console.programming.link_state import Link, ScreenState, device_sentence
 from console.programming.screen_state import DeviceFacts, ProgrammingSession
 from console.safety import Assessment
 from console.stimulation.on_leads import TestPair
@@ -35,6 +36,20 @@ class SessionModel(QObject):
     @property
     def device(self) -> DeviceFacts | None:
         return self.session.device
+
+    @property
+    def state(self) -> ScreenState:
+        """What the screen may say about the device: every panel words itself from this."""
+        return self.session.state
+
+    @property
+    def link_lost(self) -> bool:
+        """The link failed unasked (not a Disconnect the user chose)."""
+        return self.session.link is Link.LOST
+
+    @property
+    def device_sentence(self) -> str:
+        return device_sentence(self.session.state, self.session.unconfirmed)
 
     @property
     def state_name(self) -> str:
@@ -75,11 +90,22 @@ class SessionModel(QObject):
         if device is not None and device.status.fault_flags != fault_flags:
             self.update_status(dataclasses.replace(device.status, fault_flags=fault_flags))
 
-    def detach(self) -> None:
-        self.session.detach()
+    def detach(self, *, lost: bool = False) -> None:
+        """The link ended: chosen (Disconnect) or ``lost``."""
+        self.session.detach(lost=lost)
         self.device_changed.emit()
         self.draft_changed.emit()
         self.impedance_changed.emit()
+
+    def stop_unconfirmed(self, detail: str) -> None:
+        self.session.stop_unconfirmed(detail)
+        self.device_changed.emit()
+        self.draft_changed.emit()
+
+    def stop_confirmed(self) -> None:
+        self.session.stop_confirmed()
+        self.set_state(DeviceState.IDLE)
+        self.draft_changed.emit()
 
     def assessment(self) -> Assessment:
         return self.session.assessment()

@@ -2,8 +2,13 @@
 
 Nothing here writes to the device. A restore records a NEW draft version (its parent
 is the restored one) and puts it on screen; it reaches the device only when it is
-written and verified again from the Program panel, like any other change. Reading and
-restoring are record work on ``RecordTasks``: they never queue behind a device operation.
+written and verified again from the Program panel, like any other change. A restored
+program that needs confirmation is confirmed when restored, so the draft carries the
+confirmations and is written as that very version. Reading and restoring are record
+work on ``RecordTasks``: they never queue behind a device operation.
+
+A field that differs is marked by "≠" and bold as well as by its background, with a
+tooltip saying so: colour alone is never the only sign.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from PySide6.QtWidgets import (
 
 from console.accounts.roles import Action
 from console.programming.program import PROGRAM_FIELDS, Program
+from console.programming.request import Consent
 from console.storage import NotFound, ProgramVersion, VersionStatus, diff_programs
+from ui.common.confirm_dialog import ConfirmDialog
 from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN
 from ui.shell.context import WindowContext
 from ui.shell.record_tasks import RecordTasks
@@ -49,10 +56,25 @@ def create(context: WindowContext) -> QWidget:
     return HistoryPanel(context)
 
 
+DIFFERS = "≠ "
+DIFFER_BACKGROUND = "#fff3cd"
+
+
 def _item(text: str, version_id: int | None = None) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     if version_id is not None:
         item.setData(Qt.ItemDataRole.UserRole, version_id)
+    return item
+
+
+def _differing(text: str, tooltip: str) -> QTableWidgetItem:
+    """A value that differs: a sign, bold, a tooltip and a background, not colour alone."""
+    item = _item(DIFFERS + text)
+    font = item.font()
+    font.setBold(True)
+    item.setFont(font)
+    item.setToolTip(tooltip)
+    item.setData(Qt.ItemDataRole.BackgroundRole, QColor(DIFFER_BACKGROUND))
     return item
 
 
@@ -132,6 +154,8 @@ class HistoryPanel(QWidget):
         context.model.draft_changed.connect(self._draft_changed)
         context.controller.busy_changed.connect(self._busy_changed)
         self._program_operation = False
+        self._last_restore: tuple[int, int | None] | None = None  # last restore: (id, parent)
+        self.confirm_dialog: ConfirmDialog | None = None
         self._device_changed()
 
     def _restore_box(self) -> QGroupBox:
@@ -168,6 +192,7 @@ class HistoryPanel(QWidget):
         device = self._context.model.device
         serial = device.identity.serial if device is not None else None
         if serial == self._serial:
+            self._show_restore_state()
             return
         self._serial = serial
         self._versions = []
@@ -184,6 +209,7 @@ class HistoryPanel(QWidget):
             self._seen_program = held
             self._fill()  # which version the device holds, at once
             self.refresh()
+        self._show_restore_state()
 
     def _busy_changed(self, operation: str) -> None:
         """After any program operation (a write that failed too) the record may have news."""
@@ -224,6 +250,7 @@ class HistoryPanel(QWidget):
             self._versions = versions or []
             self._known = versions is not None
             self._fill()
+            self._show_restore_state()
         if self._reload_wanted:
             self._reload_wanted = False
             self.refresh()
@@ -325,11 +352,10 @@ class HistoryPanel(QWidget):
                                     "same program: no field differs.")
         self.diff.setRowCount(len(changes))
         for row, change in enumerate(changes):
-            for column, text in enumerate((change.label, change.old_text, change.new_text)):
-                item = _item(text)
-                if column == 2:
-                    item.setData(Qt.ItemDataRole.BackgroundRole, QColor("#fff3cd"))
-                self.diff.setItem(row, column, item)
+            self.diff.setItem(row, 0, _item(change.label))
+            self.diff.setItem(row, 1, _item(change.old_text))
+            self.diff.setItem(row, 2, _differing(
+                change.new_text, f"Changed from {change.old_text} in version {old.id}"))
 
     def _show_version(self, version: ProgramVersion) -> None:
         held = self._context.model.session.device_program
@@ -339,7 +365,7 @@ class HistoryPanel(QWidget):
         self.diff.setHorizontalHeaderLabels([
             "Field", f"Version {version.id}",
             f"Read back from slot {slot}" if compare else "Device (not read back)"])
-        note = (" Fields that differ from what the device holds are highlighted."
+        note = (" Fields that differ from what the device holds are marked ≠."
                 if compare else "")
         self.diff_title.setText(f"<b>Version {version.id}</b> (slot {version.slot}, "
                                 f"{version.status.value}, by {version.author}): "
@@ -349,10 +375,10 @@ class HistoryPanel(QWidget):
         for row, (name, info) in enumerate(PROGRAM_FIELDS.items()):
             held_text = info.format(held_fields[name]) if compare else "—"
             differs = compare and held_fields[name] != fields[name]
+            tooltip = (f"Version {version.id} has {info.format(fields[name])}; slot {slot} "
+                       f"holds {held_text}")
             for column, text in enumerate((info.label, info.format(fields[name]), held_text)):
-                item = _item(text)
-                if differs and column > 0:
-                    item.setData(Qt.ItemDataRole.BackgroundRole, QColor("#fff3cd"))
+                item = _differing(text, tooltip) if differs and column > 0 else _item(text)
                 self.diff.setItem(row, column, item)
 
     # -- restoring -------------------------------------------------------------------------
@@ -371,13 +397,33 @@ class HistoryPanel(QWidget):
         if len(versions) != 1 or not reason or context.record is None or context.user is None:
             return
         old = versions[0]
+        findings = context.model.session.assess(old.program).confirmations
+        if findings and context.may(Action.CONFIRM_SAFETY_FINDING) and context.user:
+            dialog = ConfirmDialog(findings, context.user.username, old.slot, self)
+            dialog.setWindowTitle("Confirm safety findings of the restored program")
+            dialog.confirm_button.setText("Confirm and restore")
+            dialog.cancel_button.setText("Cancel: restore nothing")
+            self.confirm_dialog = dialog
+            dialog.accepted.connect(lambda: self._record_restore(
+                old, reason, Consent.to(dialog.findings, dialog.reason)))
+            dialog.open()
+            return
+        self._record_restore(old, reason, None)
+
+    def _record_restore(self, old: ProgramVersion, reason: str, consent: Consent | None) -> None:
+        """Record the restore: with ``consent``, the draft keeps those confirmations."""
+        context = self._context
+        assert context.record is not None and context.user is not None
         seen_latest = max(v.id for v in self._versions if v.slot == old.slot)
         record, user, visit_id = context.record, context.user, context.visit_id
+        confirmations = consent.confirmations(consent.findings or ()) if consent else []
         self.restore_button.setEnabled(False)
         self._records.run(lambda: record.restore_version(user, old.id, reason=reason,
                                                          expected_latest=seen_latest,
+                                                         confirmations=confirmations,
                                                          visit_id=visit_id),
-                          self._restored, self._not_restored)
+                          lambda version: self._restored(version, consent),
+                          self._not_restored)
 
     def _not_restored(self, message: str) -> None:
         self.message.setText(f"Nothing was restored: {message}")
@@ -385,14 +431,35 @@ class HistoryPanel(QWidget):
         self._reflect()
         self.refresh()
 
-    def _restored(self, version: ProgramVersion) -> None:
+    def _restored(self, version: ProgramVersion, consent: Consent | None) -> None:
         session = self._context.model.session
-        session.restore(version.id, version.slot, version.program)
-        self._context.model.notify_draft()
+        self._last_restore = (version.id, version.parent_id)
+        session.restore(version.id, version.slot, version.program, consent)
         self.reason.clear()
-        self.message.setText(
-            f"<b>Version {version.id}</b> restores version {version.parent_id} to slot "
-            f"{version.slot} as a <b>draft: on screen only</b>. The device still holds its "
-            "previous program — write and verify it from the Program panel.")
-        self.message.setStyleSheet(f"color: {CONFIRM_AMBER};")
+        self._context.model.notify_draft()
         self.refresh()
+
+    def _show_restore_state(self) -> None:
+        """What became of the last restore, in words from the session's one state."""
+        if self._last_restore is None:
+            return
+        version_id, parent_id = self._last_restore
+        session = self._context.model.session
+        restored = session.restored
+        if restored is not None and restored.version_id == version_id:
+            where = ("The device still holds its previous program — write and verify it "
+                     "from the Program panel." if session.connected else
+                     "No device is connected: connect, then write and verify it from the "
+                     "Program panel.")
+            text = (f"<b>Version {version_id}</b> restores version {parent_id} to slot "
+                    f"{restored.slot} as a <b>draft: on screen only</b>. {where}")
+            colour = CONFIRM_AMBER
+        elif self._version_on_device() == version_id:
+            text = (f"<b>Version {version_id}</b> is on the device now: written and verified "
+                    f"in slot {session.slot}.")
+            colour = OK_GREEN
+        else:
+            text, colour = "", INFO_GREY
+        self.message.setText(text)
+        self.message.setStyleSheet(f"color: {colour};")
+

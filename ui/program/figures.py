@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
+from console.programming.link_state import ScreenState, device_sentence
 from console.programming.screen_state import ProgrammingSession
 from console.safety import Assessment
 from console.safety.quantities import (
@@ -18,7 +19,7 @@ from console.safety.quantities import (
     rounded,
     shannon_k,
 )
-from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, OK_GREEN
+from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN
 
 
 def strong(colour: str) -> str:
@@ -59,25 +60,46 @@ def lead_figures(session: ProgrammingSession, lead: int) -> str:
 
 def summary(session: ProgrammingSession, assessment: Assessment, errors: dict[str, str],
             differing: set[str]) -> tuple[str, str, str]:
-    """The verdict on the draft, its colour, and how the screen relates to the device."""
+    """The headline, its colour, and how the screen relates to the device: all from the
+    session's one state, so no line can claim what another has stopped knowing."""
+    state = session.state
     blocks = len(assessment.blocks) + len(errors)
+    count = len(assessment.confirmations)
     if blocks:
         text, colour = (f"✖ Blocked ({blocks}): nothing can be written until the "
                         f"findings marked BLOCKED are resolved."), BLOCK_RED
+    elif state is ScreenState.IN_SYNC and count:  # agreed to when written, or before
+        text, colour = f"✔ On the device: slot {session.slot} holds this program.", OK_GREEN
+    elif not session.connected:
+        to_confirm = f" ({count} to confirm)" if count else ""
+        text, colour = (f"Checked against the limits{to_confirm}: writable only once a "
+                        f"device is connected."), INFO_GREY
     elif assessment.needs_confirmation:
-        count = len(assessment.confirmations)
         text, colour = (f"⚠ Needs your confirmation ({count}): writing asks you to "
                         f"confirm each finding with a reason."), CONFIRM_AMBER
     else:
         text, colour = "✔ Writable: no finding blocks or needs confirmation.", OK_GREEN
-    slot = session.slot
-    if not session.connected:
-        held = "No device connected: nothing on screen is confirmed on a device."
-    elif session.device_program is None:
-        held = f"Slot {slot}: what the device holds is not known (empty, or not read)."
-    elif differing:
-        held = (f"Slot {slot}: {len(differing)} field(s) differ from what the device "
-                f"holds (marked • not on device).")
-    else:
-        held = f"Slot {slot}: the screen shows exactly what the device holds."
-    return text, colour, held
+    return text, colour, _held(session, assessment, differing)
+
+
+def headline_state(text: str) -> str:
+    """The headline's first words: "Writable", "On the device", "Blocked (n)" …"""
+    return text.split(":")[0].lstrip("✖⚠✔ ")
+
+
+def _held(session: ProgrammingSession, assessment: Assessment, differing: set[str]) -> str:
+    state, slot = session.state, session.slot
+    if state is ScreenState.IN_SYNC:
+        held = f"Slot {slot}: the screen shows exactly what the device holds (read back)."
+        count = len(assessment.confirmations)
+        if count and all(f in session.confirmed for f in assessment.confirmations):
+            held += f" {count} finding(s) were confirmed when it was written."
+        elif count:
+            held += f" Writing a change asks you to confirm {count} finding(s)."
+        return held
+    if state is ScreenState.EDITED:
+        if session.device_program is None:
+            return f"Slot {slot}: what the device holds is not known (empty, or not read)."
+        return (f"Slot {slot}: {len(differing)} field(s) differ from what the device holds "
+                f"(marked • not on device).")
+    return device_sentence(state, session.unconfirmed)

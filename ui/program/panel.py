@@ -2,8 +2,10 @@
 what differs from the device, and write (verified byte for byte) or read a slot.
 
 The screen keeps two things apart: the draft (what is on screen) and what the device
-proved it holds (read back). A field that differs is marked "not on device" until a
-write is verified; after a link loss nothing is shown as on the device.
+proved it holds (read back). Every word about the device comes from the session's one
+state (``console/programming/link_state.py``, marks in ``marks.py``). The rows above the
+fields keep their height whatever they say, and the result of a read or write is shown
+under the fields, so nothing moves under the pointer.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -29,13 +32,14 @@ from PySide6.QtWidgets import (
 from console.accounts import Action
 from console.programming.program import LEAD_NAMES, Program, field_info
 from console.programming.request import Consent, WriteRequest
-from console.programming.screen_state import DEFAULT_PROGRAM, DeviceFacts
+from console.programming.screen_state import DeviceFacts
 from console.safety import Assessment, Finding
 from ui.common.confirm_dialog import STIMULATING_REFUSAL, ConfirmDialog
 from ui.common.parameter_field import ParameterField, field_limits, findings_label, render_findings
-from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN
+from ui.common.theme import CONFIRM_AMBER, INFO_GREY
 from ui.program.device_write import Outcome, settle_and_read, write_slot
-from ui.program.figures import lead_figures, strong, summary
+from ui.program.figures import headline_state, lead_figures, strong, summary
+from ui.program.marks import electrodes_text, fixed_lines, mark_field, show_message
 from ui.program.preview_plots import PreviewPlots
 from ui.shell.context import WindowContext
 from ui.shell.record_tasks import keeper_for
@@ -64,11 +68,11 @@ class ProgramPanel(QWidget):
         self.electrode_findings: dict[int, QLabel] = {}
         self.figures: dict[int, QLabel] = {}
         self.confirm_dialog: ConfirmDialog | None = None
+        self._acknowledged: tuple[Finding, ...] = ()  # agreed to for the write under way
         self._operation: str | None = None
         self._shown_values: dict[str, object] = {}
-        self.summary_state = ""  # "Writable", "Needs your confirmation (n)" or "Blocked (n)"
+        self.summary_state = ""  # "On the device", "Writable", "Blocked (n)" …
         self._was_connected = False
-        self._last_held: Program = DEFAULT_PROGRAM  # the draft as last loaded or written
         self._held_slot = self.session.slot  # the slot device_program was read from
         self._serial: str | None = None
         self._keep_draft = False  # reconnected with unsaved changes: read, but keep them
@@ -78,15 +82,19 @@ class ProgramPanel(QWidget):
         outer.setContentsMargins(4, 4, 4, 4)
         outer.setSpacing(4)
         outer.addLayout(self._build_actions())
+        self.write_blocker = QLabel()  # under the row: the Write button never moves
+        self.write_blocker.setObjectName("findingInfo")
+        fixed_lines(self.write_blocker, 1)
+        outer.addWidget(self.write_blocker)
         self.summary = QLabel()
         self.summary.setObjectName("programSummary")
         self.summary.setWordWrap(True)
+        fixed_lines(self.summary, 3)
         outer.addWidget(self.summary)
         self.result = QLabel()
         self.result.setObjectName("writeResult")
         self.result.setWordWrap(True)
         self.result.hide()
-        outer.addWidget(self.result)
 
         body = QWidget()
         columns = QHBoxLayout(body)
@@ -97,6 +105,7 @@ class ProgramPanel(QWidget):
         stack = QVBoxLayout(content)
         stack.setContentsMargins(0, 0, 0, 0)
         stack.addWidget(body)
+        stack.addWidget(self.result)  # under the fields: appearing, it moves none of them
         self.previews = PreviewPlots()
         stack.addWidget(self.previews)
         stack.addStretch(1)
@@ -114,6 +123,7 @@ class ProgramPanel(QWidget):
         model.draft_changed.connect(self.refresh)
         model.impedance_changed.connect(self.refresh)
         model.device_changed.connect(self._device_changed)
+        self._shown_state = self.session.state
         controller.connected.connect(self._connected)
         self._fill_slots(DEFAULT_SLOTS)
         self.refresh()
@@ -145,9 +155,6 @@ class ProgramPanel(QWidget):
         self.write_button.setToolTip("Check, record, write, read back and compare every byte.")
         self.write_button.clicked.connect(self.write)
         row.addWidget(self.write_button)
-        self.write_blocker = QLabel()
-        self.write_blocker.setObjectName("findingInfo")
-        row.addWidget(self.write_blocker)
         return row
 
     def _build_leads(self) -> QGroupBox:
@@ -166,6 +173,7 @@ class ProgramPanel(QWidget):
             cell = QVBoxLayout()
             cell.setSpacing(1)
             self.electrodes[lead] = QLabel()
+            self.electrodes[lead].setWordWrap(True)  # a lead off must not widen its column
             self.electrodes[lead].setToolTip("Chosen on the drawing of the leads: click an "
                                              "electrode to make it cathode (−) or anode (+).")
             self.electrode_findings[lead] = findings_label()
@@ -187,6 +195,7 @@ class ProgramPanel(QWidget):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
         grid.setRowStretch(5, 1)
+        box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         return box
 
     def _build_cycle(self) -> QGroupBox:
@@ -230,7 +239,7 @@ class ProgramPanel(QWidget):
     def refresh(self) -> None:
         if self.session.device_program is not None and self.session.slot != self._held_slot:
             # another view chose a slot (a restore): what the device holds there is unknown
-            self.session.loaded_from_device(self.session.slot, None)
+            self.session.forget_slot(self.session.slot)
             self.context.model.notify_draft()
             return
         self._select_slot(self.session.slot)
@@ -239,12 +248,14 @@ class ProgramPanel(QWidget):
         differing = self.session.differing_fields()
         source = "Device limits" if self.session.connected else \
             "MFL/1 default limits (no device connected)"
+        state = self.session.state
+        self._shown_state = state
         for name, field in self.fields.items():
             unchanged = self._shown_values.get(name, values[name]) == values[name]
             field.show_value(values[name], keep_error=unchanged)
             self._shown_values[name] = values[name]
             field.set_limits(field_limits(name, self.session.engine.limits), source)
-            field.set_changed(name in differing)
+            mark_field(field, state, name in differing)
             field.show_findings(self._beside(assessment, name))
         for lead, name in enumerate(LEAD_NAMES):
             self._show_electrodes(lead, name, assessment, differing)
@@ -258,15 +269,12 @@ class ProgramPanel(QWidget):
 
     def _show_electrodes(self, lead: int, name: str, assessment: Assessment,
                          differing: set[str]) -> None:
-        program = self.session.draft.leads[lead]
-        if program.enabled:
-            text = f"E{program.cathode} (−) → E{program.anode} (+)"
-        else:
-            text = "off: choose a cathode and an anode on the drawing"
-        label = self.electrodes[lead]
         changed = any(f"{name}.{kind}" in differing for kind in ELECTRODE_FIELDS)
-        label.setText(text + ("   • not on device" if changed else ""))
-        label.setStyleSheet(strong(CONFIRM_AMBER) if changed else "")
+        text, amber = electrodes_text(self.session.draft.leads[lead], self.session.state,
+                                      changed)
+        label = self.electrodes[lead]
+        label.setText(text)
+        label.setStyleSheet(strong(CONFIRM_AMBER) if amber else "")
         findings = tuple(f for kind in ELECTRODE_FIELDS
                          for f in self._beside(assessment, f"{name}.{kind}"))
         render_findings(self.electrode_findings[lead], findings)
@@ -274,7 +282,7 @@ class ProgramPanel(QWidget):
     def _show_summary(self, assessment: Assessment, errors: dict[str, str],
                       differing: set[str]) -> None:
         text, colour, held = summary(self.session, assessment, errors, differing)
-        self.summary_state = text.split(":")[0].lstrip("✖⚠✔ ")
+        self.summary_state = headline_state(text)
         self.summary.setText(f"<span style='{strong(colour)} font-size: 12pt;'>{text}"
                              f"</span><br><span style='color:{INFO_GREY}'>{held}</span>")
 
@@ -284,7 +292,7 @@ class ProgramPanel(QWidget):
         if not self.context.may(Action.PROGRAM_DEVICE):
             return "your role may not write programs"
         if not self.session.connected:
-            return "no device connected"
+            return "no device is connected"
         if self.context.model.state_name != "IDLE":
             return "device not idle: stop first"
         if self._operation is not None:
@@ -298,16 +306,13 @@ class ProgramPanel(QWidget):
     def _reflect_actions(self) -> None:
         refusal = self._write_refusal()
         self.write_button.setEnabled(refusal is None)
-        self.write_blocker.setText(f"({refusal})" if refusal else "")
+        self.write_blocker.setText(f"Write is not possible now: {refusal}." if refusal else "")
         self.read_button.setEnabled(self.session.connected and self._operation is None)
         self.slot_box.setEnabled(self._operation is None)
 
-    def _show_result(self, ok: bool, message: str) -> None:
-        colour = OK_GREEN if ok else BLOCK_RED
-        self.result.setText(message)
-        self.result.setStyleSheet(f"color: {colour}; font-weight: bold; font-size: 12pt; "
-                                  f"border: 2px solid {colour}; padding: 4px;")
-        self.result.show()
+    def _show_result(self, ok: bool | None, message: str) -> None:
+        """Shown under the fields; ``ok`` None for news that is neither success nor failure."""
+        show_message(self.result, ok, message)
 
     # -- slots -----------------------------------------------------------------------------
 
@@ -322,7 +327,7 @@ class ProgramPanel(QWidget):
         if slot == self.session.slot:
             return
         unsaved = self.session.device_program is None or bool(self.session.differing_fields())
-        self.session.loaded_from_device(slot, None)  # what this slot holds is not known yet
+        self.session.forget_slot(slot)  # what this slot holds is not known yet
         self.context.model.notify_draft()
         if self.session.connected and not unsaved:
             self.read(slot)
@@ -342,7 +347,7 @@ class ProgramPanel(QWidget):
         active = facts.status.active_slot
         slot = active if active < slots else 0
         same_device = facts.identity.serial == self._serial
-        self._keep_draft = same_device and self.session.draft != self._last_held
+        self._keep_draft = same_device and self.session.unwritten_changes
         self._serial = facts.identity.serial
         self.session.slot = slot
         self._fill_slots(slots)
@@ -352,10 +357,12 @@ class ProgramPanel(QWidget):
     def _device_changed(self) -> None:
         connected = self.session.connected
         if self._was_connected and not connected:
-            self._show_result(False, "Link lost: nothing on screen is confirmed on the device. "
-                                     "Reconnect and read the slot again.")
+            self._show_result(False if self.context.model.link_lost else None,
+                              self.context.model.device_sentence)
             self._operation = None
         self._was_connected = connected
+        if self.session.state is not self._shown_state:  # e.g. a STOP settled: re-word
+            self.refresh()
         if self.context.model.stimulating and self.confirm_dialog is not None \
                 and self.confirm_dialog.isVisible():
             self.confirm_dialog.reject()
@@ -389,11 +396,12 @@ class ProgramPanel(QWidget):
         kept = self.session.draft if self._keep_draft else None
         self._keep_draft = False
         message = outcome.message
-        if outcome.ok or outcome.device_unknown:
+        if outcome.ok:
             self.session.loaded_from_device(outcome.slot, outcome.program)
             self._held_slot = outcome.slot
-            if outcome.program is not None:
-                self._last_held = outcome.program
+        elif outcome.device_unknown:
+            self.session.forget_slot(outcome.slot)
+            self._held_slot = outcome.slot
         if kept is not None and kept != self.session.draft:
             self.session.set_draft(kept)
             message += (" Your changes made before the link was lost are kept on screen, "
@@ -419,6 +427,11 @@ class ProgramPanel(QWidget):
         assessment = self.assessment()
         program = self.session.draft
         confirmations = assessment.confirmations
+        recorded = self.session.restored_consent(self.session.slot)
+        if recorded is not None and recorded.findings is not None \
+                and all(f in recorded.findings for f in confirmations):
+            self._write(program, recorded.findings, recorded.reason)  # agreed at the restore
+            return
         if not confirmations:
             self._write(program, (), "")
             return
@@ -451,9 +464,13 @@ class ProgramPanel(QWidget):
         engine = self.session.engine
         integrity = self.session.integrity
         slot = self.session.slot
-        request = WriteRequest(program, slot, Consent.to(acknowledged, confirm_reason),
-                               self.reason_edit.text().strip(),
-                               self.session.version_to_write(slot))
+        consent = Consent.to(acknowledged, confirm_reason)
+        recorded = self.session.restored_consent(slot)
+        request = WriteRequest(program, slot, consent, self.reason_edit.text().strip(),
+                               self.session.version_to_write(slot),
+                               tuple(recorded.confirmations(recorded.findings or ()))
+                               if recorded is not None else ())
+        self._acknowledged = tuple(acknowledged)
         self._start(WRITE)
         first = ("Measuring the impedance of the pairs in use (Esc stops), then writing"
                  if integrity.to_measure(self.session.pairs_in_use()) else "Writing")
@@ -468,12 +485,11 @@ class ProgramPanel(QWidget):
             self.session.measured(outcome.check.records, outcome.check.fault_flags)
             self.context.model.notify_impedance()
         if outcome.ok and outcome.program is not None:
-            self.session.applied(outcome.slot, outcome.program)
+            self.session.applied(outcome.slot, outcome.program, self._acknowledged)
             self._held_slot = outcome.slot
-            self._last_held = outcome.program
             self.reason_edit.clear()
         elif outcome.device_unknown:
-            self.session.loaded_from_device(outcome.slot, None)
+            self.session.write_unconfirmed(outcome.slot, outcome.message)
         self._show_result(outcome.ok, outcome.message)
         self.context.model.notify_draft()
 

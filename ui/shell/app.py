@@ -3,14 +3,15 @@
 ``mfconsole`` opens it on the clinic's record; ``mfconsole --demo`` on a built-in
 emulator behind a real pseudo-terminal, a throwaway record and a demo clinician, with
 the demo patient and visit already chosen. ``--demo-role engineer`` signs the demo in
-as an engineer instead, to show the engineering view.
+as an engineer instead, to show the engineering view. Signing out of the clinic's window
+brings the sign-in back; signing out of the demo ends it.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -36,8 +37,8 @@ def window_options(argv: Sequence[str]) -> argparse.Namespace:
                         help="built-in emulator, demonstration record, demo clinician")
     parser.add_argument("--demo-role", choices=[role.value for role in Role],
                         default=Role.CLINICIAN.value,
-                        help="with --demo: whom the demo is signed in as (engineer or admin "
-                             "show the engineering view)")
+                        help="with --demo: whom the demo is signed in as (engineer shows "
+                             "the engineering view)")
     parser.add_argument("--db", help="clinical record URL (default: MFCONSOLE_DB or the local "
                                      "SQLite file)")
     return parser.parse_args(argv)
@@ -99,6 +100,23 @@ def clinic_window(record: ClinicalRecord) -> MainWindow | None:
     return MainWindow(context, WindowKeyStore(record.key_store(), context))
 
 
+def signed_in_sessions(record: ClinicalRecord, app: QApplication, zoom: Zoom | None = None,
+                       open_window: Callable[[ClinicalRecord], MainWindow | None] = clinic_window
+                       ) -> int:
+    """Sign in and work until the window is closed; after a sign-out, sign in again."""
+    while (window := open_window(record)) is not None:
+        if zoom is not None:
+            zoom.install(window)
+        window.show()
+        try:
+            code = app.exec()
+        finally:
+            window.connection.stop_emulator()
+        if not window.signed_out:
+            return code
+    return 0
+
+
 def run(argv: Sequence[str]) -> int:
     options = window_options(argv)
     app = application()
@@ -119,15 +137,6 @@ def run(argv: Sequence[str]) -> int:
         QMessageBox.critical(None, "Clinical record", str(exc))
         return 1
     try:
-        zoom = Zoom(user_settings())
-        window = clinic_window(record)
-        if window is None:
-            return 0
-        zoom.install(window)
-        window.show()
-        try:
-            return app.exec()
-        finally:
-            window.connection.stop_emulator()
+        return signed_in_sessions(record, app, Zoom(user_settings()))
     finally:
         record.close()

@@ -1,4 +1,5 @@
-"""Choosing the port: serial ports (refreshable), any pyserial URL, baud rate, connect.
+"""Choosing the port: serial ports (refreshable), any pyserial URL, baud rate, connect;
+and, at the end of the row, Sign out.
 
 Engineers can also start an emulator inside the window (a scenario of their choice);
 it is stopped when the window closes.
@@ -28,6 +29,7 @@ class ConnectionPanel(QWidget):
     """Port, baud and Connect/Disconnect. ``connect_requested(port, baud)`` does the rest."""
 
     def __init__(self, context: WindowContext, connect_requested: Callable[[str, int], None],
+                 sign_out: Callable[[], object] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
@@ -68,6 +70,13 @@ class ConnectionPanel(QWidget):
         for widget in (self.scenario, self.emulator_button):
             widget.setVisible(context.engineering and not context.demo)
             layout.addWidget(widget)
+        self.sign_out_button = QPushButton("Sign out…")
+        self.sign_out_button.setToolTip("End this visit and sign out (asks first if anything "
+                                        "would be lost); the sign-in comes back")
+        self.sign_out_button.setVisible(sign_out is not None)
+        if sign_out is not None:
+            self.sign_out_button.clicked.connect(sign_out)
+        layout.addWidget(self.sign_out_button)
         self._watching_close = False
         context.model.device_changed.connect(self._reflect)
         context.controller.busy_changed.connect(self._reflect)

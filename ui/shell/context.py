@@ -28,9 +28,13 @@ class WindowContext:
 
     @property
     def engineering(self) -> bool:
-        """Engineers and admins see the emulator's controls; clinical roles never do."""
+        """Only engineers see the emulator's controls and the engineering view.
+
+        Admins manage users, pairing keys and the audit trail (by their permissions,
+        see ``may``); breaking a device on purpose is not their work, nor a clinician's.
+        """
         return (self.user is not None and not self.user.disabled
-                and self.user.role in (Role.ENGINEER, Role.ADMIN))
+                and self.user.role is Role.ENGINEER)
 
     def may(self, action: Action) -> bool:
         """The window reflects permissions; the console layer enforces them."""

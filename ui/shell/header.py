@@ -90,7 +90,11 @@ class DeviceHeader(QWidget):
         facts = self._context.model.device
         state = self._context.model.state_name
         background, colour = STATE_COLOURS.get(state, STATE_COLOURS["DISCONNECTED"])
-        self._state.setText(STATE_TEXT.get(state, state))
+        if facts is None:  # words from the one state: a chosen disconnect is no alarm
+            self._state.setText("LINK LOST — device state unknown"
+                                if self._context.model.link_lost else "DISCONNECTED")
+        else:
+            self._state.setText(STATE_TEXT.get(state, state))
         self._state.setStyleSheet(f"background: {background}; color: {colour};")
         if facts is None:
             self._device.setText("No device connected")

@@ -1,12 +1,18 @@
-"""The main window: header with STOP, connection, link-loss banner, the leads and the panels."""
+"""The main window: header with STOP, connection, link-loss banner, the leads and the panels.
+
+Leaving (the title bar's close button, Ctrl+W, Sign out beside the connection) asks first
+when something would be lost or left open; a program closing the window (the benchmark,
+a test) has decided already and is not asked. Leaving ends the visit in the record.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -18,8 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.accounts import AccessError
 from console.programming.screen_state import DeviceFacts
 from console.stimulation.stopping import WATCHDOG, stop_reason_text
+from console.storage import RecordError
 from device_link.keystore import KeyStore
 from device_link.messages import FaultEvent, StimStopped
 from device_link.protocol import DeviceState
@@ -32,10 +40,12 @@ from ui.program import panel as program_panel
 from ui.shell.connection_panel import ConnectionPanel
 from ui.shell.context import WindowContext
 from ui.shell.header import DeviceHeader
+from ui.shell.leaving import LeaveQuestion, leaving_reasons
 from ui.shell.stop_control import StopKeyFilter
 from ui.stimulation import panel as stimulation_panel
 
 PanelFactory = Callable[[WindowContext], QWidget]
+_log = logging.getLogger(__name__)
 _WATCHDOG_SENTENCE = f"{WATCHDOG[0].upper()}{WATCHDOG[1:]}."
 
 
@@ -78,7 +88,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         self.header = DeviceHeader(context)
         layout.addWidget(self.header)
-        self.connection = ConnectionPanel(context, self.connect_to)
+        self.connection = ConnectionPanel(context, self.connect_to, self.sign_out)
         layout.addWidget(self.connection)
         self.link_banner = QLabel()
         self.link_banner.setObjectName("linkLost")
@@ -97,6 +107,11 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(splitter.count() - 1, 1)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
+        self.leave_question = LeaveQuestion(self)
+        self.signed_out = False  # left by Sign out: the start-up signs in again
+        self._leaving = False  # the question was answered (or never needed)
+        self._ended = False
+        self._add_close_key()
 
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
@@ -121,6 +136,13 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(panel)
         panel.measure()
 
+    def _add_close_key(self) -> None:
+        """Ctrl+W (the platform's Close key) leaves as the title bar's button does."""
+        close = QAction("Close window…", self)
+        close.setShortcut(QKeySequence.StandardKey.Close)
+        close.triggered.connect(self.leave)
+        self.addAction(close)
+
     def connect_to(self, port: str, baud: int) -> None:
         if not port:
             self.statusBar().showMessage("Choose a port first.")
@@ -139,13 +161,15 @@ class MainWindow(QMainWindow):
                                      f"limits read.", 8000)
 
     def _on_disconnected(self, reason: str) -> None:
-        self.context.model.detach()
+        """``reason`` is empty for the Disconnect the user chose: no alarm for that."""
+        self.context.model.detach(lost=bool(reason))
         if reason:
             self.link_banner.setText(f"LINK LOST — {reason}. Nothing shown is confirmed on the "
                                      f"device. {_WATCHDOG_SENTENCE} Reconnect to continue.")
             self.link_banner.show()
         else:
-            self.statusBar().showMessage("Disconnected.", 5000)
+            self.link_banner.hide()
+            self.statusBar().showMessage("Disconnected: no device is connected.", 8000)
 
     def _on_notice(self, notice: object) -> None:
         if isinstance(notice, FaultEvent):  # a lead flag blocks that lead at once
@@ -163,13 +187,55 @@ class MainWindow(QMainWindow):
         self.busy.setToolTip(operation)
 
     def _on_stop_confirmed(self, previous: int) -> None:
-        self.context.model.set_state(DeviceState.IDLE)
+        self.context.model.stop_confirmed()
         self.statusBar().showMessage("STOP confirmed by the device.")
 
     def _on_stop_failed(self, message: str) -> None:
+        self.context.model.stop_unconfirmed(f"STOP not confirmed: {message}")
         self.statusBar().showMessage(f"STOP NOT CONFIRMED: {message}. {_WATCHDOG_SENTENCE}")
 
+    # -- leaving ---------------------------------------------------------------------------
+
+    def may_leave(self, title: str) -> bool:
+        """Ask first when something would be lost or left open; True to leave."""
+        reasons = leaving_reasons(self.context)
+        return not reasons or self.leave_question.ask(title, reasons)
+
+    def leave(self) -> bool:
+        """Close the window, after the question if one is needed. True if it closed."""
+        if not self.may_leave("Close the window?"):
+            return False
+        self._leaving = True
+        return self.close()
+
+    def sign_out(self) -> bool:
+        """End the visit and the session as closing does; the start-up signs in again."""
+        if not self.may_leave("Sign out?"):
+            return False
+        self.signed_out = True
+        self._leaving = True
+        return self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The person closing the window from the title bar is asked; code has decided.
+        if event.spontaneous() and not self._leaving and not self.may_leave("Close the window?"):
+            event.ignore()
+            return
+        self._end()
+        super().closeEvent(event)
+
+    def _end(self) -> None:
+        """Once: STOP keys off, the link closed, the visit ended in the record."""
+        if self._ended:
+            return
+        self._ended = True
         QApplication.instance().removeEventFilter(self._stop_keys)
         self.context.controller.shutdown()
-        super().closeEvent(event)
+        context = self.context
+        if context.visit is None or context.record is None or context.user is None:
+            return
+        try:
+            context.record.end_visit(context.user, context.visit.id,
+                                     expected_revision=context.visit.revision)
+        except (RecordError, AccessError) as exc:  # ended elsewhere, or the record is gone
+            _log.warning("visit %s was not ended: %s", context.visit.id, exc)

@@ -64,6 +64,7 @@ class Zoom(QObject):
         self._hide = QTimer(self)
         self._hide.setSingleShot(True)
         self._hide.setInterval(SHOWN_MS)
+        self._hide.timeout.connect(self._hide_label)
 
     def install(self, window: QMainWindow) -> None:
         """Zoom keys on ``window`` and a status bar field that shows the zoom briefly."""
@@ -78,7 +79,11 @@ class Zoom(QObject):
         self._label.setToolTip("Ctrl+= larger, Ctrl+- smaller, Ctrl+0 back to 100 %")
         self._label.hide()
         window.statusBar().addPermanentWidget(self._label)
-        self._hide.timeout.connect(self._label.hide)
+
+    def _hide_label(self) -> None:
+        """The field of the window in use: after a sign-out a new window has its own."""
+        if self._label is not None:
+            self._label.hide()
 
     def zoom_in(self) -> None:
         self._step(+1)
