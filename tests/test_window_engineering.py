@@ -24,11 +24,7 @@ from .window_fixtures import open_demo_window
 
 
 def _tab(window, kind):
-    for index in range(window.tabs.count()):
-        if isinstance(window.tabs.widget(index), kind):
-            window.tabs.setCurrentIndex(index)
-            return window.tabs.widget(index)
-    return None
+    return window.tabs.show_panel(kind)
 
 
 def _button(parent, text: str) -> QPushButton:

@@ -62,7 +62,7 @@ def test_a_lead_warning_is_high_priority_and_measures_impedance(qtbot, window, d
 
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
-    assert window.tabs.currentWidget() is impedance
+    assert window.tabs.current_panel() is impedance
     assert impedance._measuring, "the header's button starts the measurement itself"
     qtbot.waitUntil(lambda: not impedance._measuring, timeout=10000)
     assert impedance.status.text().startswith("Measured at")

@@ -128,9 +128,7 @@ def test_a_write_the_device_refused_is_listed_as_failed(qtbot, window, demo):
 def _program_panel(window):
     from ui.program.panel import ProgramPanel
 
-    tabs = window.tabs
-    return next(tabs.widget(i) for i in range(tabs.count())
-                if isinstance(tabs.widget(i), ProgramPanel))
+    return window.findChild(ProgramPanel)
 
 
 def test_writing_a_restored_draft_verifies_that_version(qtbot, window, demo):

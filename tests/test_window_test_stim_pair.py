@@ -119,7 +119,7 @@ def test_after_stop_the_highest_amplitude_goes_into_the_program_on_screen(qtbot,
     qtbot.mouseClick(panel.titrated.button, Qt.MouseButton.LeftButton)
 
     program = window.findChild(ProgramPanel)
-    assert window.tabs.currentWidget() is program
+    assert window.tabs.current_panel() is program
     left = session.draft.leads[0]
     assert (left.enabled, left.anode, left.cathode, left.amplitude_ma) == (True, 2, 1, D("1.0"))
     assert "left.amplitude_ma" in session.differing_fields()  # on screen, not written

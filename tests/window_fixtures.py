@@ -67,9 +67,7 @@ def start_test_stim_on_device(qtbot, window: MainWindow) -> None:
 
 def select_tab(window: MainWindow, kind: type[PanelT]) -> PanelT:
     """Bring the tab holding a ``kind`` panel to the front and return the panel."""
-    for index in range(window.tabs.count()):
-        widget = window.tabs.widget(index)
-        if isinstance(widget, kind):
-            window.tabs.setCurrentIndex(index)
-            return widget
+    panel = window.tabs.show_panel(kind)
+    if panel is not None:
+        return panel
     raise AssertionError(f"no {kind.__name__} tab")

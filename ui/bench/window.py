@@ -65,11 +65,9 @@ def measure_escape_to_stop(rounds: int, telemetry_per_round: int = 5) -> list[fl
 
 
 def _stimulation_panel(window: MainWindow) -> TestStimPanel:
-    for index in range(window.tabs.count()):
-        panel = window.tabs.widget(index)
-        if isinstance(panel, TestStimPanel):
-            window.tabs.setCurrentIndex(index)
-            return panel
+    panel = window.tabs.show_panel(TestStimPanel)
+    if panel is not None:
+        return panel
     raise RuntimeError("the window has no Test stimulation tab")
 
 

@@ -56,6 +56,9 @@ def wizard_style(scale: float = 1.0, amplitude_pt: int = 36) -> str:
     def pt(size: float) -> str:
         return f"{round(size * scale)}pt"
 
+    def px(size: float) -> str:
+        return f"{round(size * scale)}px"
+
     return f"""
 QWidget {{ font-size: {pt(14)}; }}
 QLabel#wizardTitle {{ font-size: {pt(22)}; font-weight: bold; }}
@@ -71,10 +74,10 @@ QLabel#wizardKeys {{ font-size: {pt(12)}; color: {INFO_GREY}; }}
 QLabel#wizardMessage {{ font-size: {pt(13)}; }}
 QLabel#wizardSmall {{ font-size: {pt(12)}; }}
 QLabel#wizardGrid {{ font-size: {pt(11)}; }}
-QPushButton {{ min-height: 44px; padding: 2px 14px; }}
+QPushButton {{ min-height: {px(40)}; padding: 2px 14px; }}
 QPushButton#wizardPrimary, QPushButton#wizardAction {{
     border: 2px solid {INFO_GREY}; border-radius: 6px; background: #f5f7f8; color: #000; }}
-QPushButton#wizardPrimary {{ font-size: {pt(16)}; font-weight: bold; min-height: 52px;
+QPushButton#wizardPrimary {{ font-size: {pt(16)}; font-weight: bold; min-height: {px(48)};
                              background: {CATHODE_BLUE}; color: white;
                              border-color: #0d3c78; }}
 QPushButton#wizardPrimary:pressed, QPushButton#wizardAction:pressed {{ background: #cfd8dc;
@@ -97,7 +100,7 @@ QCheckBox#wizardFluoroscopy::indicator {{ width: {round(40 * scale)}px;
                                           border: 5px solid #000; border-radius: 6px;
                                           background: white; }}
 QCheckBox#wizardFluoroscopy::indicator:checked {{ background: {CONFIRMED_GREEN}; }}
-QPushButton#stopButton {{ font-size: {pt(24)}; min-height: 64px; padding: 8px 32px; }}
+QPushButton#stopButton {{ font-size: {pt(24)}; min-height: {px(52)}; padding: 4px 32px; }}
 """
 
 STEPS = ("1 Start", "2 Impedance", "3 Left lead", "4 Right lead", "5 Verdict")

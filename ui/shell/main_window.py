@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +30,7 @@ from console.storage import RecordError
 from device_link.keystore import KeyStore
 from device_link.messages import FaultEvent, StimStopped
 from device_link.protocol import DeviceState
+from ui.common.panel_tabs import PanelTabs
 from ui.engineering import panel as engineering_panel
 from ui.history import panel as history_panel
 from ui.impedance import panel as impedance_panel
@@ -98,10 +98,10 @@ class MainWindow(QMainWindow):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(leads_view.create(context))
-        self.tabs = QTabWidget()
+        self.tabs = PanelTabs()
         for panel in PANELS:
             if panel.shown(context):
-                self.tabs.addTab(panel.create(context), panel.title)
+                self.tabs.add_panel(panel.create(context), panel.title)
         splitter.addWidget(self.tabs)
         self.header.warnings.measure_impedance_requested.connect(self._measure_impedance)
         splitter.setStretchFactor(splitter.count() - 1, 1)
@@ -132,9 +132,9 @@ class MainWindow(QMainWindow):
         controller.stop_failed.connect(self._on_stop_failed)
 
     def _measure_impedance(self) -> None:
-        panel = self.tabs.findChild(impedance_panel.ImpedancePanel)
-        self.tabs.setCurrentWidget(panel)
-        panel.measure()
+        panel = self.tabs.show_panel(impedance_panel.ImpedancePanel)
+        if panel is not None:
+            panel.measure()
 
     def _add_close_key(self) -> None:
         """Ctrl+W (the platform's Close key) leaves as the title bar's button does."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTabWidget, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from console.leads.naming import on_lead, polarised_pair_name
 from console.programming.program import LeadProgram, TestStimulus
+from ui.common.panel_tabs import show_panel_of
 from ui.device.session_model import SessionModel
 from ui.program.panel import ProgramPanel
 
@@ -90,13 +91,5 @@ class TitrationResult(QWidget):
 
 
 def show_program_tab(widget: QWidget) -> None:
-    """Bring the Program tab of ``widget``'s tab set to the front."""
-    tabs = widget.parentWidget()
-    while tabs is not None and not isinstance(tabs, QTabWidget):
-        tabs = tabs.parentWidget()
-    if tabs is None:
-        return
-    for index in range(tabs.count()):
-        if isinstance(tabs.widget(index), ProgramPanel):
-            tabs.setCurrentIndex(index)
-            return
+    """Bring the Program tab of ``widget``'s window to the front."""
+    show_panel_of(widget, ProgramPanel)
