@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from console.programming.link_state import ScreenState
+from ui.leads.view import LeadsPanel
 from ui.program.panel import ProgramPanel
 
 from .test_window_program import click_write, type_into, wait_written
@@ -75,6 +76,9 @@ def test_without_a_device_the_fields_say_not_connected_not_a_difference(qtbot, w
         assert not field.edit.property("changed"), "no difference is claimed offline"
     assert all("not on device" not in label.text() for label in panel.electrodes.values())
     assert panel.session.draft.session_min == 45, "the change stays on screen"
+    leads = window.findChild(LeadsPanel)
+    for summary in leads.summaries:
+        assert "not on device" not in summary.text() and "not connected" in summary.text()
 
 
 def test_a_lost_link_is_told_as_lost(qtbot, window, demo):
@@ -85,6 +89,7 @@ def test_a_lost_link_is_told_as_lost(qtbot, window, demo):
     assert window.link_banner.isVisible()
     assert window.header._state.text().startswith("LINK LOST")
     assert all(field.marker.text() == "• link lost" for field in panel.fields.values())
+    assert all("link lost" in summary.text() for summary in window.findChild(LeadsPanel).summaries)
 
 
 def _clipped(widget) -> str | None:

@@ -120,3 +120,15 @@ def test_no_measurement_while_another_operation_holds_the_device(qtbot, window):
     assert not panel.measure_button.isEnabled()
     gate.set()
     qtbot.waitUntil(panel.measure_button.isEnabled, timeout=5000)
+
+
+def test_the_reason_measure_is_unavailable_goes_once_the_device_is_back(qtbot, window, demo):
+    panel = _panel(window)
+    controller = window.context.controller
+    with qtbot.waitSignal(controller.disconnected, timeout=5000):
+        qtbot.mouseClick(window.connection.connect_button, Qt.MouseButton.LeftButton)
+    assert panel.status.text() == "Connect a device to measure impedance."
+    with qtbot.waitSignal(controller.connected, timeout=10000):
+        qtbot.mouseClick(window.connection.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(panel.measure_button.isEnabled, timeout=5000)
+    assert panel.status.text().startswith("Ready"), "no stale 'Connect a device' once connected"

@@ -43,6 +43,20 @@ class Unconfirmed:
     slot: int | None = None
 
 
+OFFLINE_MARK = {
+    ScreenState.DISCONNECTED: ("• not connected",
+                               "No device is connected: whether it holds this value is not "
+                               "known."),
+    ScreenState.LINK_LOST: ("• link lost",
+                            "The link was lost: what the device holds now is not known."),
+    ScreenState.OUTCOME_UNKNOWN: ("• outcome unknown",
+                                  "The device did not confirm the last write or STOP: read the "
+                                  "slot to know what it holds."),
+}
+"""How a value is marked when no device can be asked: (mark, tooltip). Never "not on
+device", which would claim a difference from a device nobody can see."""
+
+
 def screen_state(link: Link, unconfirmed: Unconfirmed | None, differs: bool) -> ScreenState:
     """The state, from the link, any unconfirmed outcome and whether the draft differs from
     what the device proved it holds."""

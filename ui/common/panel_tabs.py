@@ -1,4 +1,5 @@
-"""The window's tabs, each panel in a scroll area, so the window fits a 1280×800 screen.
+"""The window's tabs (and the leads pane), each in a scroll area, so the window fits a
+1280×800 screen at any zoom.
 
 A tab's content may need more height than a small screen leaves (the placement wizard,
 test stimulation): it scrolls inside its tab instead of making the window taller than the
@@ -47,15 +48,20 @@ class _Fitted(QWidget):
         return False
 
 
+def scrolling(panel: QWidget) -> QScrollArea:
+    """``panel`` filling a scroll area that scrolls only below the panel's minimum."""
+    area = QScrollArea()
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setWidget(_Fitted(panel))
+    return area
+
+
 class PanelTabs(QTabWidget):
     """Tabs that hold panels; ``panel(index)`` is the panel, not its scroll area."""
 
     def add_panel(self, panel: QWidget, title: str) -> None:
-        area = QScrollArea()
-        area.setFrameShape(QFrame.Shape.NoFrame)
-        area.setWidgetResizable(True)
-        area.setWidget(_Fitted(panel))
-        self.addTab(area, title)
+        self.addTab(scrolling(panel), title)
 
     def panel(self, index: int) -> QWidget:
         area = self.widget(index)

@@ -1,6 +1,6 @@
 """Engineering: break the emulated device on purpose, watch its simulated patient, read the link.
 
-Only engineers and admins see this tab. It drives the in-process emulator (the demo's,
+Only engineers see this tab. It drives the in-process emulator (the demo's,
 or one started from the connection bar) or an emulator process through its control
 address, and shows the console's own decoded protocol trace.
 """

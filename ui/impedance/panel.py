@@ -76,6 +76,7 @@ class ImpedancePanel(QWidget):
         super().__init__(parent)
         self._context = context
         self._measuring = False
+        self._waiting_for: str | None = None  # the reason shown while Measure is unavailable
         self._offset = 0  # progress of the runs already finished
         self._last_done = 0
         self._records = RecordTasks(self)
@@ -320,10 +321,18 @@ class ImpedancePanel(QWidget):
         if not allowed:
             self.measure_button.setToolTip("Your role may not measure impedance.")
         elif not self._measuring and not connected:
-            self._say("Connect a device to measure impedance.")
+            self._say_why("Connect a device to measure impedance.")
         elif not self._measuring and not idle:
-            self._say(f"The device is {model.state_name.replace('_', ' ').lower()}: "
-                      "measure when it is idle.")
+            self._say_why(f"The device is {model.state_name.replace('_', ' ').lower()}: "
+                          "measure when it is idle.")
+        elif self._waiting_for is not None and self.status.text() == self._waiting_for:
+            self._waiting_for = None  # what it waited for has come: the reason is stale
+            self._say("Ready: Measure checks every electrode of both leads.")
+
+    def _say_why(self, text: str) -> None:
+        """Why Measure cannot be pressed now; replaced once that no longer holds."""
+        self._waiting_for = text
+        self._say(text)
 
     def _say(self, text: str, warn: bool = False) -> None:
         self.status.setText(text)

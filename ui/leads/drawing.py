@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QFontMetricsF,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
@@ -242,8 +243,11 @@ class LeadsDrawing(QWidget):
         painter.drawPath(body)
         painter.setPen(QColor(INFO_GREY))
         painter.setFont(self.font())
-        painter.drawText(QRectF(x - 40, bottom + 2, 80, 16), Qt.AlignmentFlag.AlignCenter,
-                         "to the IPG ↓")
+        metrics = QFontMetricsF(self.font())
+        caption = "to the IPG ↓"
+        wide = metrics.horizontalAdvance(caption) + 4
+        painter.drawText(QRectF(x - wide / 2, bottom + 2, wide, metrics.height()),
+                         Qt.AlignmentFlag.AlignCenter, caption)
         for electrode, contact in enumerate(picture.contacts):
             self._paint_contact(painter, lead, electrode, contact)
         self._paint_pair(painter, lead, picture)
@@ -280,15 +284,16 @@ class LeadsDrawing(QWidget):
         left = rect.right() + 6
         right = self._column(0 if rect.left() < self.width() / 2 else 1) + self.width() / 2
         area = QRectF(left, rect.top() - 2, right - left - 2, rect.height() + 4)
-        line = max(13.0, min(16.0, area.height() / 3))
-        bold = QFont(self.font())
-        bold.setBold(True)
-        painter.setFont(bold)
         polarity = contact.polarity
-        painter.setPen(QColor(FILL[polarity] if polarity is not Polarity.OFF else "#263238"))
         head = contact_name(electrode)
         if polarity is not Polarity.OFF:
             head += f" {polarity.value}"
+        bold = QFont(self.font())
+        bold.setBold(True)
+        bold = _fitted(bold, head, area.width())  # zoomed type still shows the whole word
+        line = max(float(QFontMetricsF(bold).height()), min(16.0, area.height() / 3))
+        painter.setFont(bold)
+        painter.setPen(QColor(FILL[polarity] if polarity is not Polarity.OFF else "#263238"))
         painter.drawText(QRectF(area.left(), area.top(), area.width(), line),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, head)
         painter.setFont(self.font())
@@ -319,18 +324,32 @@ class LeadsDrawing(QWidget):
         painter.drawLine(QPointF(x, y1), QPointF(x - 8, y1))
         painter.drawLine(QPointF(x - 8, y1), QPointF(x - 8, y2))
         painter.drawLine(QPointF(x - 8, y2), QPointF(x, y2))
+        middle = (y1 + y2) / 2
+        column = self._column(lead)
+        room = x - 9 - column
         bold = QFont(self.font())
         bold.setBold(True)
         bold.setPointSizeF(self.font().pointSizeF() * 0.85)
+        bold = _fitted(bold, picture.amplitude_text, room)
+        height = QFontMetricsF(bold).height()
         painter.setFont(bold)
-        middle = (y1 + y2) / 2
-        column = self._column(lead)
-        painter.drawText(QRectF(column, middle - 16, x - 9 - column, 16),
+        painter.drawText(QRectF(column, middle - height, room, height),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          picture.amplitude_text)
         small = QFont(self.font())
         small.setPointSizeF(self.font().pointSizeF() * 0.85)
+        small = _fitted(small, picture.pair_ohms_short, room)
         painter.setFont(small)
-        painter.drawText(QRectF(column, middle, x - 9 - column, 16),
+        painter.drawText(QRectF(column, middle, room, QFontMetricsF(small).height()),
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          picture.pair_ohms_short)
+
+
+def _fitted(font: QFont, text: str, width: float) -> QFont:
+    """``font``, made smaller only as far as ``text`` needs to fit ``width``."""
+    needed = QFontMetricsF(font).horizontalAdvance(text)
+    if needed <= width or needed <= 0:
+        return font
+    smaller = QFont(font)
+    smaller.setPointSizeF(max(6.0, font.pointSizeF() * width / needed))
+    return smaller

@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from console.leads.naming import contact_name, polarised_pair_name
+from console.programming.link_state import OFFLINE_MARK
 from console.programming.program import LEAD_NAMES, LeadProgram
 from console.stimulation.on_leads import TestPair
 from ui.common.theme import ANODE_RED, BLOCK_RED, CATHODE_BLUE, CONFIRM_AMBER, INFO_GREY, OFF_GREY
@@ -260,7 +261,10 @@ class LeadsPanel(QWidget):
         if lead in self.reset_leads and program.amplitude_ma == Decimal(0):
             lines.append(f"<span style='color:{CONFIRM_AMBER}'><b>new electrodes: amplitude "
                          f"set to 0 mA</b></span>")
-        if any(name.startswith(prefix + ".") for name in differing):
+        offline = OFFLINE_MARK.get(self.context.model.state)
+        if offline is not None:
+            lines.append(f"<span style='color:{INFO_GREY}'>{offline[0]}</span>")
+        elif any(name.startswith(prefix + ".") for name in differing):
             lines.append(f"<span style='color:{CONFIRM_AMBER}'><b>• not on device</b></span>")
         return "<br>".join(lines)
 

@@ -10,21 +10,11 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from console.leads.naming import polarised_pair_name
-from console.programming.link_state import ScreenState
+from console.programming.link_state import OFFLINE_MARK, ScreenState
 from console.programming.program import LeadProgram
 from ui.common.parameter_field import NOT_ON_DEVICE, ParameterField, restyle
 from ui.common.theme import BLOCK_RED, INFO_GREY, OK_GREEN
 
-OFFLINE_MARK = {
-    ScreenState.DISCONNECTED: ("• not connected",
-                               "No device is connected: whether it holds this value is not "
-                               "known."),
-    ScreenState.LINK_LOST: ("• link lost",
-                            "The link was lost: what the device holds now is not known."),
-    ScreenState.OUTCOME_UNKNOWN: ("• outcome unknown",
-                                  "The device did not confirm the last write or STOP: read the "
-                                  "slot to know what it holds."),
-}
 ON_SCREEN_ONLY = ("This value is only on screen: the device does not hold it until the "
                   "program is written and verified.")
 

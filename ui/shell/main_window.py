@@ -30,7 +30,7 @@ from console.storage import RecordError
 from device_link.keystore import KeyStore
 from device_link.messages import FaultEvent, StimStopped
 from device_link.protocol import DeviceState
-from ui.common.panel_tabs import PanelTabs
+from ui.common.panel_tabs import PanelTabs, scrolling
 from ui.engineering import panel as engineering_panel
 from ui.history import panel as history_panel
 from ui.impedance import panel as impedance_panel
@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.link_banner)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(leads_view.create(context))
+        splitter.addWidget(scrolling(leads_view.create(context)))
         self.tabs = PanelTabs()
         for panel in PANELS:
             if panel.shown(context):
