@@ -149,7 +149,10 @@ def test_interrogate_json_gives_identity_status_and_the_spec_limits(device, caps
     code, out, err = cli(capsys, "device", *device.options(), "--json", "interrogate")
     assert (code, err) == (0, "")
     data = json.loads(out)
-    assert set(data) == {"identity", "status", "limits"}
+    assert set(data) == {"identity", "status", "limits", "warnings"}
+    assert data["warnings"] == [{"priority": "low", "text": "device clock not set",
+                                 "action": "Set clock",
+                                 "line": "! low priority: device clock not set"}]
     identity = data["identity"]
     assert identity["serial"] == "EMU-000001"
     assert identity["model"] == "EMU-IPG"

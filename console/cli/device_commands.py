@@ -25,6 +25,7 @@ from console.device.facts import (
     status_dict,
 )
 from console.device.record_keeper import RecordKeeper
+from console.device.warnings import device_warnings
 from console.leads.naming import contact_name, lead_name, pair_name
 from console.stimulation.stopping import record_stop, send_stop
 from console.storage import ClinicalRecord, database_url
@@ -68,14 +69,23 @@ def interrogate(args: argparse.Namespace) -> int:
         print_pairs("Identity", data["identity"].items())
         print_pairs("Status", data["status"].items())
         print_pairs("Limits", data["limits"].items())
+        if data["warnings"]:
+            print("Warnings")
+            for warning in data["warnings"]:
+                print(f"  {warning['line']}")
     return 0
 
 
 def interrogation(client: DeviceClient) -> dict:
     assert client.identity is not None and client.limits is not None
+    status = client.get_status()
     return {"identity": identity_dict(client.identity),
-            "status": status_dict(client.get_status()),
-            "limits": client.limits.as_dict()}
+            "status": status_dict(status),
+            "limits": client.limits.as_dict(),
+            "warnings": [{"priority": warning.priority.word, "text": warning.text,
+                          "action": warning.action.value if warning.action else None,
+                          "line": warning.line()}
+                         for warning in device_warnings(status.fault_flags)]}
 
 
 def measure_impedance(args: argparse.Namespace) -> int:
