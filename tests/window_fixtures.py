@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -71,3 +73,13 @@ def select_tab(window: MainWindow, kind: type[PanelT]) -> PanelT:
     if panel is not None:
         return panel
     raise AssertionError(f"no {kind.__name__} tab")
+
+
+SHOTS = os.environ.get("MFCONSOLE_SCREENSHOTS")
+"""A folder to save the screens the tests pass through into (``docs/screenshots``)."""
+
+
+def shot(widget: QWidget, name: str) -> None:
+    """Save ``widget`` as ``name``.png when ``$MFCONSOLE_SCREENSHOTS`` names a folder."""
+    if SHOTS:
+        widget.grab().save(str(Path(SHOTS) / f"{name}.png"))

@@ -19,6 +19,7 @@ class SessionModel(QObject):
     device_changed = Signal()  # attached, detached or new status
     draft_changed = Signal()  # the program on screen (or what the device holds) changed
     impedance_changed = Signal()
+    draft_proposed = Signal(str)  # another tab put values into the draft: says which
     test_pair_changed = Signal()  # test stimulation set up, started, or left
 
     def __init__(self, session: ProgrammingSession, parent: QObject | None = None) -> None:
@@ -119,12 +120,15 @@ class SessionModel(QObject):
             self.test_pair = pair
             self.test_pair_changed.emit()
 
-    def propose_lead(self, lead: int, anode: int, cathode: int, amplitude_ma: Decimal) -> None:
+    def propose_lead(self, lead: int, anode: int, cathode: int, amplitude_ma: Decimal,
+                     where_from: str) -> None:
         """Put a pair and amplitude into the draft, on screen only, for the engine to judge.
-        Electrodes first: new electrodes set the lead's amplitude to 0 mA."""
+        Electrodes first: new electrodes set the lead's amplitude to 0 mA. ``where_from``
+        says, in a sentence, where the values came from (shown by the Program tab)."""
         self.session.set_lead(lead, enabled=True, anode=anode, cathode=cathode)
         self.session.set_lead(lead, amplitude_ma=amplitude_ma)
         self.notify_draft()
+        self.draft_proposed.emit(where_from)
 
     def notify_impedance(self) -> None:
         self.impedance_changed.emit()

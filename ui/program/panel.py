@@ -121,6 +121,7 @@ class ProgramPanel(QWidget):
             field.error_changed.connect(lambda _name: self.refresh())
         model, controller = context.model, context.controller
         model.draft_changed.connect(self.refresh)
+        model.draft_proposed.connect(lambda where_from: self._show_result(None, where_from))
         model.impedance_changed.connect(self.refresh)
         model.device_changed.connect(self._device_changed)
         self._shown_state = self.session.state
@@ -174,6 +175,8 @@ class ProgramPanel(QWidget):
             cell.setSpacing(1)
             self.electrodes[lead] = QLabel()
             self.electrodes[lead].setWordWrap(True)  # a lead off must not widen its column
+            self.electrodes[lead].setAlignment(Qt.AlignmentFlag.AlignLeft
+                                               | Qt.AlignmentFlag.AlignTop)
             self.electrodes[lead].setToolTip("Chosen on the drawing of the leads: click an "
                                              "electrode to make it cathode (−) or anode (+).")
             self.electrode_findings[lead] = findings_label()

@@ -79,12 +79,15 @@ class TitrationResult(QWidget):
         if run is None or highest is None:
             return ""
         program = model.session.draft.leads[run.lead]
-        model.propose_lead(run.lead, run.anode, run.cathode, highest)
         where = on_lead(run.lead, polarised_pair_name(run.anode, run.cathode))
         note = ""
         if program.enabled and program.pulse_width_us != run.pulse_width_us:
             note = (f" It was titrated at {run.pulse_width_us} µs; the program uses "
                     f"{program.pulse_width_us} µs.")
+        model.propose_lead(run.lead, run.anode, run.cathode, highest,
+                           f"From test stimulation: {highest} mA on {where}, on screen only — "
+                           f"not yet on the device. Check the findings, give a reason, then "
+                           f"write.{note}")
         self.clear()
         return (f"{highest} mA on {where} is now in the program on screen, not yet on the "
                 f"device: see the Program tab's findings, then write it there.{note}")
