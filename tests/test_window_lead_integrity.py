@@ -6,25 +6,15 @@ Screenshots of the key screens go to ``$MFCONSOLE_SCREENSHOTS`` when it names a 
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from PySide6.QtCore import Qt
 
 from tests.test_window_impedance import _measure
 from tests.test_window_program import click_write, reconnect, slot_bytes, type_into
 from tests.test_window_test_stim import _start as _start_test_stim
-from tests.window_fixtures import select_tab
+from tests.window_fixtures import select_tab, shot
 from ui.impedance.panel import ImpedancePanel
 from ui.program.panel import ProgramPanel
 from ui.stimulation.panel import TestStimPanel
-
-SHOTS = os.environ.get("MFCONSOLE_SCREENSHOTS")
-
-
-def _shot(window, name: str) -> None:
-    if SHOTS:
-        window.grab().save(str(Path(SHOTS) / f"{name}.png"))
 
 
 def _received(demo, since: int) -> list[str]:
@@ -54,7 +44,7 @@ def test_an_open_pair_stays_blocked_across_a_reconnection(qtbot, window, demo):
     findings = program.electrode_findings[0].text()
     assert "open circuit on" in findings and "an earlier connection" in findings
     assert "Last reading: open circuit" in program.figures[0].text()
-    _shot(window, "program-blocked-after-reconnect")
+    shot(window, "program-blocked-after-reconnect")
 
     demo.emulator.inject_open(0, left.cathode, is_open=False)  # the lead is repaired
     _measure(qtbot, select_tab(window, ImpedancePanel))
@@ -68,7 +58,7 @@ def test_a_write_measures_the_pairs_in_use_first(qtbot, window, demo):
     _write(qtbot, panel, "5.5")
     assert "Written and verified" in panel.result.text()
     assert "Measured impedance first: left E" in panel.result.text()
-    _shot(window, "program-measured-first")
+    shot(window, "program-measured-first")
     received = _received(demo, mark)
     assert received.index("MEASURE_IMPEDANCE") < received.index("WRITE_PROGRAM")
     assert panel.session.impedances.bipolar  # kept as measured on this connection
