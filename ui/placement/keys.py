@@ -17,6 +17,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QWidget
 
 from console.placement import UNWANTED_CHOICES
+from ui.common.held_keys import HeldKeyGuard
 
 KEYS_TEXT = ("Keys: N next · S start · C contraction seen · U unwanted response (then 1–5) · "
              "↑ one step · P other pair · I impedance · F fluoroscopy · R resume after STOP · "
@@ -27,7 +28,9 @@ UNWANTED_KEYS = tuple((Qt.Key.Key_0 + number, kind)
 
 
 def bind_keys(widget: QWidget, bindings: Iterable[tuple[int, Callable[[], None]]]) -> None:
-    """Each key calls its handler while ``widget`` (or a child) has focus."""
+    """Each key calls its handler while ``widget`` (or a child) has focus; held, once."""
+    bindings = list(bindings)
+    HeldKeyGuard(widget, [key for key, _ in bindings])
     for key, handler in bindings:
         shortcut = QShortcut(QKeySequence(key), widget, handler,
                              context=Qt.ShortcutContext.WidgetWithChildrenShortcut)

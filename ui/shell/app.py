@@ -107,7 +107,7 @@ def signed_in_sessions(record: ClinicalRecord, app: QApplication, zoom: Zoom | N
     while (window := open_window(record)) is not None:
         if zoom is not None:
             zoom.install(window)
-        window.show()
+        window.show_on_screen()
         try:
             code = app.exec()
         finally:
@@ -126,7 +126,7 @@ def run(argv: Sequence[str]) -> int:
             zoom = Zoom(user_settings())  # the saved zoom, before the window is laid out
             window = demo_window(demo)
             zoom.install(window)
-            window.show()
+            window.show_on_screen()
             return app.exec()
         finally:
             demo.close()

@@ -46,6 +46,9 @@ from ui.stimulation import panel as stimulation_panel
 
 PanelFactory = Callable[[WindowContext], QWidget]
 _log = logging.getLogger(__name__)
+FRAME_ROOM = 60  # px a window manager's title bar, borders and a panel may take
+DESIGN_SIZE = (1280, 800)
+"""The size the window is laid out for; on a screen with less room it opens maximised."""
 _WATCHDOG_SENTENCE = f"{WATCHDOG[0].upper()}{WATCHDOG[1:]}."
 
 
@@ -82,7 +85,7 @@ class MainWindow(QMainWindow):
         if context.demo:
             title += " — DEMO (emulator, demonstration data)"
         self.setWindowTitle(title)
-        self.resize(1280, 800)
+        self.resize(*DESIGN_SIZE)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -142,6 +145,16 @@ class MainWindow(QMainWindow):
         close.setShortcut(QKeySequence.StandardKey.Close)
         close.triggered.connect(self.leave)
         self.addAction(close)
+
+    def show_on_screen(self) -> None:
+        """Open at the design size where the screen has room for it and its frame, else
+        maximised: the status bar, where STOP confirmations appear, is never cut off."""
+        available = self.screen().availableGeometry()
+        width, height = DESIGN_SIZE
+        if available.width() < width + FRAME_ROOM or available.height() < height + FRAME_ROOM:
+            self.showMaximized()
+        else:
+            self.show()
 
     def connect_to(self, port: str, baud: int) -> None:
         if not port:

@@ -45,6 +45,7 @@ from console.stimulation.start import StartResult
 from console.stimulation.stopping import WATCHDOG, stop_reason_text
 from device_link.messages import StimStopped, StimTelemetry
 from device_link.protocol import DeviceState, StopReason
+from ui.common.held_keys import HeldKeyGuard
 from ui.common.theme import INFO_GREY, OK_GREEN, STOP_RED
 from ui.shell.context import WindowContext
 from ui.shell.record_tasks import RecordTasks, keeper_for
@@ -93,6 +94,7 @@ class TestStimPanel(QWidget):
                                     context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for key in (self._raise_key, self._lower_key):
             key.setAutoRepeat(False)  # auto-repeated presses (isAutoRepeat) never step
+        self._held_keys = HeldKeyGuard(self, (Qt.Key.Key_Up, Qt.Key.Key_Down))  # nor unflagged
 
         model, controller = context.model, context.controller
         model.device_changed.connect(self._on_device_changed)
