@@ -91,7 +91,7 @@ def test_opening_a_contact_from_the_panel_reaches_the_emulator(qtbot, window, en
     right = panel.observation.leads[1]
     qtbot.waitUntil(lambda: "OPEN" in right.contacts.text(), timeout=5000)
     assert "OPEN" not in panel.observation.leads[0].contacts.text()
-    assert "Done: open lead 1 E2" in panel.message.text()
+    assert "Done: open right E2" in panel.message.text()
 
 
 def test_link_faults_and_battery_are_set_and_cleared(qtbot, window, engineer_demo):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.leads.naming import contact_name
+from console.leads.naming import contact_name, on_lead, pair_name
 from ui.device.session_model import SessionModel
 from ui.engineering.link import Call
 
@@ -135,27 +135,28 @@ class FaultControls(QWidget):
 
     def open_contact(self) -> None:
         lead, electrode = self._contact()
-        self._act(f"open lead {lead} E{electrode}",
+        self._act(f"open {on_lead(lead, contact_name(electrode))}",
                   lambda t: t.inject_open(lead, electrode, True), None)
 
     def mend_contact(self) -> None:
         lead, electrode = self._contact()
-        self._act(f"mend lead {lead} E{electrode}",
+        self._act(f"mend {on_lead(lead, contact_name(electrode))}",
                   lambda t: t.inject_open(lead, electrode, False), None)
 
     def short_pair(self) -> None:
         lead, a = self._contact()
         b = int(self.other.currentData())
         if a == b:
-            self._act(f"short lead {lead} E{a}-E{b}", _refuse("choose two different contacts"),
-                      None)
+            self._act(f"short {on_lead(lead, contact_name(a))} with itself",
+                      _refuse("choose two different contacts"), None)
             return
-        self._act(f"short lead {lead} E{a}-E{b}", lambda t: t.inject_short(lead, a, b), None)
+        self._act(f"short {on_lead(lead, pair_name(a, b))}", lambda t: t.inject_short(lead, a, b),
+                  None)
 
     def rising(self) -> None:
         lead, electrode = self._contact()
         rate = self.rise.value()
-        self._act(f"rising impedance lead {lead} E{electrode} {rate:g} Ω/s",
+        self._act(f"rising impedance {on_lead(lead, contact_name(electrode))} {rate:g} Ω/s",
                   lambda t: t.inject_rising(lead, electrode, rate), None)
 
     def set_battery(self) -> None:
