@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -36,7 +38,7 @@ def record_file() -> Path:
 
 def installation_key_file() -> Path:
     """The key that encrypts pairing keys in the record: ``MFCONSOLE_INSTALLATION_KEY``,
-    else a file in the user's configuration folder (never beside the record)."""
+    else a file in the user's configuration folder, never in the database."""
     override = os.environ.get(ENV_INSTALLATION_KEY)
     if override:
         return Path(override).expanduser()
@@ -64,16 +66,12 @@ def reports_folder() -> Path:
 
 def demo_reports_folder() -> Path:
     """Reports made in the demo: the temporary folder, never the clinic's documents."""
-    import tempfile
-
     return Path(tempfile.gettempdir()) / DEMO_REPORTS_FOLDER
 
 
 def shipped(name: str) -> Path:
     """A file shipped in the package's ``resources/`` (``"icons/mfconsole.png"``): a plain
     file wherever the console is installed, since wheels are installed unpacked."""
-    from importlib import resources
-
     return Path(str(resources.files("resources").joinpath(name)))
 
 
