@@ -20,10 +20,12 @@ from types import ModuleType
 from console.cli import (
     audit_command,
     bench_command,
+    desktop_command,
     device_commands,
     emulator_command,
     export_command,
     history_command,
+    paths_command,
     patients_command,
     placement_command,
     program_command,
@@ -42,6 +44,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     export_command,
     bench_command,
     placement_command,
+    paths_command,
+    desktop_command,
 )
 """Each defines ``register(subparsers)``; the parser it adds sets ``handler``. Imported,
 not looked up by name, so a broken command fails loudly."""
@@ -99,11 +103,9 @@ def _internal_error(exc: Exception) -> int:
 def _save_traceback(exc: Exception) -> Path:
     """A new file, readable by the user only, in the app's user log directory. Only the
     traceback: the command line may hold a database URL with its password."""
-    import platformdirs  # only on this path: a command's start-up stays light
+    from console.paths import log_folder  # only on this path: a command's start-up stays light
 
-    from console.storage.config import APP_NAME
-
-    folder = Path(platformdirs.user_log_dir(APP_NAME))
+    folder = log_folder()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=time.strftime("internal-error-%Y%m%d-%H%M%S-"),
                                 suffix=".log", dir=folder)

@@ -5,15 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
+from console.paths import APP_NAME, ENV_DATABASE
+from console.paths import record_file as default_database_path
 
-ENV_DATABASE = "MFCONSOLE_DB"
-APP_NAME = "mfconsole"
-DEFAULT_FILENAME = "clinical-record.sqlite3"
-
-
-def default_database_path() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME)) / DEFAULT_FILENAME
+__all__ = ["APP_NAME", "ENV_DATABASE", "database_url", "default_database_path"]
 
 
 def database_url(args_db: str | None) -> str:

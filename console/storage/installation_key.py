@@ -14,15 +14,13 @@ import os
 import secrets
 from pathlib import Path
 
-import platformdirs
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from console.files.bounded import UnreadableFile, read_bounded_text
-from console.storage.config import APP_NAME
+from console.paths import installation_key_file as installation_key_path
 from console.storage.errors import RecordError
 
-ENV_INSTALLATION_KEY = "MFCONSOLE_INSTALLATION_KEY"
 KEY_BYTES = 32
 NONCE_BYTES = 12
 _FILE_LIMIT = 4096  # 64 hex characters and a newline; far more is not a key file
@@ -30,13 +28,6 @@ _FILE_LIMIT = 4096  # 64 hex characters and a newline; far more is not a key fil
 
 class InstallationKeyError(RecordError):
     """The installation key file is missing, unreadable, exposed or the wrong one."""
-
-
-def installation_key_path() -> Path:
-    override = os.environ.get(ENV_INSTALLATION_KEY)
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "installation.key"
 
 
 class InstallationKey:

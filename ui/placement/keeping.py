@@ -8,13 +8,11 @@ demonstration marking.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import platformdirs
-
+from console.paths import demo_reports_folder, reports_folder
 from console.placement import Phase, PlacementResult
 from console.placement.record_entry import store_result
 from console.report import write_placement_report
@@ -24,9 +22,7 @@ from ui.shell.record_tasks import RecordTasks
 
 def report_directory(context: WindowContext) -> Path:
     """Reports of the demo stay out of the clinic's documents."""
-    if context.demo:
-        return Path(tempfile.gettempdir()) / "mfconsole-demo-reports"
-    return Path(platformdirs.user_documents_dir()) / "Multifidus placement reports"
+    return demo_reports_folder() if context.demo else reports_folder()
 
 
 def report_path(context: WindowContext, result: PlacementResult) -> Path:

@@ -14,10 +14,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from console.accounts.roles import Role
 from console.emulation.demo import DemoEnvironment
+from console.paths import ICON_PNG, shipped
 from console.programming.screen_state import ProgrammingSession
 from console.storage import ClinicalRecord, RecordError, database_url
 from device_link.keystore import KeyStore, PairingKey
@@ -67,6 +69,8 @@ def application() -> QApplication:
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
     app.setApplicationName("Multifidus Console")
+    app.setDesktopFileName("mfconsole")  # ties the window to its menu entry and icon
+    app.setWindowIcon(QIcon(str(shipped(ICON_PNG))))
     app.setStyleSheet(STYLE_SHEET)
     return app
 

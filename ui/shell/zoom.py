@@ -2,11 +2,11 @@
 
 The zoom multiplies the application's type sizes and style-sheet lengths, on top of
 whatever scaling the platform already applies (Qt 6 follows the screen's scale
-factor by itself). It is kept in ``QSettings`` under the console's organisation and
-application names: Qt's own store for a user's preferences on each platform (the
-registry, a plist, an INI file), with nothing added to install, and this is a
-preference of the window alone. The current zoom shows for a moment in a status bar
-field of its own, never over a status message such as a STOP confirmation.
+factor by itself). It is kept with ``QSettings`` in the console's settings file, an INI
+file in the user's configuration folder on every platform (``console/paths.py``), so
+``mfconsole paths`` can name it; it is a preference of the window alone. The current
+zoom shows for a moment in a status bar field of its own, never over a status message
+such as a STOP confirmation.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
+from console.paths import settings_file
 from ui.common.theme import BASE_FONT_PT, style_sheet
 
-ORGANISATION = "Multifidus"
-APPLICATION = "Multifidus Console"
 SETTING = "window/zoom_percent"
 STEPS = (80, 90, 100, 110, 125, 140, 160)
 """Zoom levels in percent; 100 is the designed size."""
@@ -31,7 +30,7 @@ RESET_KEYS = ("Ctrl+0",)
 
 def user_settings() -> QSettings:
     """The signed-in operating-system user's preferences for the console."""
-    return QSettings(ORGANISATION, APPLICATION)
+    return QSettings(str(settings_file()), QSettings.Format.IniFormat)
 
 
 def _sequences(keys: tuple[str | QKeySequence.StandardKey, ...]) -> list[QKeySequence]:
