@@ -149,6 +149,25 @@ def test_adding_again_records_only_what_is_new(clinic):
         "mfconsole: device SN-2 was implanted on 2024-04-02, not 2024-04-03\n")
 
 
+def test_a_device_met_over_the_link_is_linked_to_its_patient(clinic):
+    record = clinic.open()
+    try:
+        admin = record.authenticate("admin", PASSWORDS["admin"])
+        record.register_device(admin, "SN-7", "MF-1", "2.0")  # connected, no patient yet
+    finally:
+        record.close()
+    assert clinic.refused("doc", "devices", "add", "SN-7", "--patient", "P001",
+                          "--model", "MF-9") == (
+        "mfconsole: device SN-7 is recorded as model MF-1, not MF-9\n")
+    result = clinic.run("doc", "devices", "add", "SN-7", "--patient", "P001", "--model", "MF-1")
+    assert (result.returncode, result.stdout) == (0, "device SN-7: recorded patient P001\n")
+    listed = json.loads(clinic.run("doc", "devices", "list", "--json").stdout)
+    assert [(d["serial"], d["model"], d["firmware"], d["patient"], d["key_stored"])
+            for d in listed] == [("SN-7", "MF-1", "2.0", "P001", False)]
+    table = clinic.run("doc", "devices", "list").stdout.splitlines()
+    assert table[1].split() == ["SN-7", "MF-1", "P001", "—", "not", "stored"]
+
+
 def test_a_device_never_moves_to_another_patient(clinic):
     assert clinic.run("doc", "devices", "add", "SN-3", "--patient", "P001").returncode == 0
     entries = len(clinic.audit())
