@@ -428,7 +428,11 @@ def test_log_entries_are_stored_once_and_the_new_ones_counted(clinic, capsys):
 
 def test_no_pairing_key_in_the_record_is_one_line(clinic, capsys):
     code, _, err = run(capsys, clinic.device("doc", "interrogate", key=False))
-    assert (code, err) == (1, f"mfconsole: no pairing key for device {SERIAL} in the record\n")
+    assert (code, err) == (1, f"mfconsole: device {SERIAL} is not in the clinical record, so no "
+                              f"pairing key is stored for it: add it with 'mfconsole devices "
+                              f"add {SERIAL} --patient CLINIC_ID' (admin, clinician or theatre), "
+                              f"then store its key with 'mfconsole devices key {SERIAL} "
+                              f"--key-file F' (admin or engineer)\n")
 
 
 def test_test_stimulation_start_and_end_are_audited(clinic, capsys):

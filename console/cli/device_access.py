@@ -3,7 +3,10 @@
 With a database configured (``--db`` or ``MFCONSOLE_DB``) the device commands also
 act as a logged-in user of the clinical record: ``recording`` logs in and checks the
 permission before the device is contacted, and the record's pairing keys are used when
-no ``--key-file`` is given. Without one, nothing is opened, created or asked for.
+no ``--key-file`` is given. Without ``--key-file`` the local record counts as configured
+too when it exists, since the key can only come from a record: a key taken from the
+record always serves a signed-in user whose work is recorded. With ``--key-file`` and no
+database named, nothing is opened, created or asked for.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from console.accounts import Action
+from console.cli.devices_command import add_device_advice, store_key_advice
 from console.cli.errors import CliError
 from console.cli.records_commands import ENV_USER, acting
 from console.device.record_keeper import RecordKeeper
-from console.storage.config import ENV_DATABASE
+from console.storage.config import ENV_DATABASE, default_database_path
+from console.storage.pairing_keys import NoPairingKey
 from device_link.client import DEFAULT_BAUD, DeviceClient
 from device_link.errors import DeviceLinkError
-from device_link.keystore import KeyFileStore, KeyStore, KeyStoreError
+from device_link.keystore import KeyFileStore, KeyStore, KeyStoreError, PairingKey
 
 EXIT_USAGE = 2
 
@@ -33,7 +38,10 @@ def add_port_options(parser: argparse.ArgumentParser, *, required: bool = True) 
     parser.add_argument("--baud", type=baud_rate, default=DEFAULT_BAUD,
                         help=f"line rate in baud (default {DEFAULT_BAUD}); response "
                              "timeouts allow for it")
-    parser.add_argument("--key-file", help="pairing key file: 64 hexadecimal characters")
+    parser.add_argument("--key-file",
+                        help="pairing key file: 64 hexadecimal characters, mode 0600 "
+                             "(default: the key the clinical record holds for the serial "
+                             "the device announces)")
 
 
 def baud_rate(text: str) -> int:
@@ -59,8 +67,11 @@ def add_record_options(parser: argparse.ArgumentParser) -> None:
 
 
 def database_configured(args: argparse.Namespace) -> bool:
-    """True when a database is named explicitly; the default local file never counts."""
-    return bool(args.db or os.environ.get(ENV_DATABASE))
+    """True when a database is named explicitly, or, without ``--key-file``, when the
+    local record exists: the key then comes from it (a mistyped path is not looked for)."""
+    if args.db or os.environ.get(ENV_DATABASE):
+        return True
+    return not getattr(args, "key_file", None) and default_database_path().is_file()
 
 
 def refuse_recording_options(args: argparse.Namespace, *extra: tuple[str, object]) -> None:
@@ -92,12 +103,32 @@ def recording(args: argparse.Namespace, action: Action) -> Iterator[RecordKeeper
 
 def key_store_for(keeper: RecordKeeper | None, key_file: str | None) -> KeyStore | None:
     """The record's pairing keys when recording without ``--key-file``; else None."""
-    return keeper.key_store() if keeper is not None and not key_file else None
+    return _RecordKeys(keeper.key_store()) if keeper is not None and not key_file else None
+
+
+class _RecordKeys:
+    """The record's keys; a device without one is refused with how to store it."""
+
+    def __init__(self, keys: KeyStore) -> None:
+        self._keys = keys
+
+    def key_for(self, serial: str) -> PairingKey:
+        try:
+            return self._keys.key_for(serial)
+        except NoPairingKey as exc:
+            if exc.device_known:
+                raise KeyStoreError(f"no pairing key is stored for device {serial}: "
+                                    f"{store_key_advice(serial)}") from None
+            raise KeyStoreError(f"device {serial} is not in the clinical record, so no "
+                                f"pairing key is stored for it: {add_device_advice(serial)}, "
+                                f"then {store_key_advice(serial)}") from None
 
 
 def key_store_from(key_file: str | None) -> KeyStore:
     if not key_file:
-        raise CliError("no pairing key: give --key-file (64 hexadecimal characters)")
+        raise CliError(f"no pairing key: give --key-file (64 hexadecimal characters), or "
+                       f"--db URL or {ENV_DATABASE} naming the clinical record that holds "
+                       f"the device's key")
     try:
         return KeyFileStore(key_file)
     except KeyStoreError as exc:

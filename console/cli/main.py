@@ -17,11 +17,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
+from console.accounts import Role
 from console.cli import (
     audit_command,
     bench_command,
     desktop_command,
     device_commands,
+    devices_command,
     emulator_command,
     export_command,
     history_command,
@@ -32,6 +34,7 @@ from console.cli import (
     users_command,
 )
 from console.cli.errors import CliError
+from console.storage.config import ENV_DATABASE
 
 COMMANDS: tuple[ModuleType, ...] = (
     device_commands,
@@ -39,6 +42,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     emulator_command,
     users_command,
     patients_command,
+    devices_command,
     history_command,
     audit_command,
     export_command,
@@ -53,11 +57,40 @@ not looked up by name, so a broken command fails loudly."""
 EXIT_INTERNAL = 70
 
 
+USAGE = """mfconsole [--db URL]                   the window
+       mfconsole --demo [--demo-role ROLE]    the window on a demonstration
+       mfconsole COMMAND [OPTIONS]            the command line"""
+
+DESCRIPTION = f"""\
+Clinician programming console for the multifidus stimulator (MFL/1).
+
+The window (mfconsole without a command):
+  mfconsole                  open the window on the clinical record: sign in, then
+                             choose the patient and visit
+  --db URL                   the clinical record to open: an SQLite file or a
+                             postgresql+psycopg:// URL (default: ${ENV_DATABASE}, else the
+                             local record)
+  --demo                     a demonstration: a built-in emulator, a throwaway record and
+                             a demo patient, signed in and connected
+  --demo-role ROLE           with --demo, who is signed in (default clinician; engineer
+                             shows the engineering view): {", ".join(r.value for r in Role)}
+
+The command line (mfconsole COMMAND; needs no display): 'mfconsole COMMAND --help' says
+more about each command."""
+
+EPILOG = """\
+Setting up a clinic: 'users add NAME --role admin' creates the record with its first
+admin; then 'users add' for each person, 'patients add CLINIC_ID', 'devices add SERIAL
+--patient CLINIC_ID' and 'devices key SERIAL --key-file F' (engineer or admin) before a
+device is first connected."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="mfconsole",
-        description="Clinician programming console for the multifidus stimulator (MFL/1).")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+        prog="mfconsole", usage=USAGE, description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND",
+                                       prog="mfconsole")
     for command in COMMANDS:
         command.register(subparsers)
     return parser

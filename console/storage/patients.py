@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -17,6 +18,17 @@ from console.storage.service import RecordService, device_row, patient_row
 from console.storage.types import utc_now
 
 MAX_CLINIC_ID = 64
+MAX_SERIAL = 16  # MFL/1 HELLO carries the serial and the model in 16 ASCII bytes each
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceAddition:
+    """What ``add_device`` did: a new device, or what it newly recorded of a known one
+    (``changes`` field by field, old and new; empty when the record already said it all)."""
+
+    device: Device
+    created: bool
+    changes: dict[str, list[str | None]]
 
 
 def patient_from_row(row: PatientRow) -> Patient:
@@ -49,6 +61,13 @@ def load_visit(session: Session, row: VisitRow) -> Visit:
 def _check_text(field: str, value: str, limit: int) -> None:
     if not value.strip() or len(value) > limit:
         raise InvalidRecord(f"{field} {value!r} must be 1-{limit} characters, not blank")
+
+
+def _check_wire_text(field: str, value: str) -> None:
+    """A serial or model as the device announces it: 1-16 printable ASCII characters."""
+    if not 1 <= len(value) <= MAX_SERIAL or not all("!" <= c <= "~" for c in value):
+        raise InvalidRecord(f"{field} {value!r} must be 1-{MAX_SERIAL} printable ASCII "
+                            f"characters without spaces, as the device announces it")
 
 
 class PatientsMixin(RecordService):
@@ -113,6 +132,59 @@ class PatientsMixin(RecordService):
                 tx.session.flush()
                 tx.audit(AuditEvent.DEVICE_UPDATED, actor, {"serial": serial, **changes})
             return device_from_row(row, _clinic_id_of(tx.session, row.patient_id))
+
+    def add_device(self, actor: User, serial: str, patient_clinic_id: str, *,
+                   implant_date: date | None = None, model: str | None = None
+                   ) -> DeviceAddition:
+        """Link a device to its patient before it is first connected (or after).
+
+        A device belongs to one patient for good: one that is another patient's is refused,
+        never moved. Adding it again to its own patient records only what is new (an
+        implant date, a model), and nothing at all when there is nothing new. The firmware
+        stays unknown (empty) until the device is connected and reports it.
+        """
+        _check_wire_text("serial", serial)
+        if model is not None:
+            _check_wire_text("model", model)
+        if implant_date is not None and implant_date > utc_now().date():
+            raise InvalidRecord(f"implant date {implant_date} is in the future")
+        with transactions.write(self.engine) as tx:
+            self._acting(tx.session, actor, Action.MANAGE_PATIENTS)
+            patient = patient_row(tx.session, patient_clinic_id)
+            row = tx.session.execute(select(DeviceRow).where(DeviceRow.serial == serial)).scalar()
+            if row is None:
+                row = DeviceRow(serial=serial, model=model or "", firmware="",
+                                implant_date=implant_date, patient_id=patient.id,
+                                created_at=utc_now())
+                tx.session.add(row)
+                tx.session.flush()
+                tx.audit(AuditEvent.DEVICE_REGISTERED, actor, {
+                    "serial": serial, "model": model, "firmware": None,
+                    "patient": patient_clinic_id,
+                    "implant_date": implant_date.isoformat() if implant_date else None})
+                return DeviceAddition(device_from_row(row, patient_clinic_id), True, {})
+            if row.patient_id not in (None, patient.id):
+                owner = _clinic_id_of(tx.session, row.patient_id)
+                raise ConflictError(
+                    f"device {serial} belongs to patient {owner}; a device never moves to "
+                    f"another patient, so it cannot be added to patient {patient_clinic_id}")
+            if model is not None and row.model not in ("", model):
+                raise ConflictError(f"device {serial} is recorded as model {row.model}, "
+                                    f"not {model}")
+            changes = self._device_changes(tx.session, row, model or row.model, row.firmware,
+                                           patient, implant_date)
+            if changes:
+                tx.session.flush()
+                tx.audit(AuditEvent.DEVICE_UPDATED, actor, {"serial": serial, **changes})
+            return DeviceAddition(device_from_row(row, patient_clinic_id), False, changes)
+
+    def list_devices(self, actor: User) -> list[Device]:
+        """Every device, by serial: those added for a patient and those met over the link."""
+        with transactions.read(self.engine) as session:
+            self._acting(session, actor, Action.VIEW_RECORD)
+            rows = session.execute(select(DeviceRow, PatientRow.clinic_id).outerjoin(
+                PatientRow, DeviceRow.patient_id == PatientRow.id).order_by(DeviceRow.serial))
+            return [device_from_row(row, clinic_id) for row, clinic_id in rows]
 
     @staticmethod
     def _device_changes(session: Session, row: DeviceRow, model: str, firmware: str,

@@ -1,7 +1,8 @@
 """The ``mfconsole`` program: the window, or a command of the command line.
 
 ``mfconsole`` and ``mfconsole --demo`` open the window; ``mfconsole COMMAND …`` runs
-the command line, which never loads Qt.
+the command line, which never loads Qt. ``mfconsole --help`` is the command line's help,
+which describes the window's options too (``console.cli.main``): it works without Qt.
 """
 
 from __future__ import annotations
