@@ -184,15 +184,24 @@ class Visits(QObject):
             return
         context.controller.run(ARRIVAL_OPERATION, lambda client: read_arrival(client, keeper),
                                self._arrival_read,
-                               on_failed=lambda message: self._say(
-                                   f"What the device arrived with was not read: {message}. "
-                                   "It is read again on the next connection."))
+                               on_failed=lambda message: self._arrival_failed(serial, message))
+
+    def _still_connected_to(self, serial: str) -> bool:
+        """The status line speaks of the present: after a disconnect, that is news enough."""
+        device = self._context.model.device
+        return device is not None and device.identity.serial == serial
 
     def _arrival_read(self, arrival: Arrival) -> None:
         if arrival.complete:
             self._arrived.add((arrival.visit_id, arrival.serial))
-        if arrival.recorded or not arrival.complete:
+        if (arrival.recorded or not arrival.complete) and self._still_connected_to(
+                arrival.serial):
             self._say(arrival.sentence())
+
+    def _arrival_failed(self, serial: str, message: str) -> None:
+        if self._still_connected_to(serial):
+            self._say(f"What the device arrived with was not read: {message}. It is read "
+                      "again on the next connection.")
 
 
 def details_text(timeline: Timeline, visit_id: int) -> str:
