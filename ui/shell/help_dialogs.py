@@ -16,6 +16,7 @@ from importlib import metadata, resources
 import PySide6
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+from sqlalchemy.engine import URL
 
 from console.safety import SafetyProfile, load_profile
 from console.storage import RecordError
@@ -94,10 +95,12 @@ def record_location(context: WindowContext) -> str:
     if context.record is None:
         return "no clinical record (engineering bench work)"
     try:
-        url = context.record.engine.url.set(password=None)
+        url = context.record.engine.url
     except RecordError as exc:  # About opens even when the record is out of reach
         return f"{context.record.where} (not reachable now: {exc})"
-    return url.render_as_string(hide_password=True)
+    bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database,
+                      url.query)
+    return bare.render_as_string(hide_password=True)
 
 
 def about_html(context: WindowContext) -> str:
