@@ -211,7 +211,7 @@ def details_text(timeline: Timeline, visit_id: int) -> str:
     found = [v for v in ours if found_on_arrival(v)]
     written = [v for v in ours if not found_on_arrival(v)]
     lines = [f"Patient <b>{html.escape(patient_text(timeline.patient))}</b>",
-             f"{html.escape(visit_text(visit)).capitalize()}, operator {visit.operator}",
+             f"{html.escape(_sentence_case(visit_text(visit)))}, operator {visit.operator}",
              f"Device: {visit.device_serial or 'not named when the visit started'}"]
     lines.append("<b>Arrived with</b> (recorded as found): " + (
         "; ".join(f"slot {v.slot}, CRC {v.record_crc:#06x} (version {v.id})" for v in found)
@@ -220,3 +220,7 @@ def details_text(timeline: Timeline, visit_id: int) -> str:
         "; ".join(f"version {v.id}, slot {v.slot}, {v.status.value}" for v in written)
         or "nothing yet"))
     return "<br>".join(lines)
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
