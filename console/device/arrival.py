@@ -4,9 +4,9 @@ A clinician compares what the patient came in with and what they leave with; a p
 changed elsewhere (another clinic, a factory reset) must not be mistaken for the last one
 this record wrote. So on the first connection of a visit every slot the device has is
 read and, where the record does not already hold exactly that program as the slot's
-latest verified version, recorded as found on the device, with its CRC. The window and
-the command line both use this; the record refuses a second arrival of the same slot in
-one visit, so a reconnection never records it again.
+latest verified version, recorded as found on the device, with its CRC. The window runs
+it on its device worker; nothing here needs Qt. The record refuses a second arrival of
+the same slot in one visit, so a reconnection never records it again.
 """
 
 from __future__ import annotations
