@@ -162,3 +162,14 @@ def test_arrival_is_read_once_per_visit_and_not_again_on_reconnect(qtbot, window
     _worker_drained(qtbot, window)
     assert _received(demo, mark).count("READ_PROGRAM") == 5, "the tab's slot, then all four"
     assert len(_found(demo)) == 1, "the record holds that program already"
+
+
+def test_a_visit_started_while_connected_reads_its_arrival_at_once(qtbot, window, demo):
+    _arrival_done(qtbot, window)
+    window.menus.end_visit.trigger()
+    window.menus.start_visit.trigger()
+    mark = demo.emulator.trace()["next"]
+    qtbot.mouseClick(window.visits.dialog.start_button, Qt.MouseButton.LeftButton)
+    _worker_drained(qtbot, window)
+    assert _received(demo, mark).count("READ_PROGRAM") == 4, "every slot of the device"
+    assert len(_found(demo)) == 1, "the record holds that program already"

@@ -115,6 +115,9 @@ class Visits(QObject):
         self.changed.emit()
         if visit is not None:
             self._say(f"Started {visit_text(visit)}.")
+            device = self._context.model.device
+            if device is not None:  # a visit started while connected: read its arrival now
+                self._connected(device)
 
     def end(self) -> bool:
         """End the open visit, after the question if work on screen would be lost."""
