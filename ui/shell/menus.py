@@ -109,8 +109,8 @@ class WindowMenus:
     @staticmethod
     def _add(menu: QMenu, text: str, handler: Handler, tip: str) -> QAction:
         action = menu.addAction(text)
-        action.setStatusTip(tip)
-        action.setToolTip(tip)
+        action.setToolTip(tip)  # no status tip: hovering must never wipe a STOP message
+        menu.setToolTipsVisible(True)
         action.triggered.connect(lambda _checked=False: handler())
         return action
 
