@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from console.accounts.roles import Role, User
 from console.programming.program import Program
 from console.programming.screen_state import ProgrammingSession
+from console.storage.programs import found_on_arrival
 from device_link.program_record import ProgramRecord
 from ui.device.controller import DeviceController
 from ui.device.session_model import SessionModel
@@ -49,7 +50,9 @@ def program_in(demo, slot: int) -> Program:
 
 
 def versions(demo):
-    return demo.record.list_versions(demo.user, device_serial=SERIAL)
+    """The versions written from the window (not what the device arrived with)."""
+    return [v for v in demo.record.list_versions(demo.user, device_serial=SERIAL)
+            if not found_on_arrival(v)]
 
 
 def click_write(qtbot, panel: ProgramPanel) -> None:

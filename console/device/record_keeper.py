@@ -32,7 +32,13 @@ from device_link.client import AppliedProgram, DeviceClient
 from device_link.errors import DeviceLinkError, DeviceRefused, ReadBackMismatch
 from device_link.errors import NotFound as SlotEmpty
 from device_link.keystore import KeyStore
-from device_link.messages import Identity, ImpedanceRecord, LogEntry, WriteProgramResponse
+from device_link.messages import (
+    Identity,
+    ImpedanceRecord,
+    LogEntry,
+    ReadProgramResponse,
+    WriteProgramResponse,
+)
 from device_link.program_record import ProgramRecord
 
 
@@ -222,6 +228,17 @@ class RecordKeeper:
                 self.actor, version.id, f"read on a later connection: {found}, not this "
                 f"version (CRC {version.record_crc:#06x})", expected_revision=version.revision)
         return Resolution(updated, held)
+
+    def record_found(self, serial: str, stored: ReadProgramResponse) -> ProgramVersion | None:
+        """Note a program read from the device on arrival (None: the record held it already).
+
+        Only within a visit: what a device arrived with is a fact about that visit.
+        """
+        if self.visit_id is None:
+            raise InvalidRecord("what a device arrived with is recorded only within a visit")
+        return self.record.record_found_program(
+            self.actor, serial, stored.slot, ProgramRecord.decode(stored.program),
+            device_crc=stored.crc, visit_id=self.visit_id)
 
     def record_impedance(self, serial: str, measurements: Sequence[ImpedanceRecord]) -> int:
         """Store one measurement run; returns the rows stored."""

@@ -7,6 +7,11 @@ and every step names the revision it expects, so two consoles cannot both
 advance the same version. Creating a version names the slot's latest version
 the author saw, so a change made meanwhile at another console is never
 overwritten unseen.
+
+A program found on a device when it arrives at a visit is recorded too, as a version
+whose first and only step is ``verified``: it was read from the device, never written
+by a console, so it has no draft. That first step is how it is told apart
+(``found_on_arrival``), and its detail says so in words.
 """
 
 from __future__ import annotations
@@ -42,6 +47,13 @@ _EVENT_OF = {VersionStatus.WRITTEN: AuditEvent.PROGRAM_WRITTEN,
              VersionStatus.FAILED: AuditEvent.PROGRAM_FAILED,
              VersionStatus.UNCONFIRMED: AuditEvent.PROGRAM_UNCONFIRMED}
 _LOAD_CHUNK = 500
+FOUND_REASON = "as found on the device on arrival"
+FOUND_DETAIL = "read from the device at the start of the visit; not written by this console"
+
+
+def found_on_arrival(version: ProgramVersion) -> bool:
+    """True for a program recorded as the device held it on arrival (never written here)."""
+    return version.history[0].status is VersionStatus.VERIFIED
 
 
 def _as_record(program: Program | ProgramRecord) -> tuple[ProgramRecord, Program]:
@@ -167,6 +179,60 @@ class ProgramsMixin(RecordService):
             actor, old.device_serial, old.slot, old.record, reason=reason,
             expected_latest=expected_latest, confirmations=confirmations, parent_id=old.id,
             visit_id=visit_id)
+
+    def record_found_program(self, actor: User, device_serial: str, slot: int,
+                             program: ProgramRecord, *, device_crc: int,
+                             visit_id: int) -> ProgramVersion | None:
+        """Record a program read from the device on arrival at ``visit_id``, with its CRC.
+
+        Nothing is recorded (None) when the slot's newest verified version already holds
+        exactly this program, or when this visit has already recorded the slot as found.
+        Reading is not authoring: anyone who may see the record may note what a device
+        held, but only within an open visit of the device's patient.
+        """
+        record, clinical = _as_record(program)
+        if device_crc != record.crc:
+            raise InvalidRecord(f"slot {slot} reported CRC {device_crc:#06x} but its program's "
+                                f"CRC is {record.crc:#06x}: not recorded as found")
+        if not 0 <= slot <= MAX_SLOT:
+            raise InvalidRecord(f"slot {slot} is outside 0..{MAX_SLOT}")
+        with transactions.write(self.engine) as tx:
+            author = self._acting(tx.session, actor, Action.VIEW_RECORD)
+            device = device_row(tx.session, device_serial)
+            self._check_links(tx.session, device, None, visit_id)
+            visit = tx.session.get_one(VisitRow, visit_id)
+            if visit.ended_at is not None:
+                raise InvalidRecord(f"visit {visit_id} has ended: nothing is recorded in it")
+            slot_rows = list(tx.session.execute(select(ProgramVersionRow).where(
+                ProgramVersionRow.device_id == device.id, ProgramVersionRow.slot == slot).order_by(
+                ProgramVersionRow.slot_sequence)).scalars())
+            versions = load_versions(tx.session, slot_rows)
+            if any(found_on_arrival(v) and v.visit_id == visit_id for v in versions):
+                return None
+            verified = [v for v in versions if v.status is VersionStatus.VERIFIED]
+            if verified and verified[-1].record == record:
+                return None
+            row = ProgramVersionRow(
+                device_id=device.id, slot=slot,
+                slot_sequence=slot_rows[-1].slot_sequence + 1 if slot_rows else 1,
+                record=record.encode(), record_crc=record.crc, author_id=author.id,
+                created_at=utc_now(), reason=FOUND_REASON, confirmations=[], parent_id=None,
+                visit_id=visit_id, **clinical_columns(clinical))
+            tx.session.add(row)
+            tx.session.flush()
+            tx.session.add(ProgramStatusRow(version_id=row.id, revision=1,
+                                            status=VersionStatus.VERIFIED.value,
+                                            device_crc=device_crc, at=row.created_at,
+                                            actor_id=author.id, detail=FOUND_DETAIL))
+            tx.audit(AuditEvent.VERSION_CREATED, actor, {
+                "version": row.id, "device": device_serial, "slot": slot,
+                "record": record.encode().hex(), "crc": record.crc, "parent": None,
+                "reason": FOUND_REASON, "visit": visit_id, "found_on_arrival": True})
+            tx.audit(AuditEvent.PROGRAM_VERIFIED, actor, {
+                "version": row.id, "device": device_serial, "slot": slot,
+                "device_crc": device_crc, "detail": FOUND_DETAIL})
+            tx.session.flush()
+            return load_versions(tx.session, [row])[0]
 
     def mark_written(self, actor: User, version_id: int, device_crc: int, *,
                      expected_revision: int) -> ProgramVersion:

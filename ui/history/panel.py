@@ -1,4 +1,9 @@
-"""Every program version the record holds for the connected device: compare, restore.
+"""Every program version the record holds for the connected device (or, with none connected,
+for the patient's devices): compare, restore.
+
+What a device arrived with at a visit is listed "as found on arrival", so what the
+patient came in with and what they leave with can be compared. A version's details
+name the safety findings confirmed when it was written, with the reason given.
 
 Nothing here writes to the device. A restore records a NEW draft version (its parent
 is the restored one) and puts it on screen; it reaches the device only when it is
@@ -13,8 +18,6 @@ tooltip saying so: colour alone is never the only sign.
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -25,7 +28,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +38,16 @@ from console.programming.request import Consent
 from console.storage import NotFound, ProgramVersion, VersionStatus, diff_programs
 from ui.common.confirm_dialog import ConfirmDialog
 from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN
+from ui.history.cells import (
+    Scope,
+    cell,
+    details_text,
+    differing,
+    slot_cell,
+    status_cell,
+    steps_text,
+    title_text,
+)
 from ui.shell.context import WindowContext
 from ui.shell.record_tasks import RecordTasks
 
@@ -43,53 +55,10 @@ PANEL_TITLE = "History"
 
 COLUMNS = ("Version", "Slot", "Created", "Author", "Status", "CRC", "Parent", "Reason")
 STATUS_COLUMN, REASON_COLUMN, PARENT_COLUMN = 4, 7, 6
-STATUS_TEXT = {
-    VersionStatus.DRAFT: ("○ draft — never written", INFO_GREY),
-    VersionStatus.WRITTEN: ("◐ written, not verified", CONFIRM_AMBER),
-    VersionStatus.VERIFIED: ("✔ verified when written", OK_GREEN),
-    VersionStatus.FAILED: ("✖ failed — not applied", BLOCK_RED),
-    VersionStatus.UNCONFIRMED: ("? unconfirmed — reconnect to read the slot", CONFIRM_AMBER),
-}
 
 
 def create(context: WindowContext) -> QWidget:
     return HistoryPanel(context)
-
-
-DIFFERS = "≠ "
-DIFFER_BACKGROUND = "#fff3cd"
-
-
-def _item(text: str, version_id: int | None = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    if version_id is not None:
-        item.setData(Qt.ItemDataRole.UserRole, version_id)
-    return item
-
-
-def _differing(text: str, tooltip: str) -> QTableWidgetItem:
-    """A value that differs: a sign, bold, a tooltip and a background, not colour alone."""
-    item = _item(DIFFERS + text)
-    font = item.font()
-    font.setBold(True)
-    item.setFont(font)
-    item.setToolTip(tooltip)
-    item.setData(Qt.ItemDataRole.BackgroundRole, QColor(DIFFER_BACKGROUND))
-    return item
-
-
-def _steps_text(version: ProgramVersion) -> str:
-    """Every status step of a version, for its tooltip."""
-    lines = []
-    for step in version.history:
-        line = (f"{step.revision}. {step.status.value} {step.at.astimezone():%Y-%m-%d %H:%M:%S}"
-                f" by {step.actor}")
-        if step.device_crc is not None:
-            line += f", device CRC {step.device_crc:#06x}"
-        if step.detail:
-            line += f" — {step.detail}"
-        lines.append(line)
-    return "\n".join(lines)
 
 
 class HistoryPanel(QWidget):
@@ -97,7 +66,8 @@ class HistoryPanel(QWidget):
         super().__init__(parent)
         self._context = context
         self._records = RecordTasks(self)
-        self._serial: str | None = None
+        self._serial: str | None = None  # the connected device's, when one is
+        self._shown: Scope | None = None
         self._versions: list[ProgramVersion] = []
         self._seen_program: Program | None = None
         self._known = True  # False: the device is not in the record
@@ -188,18 +158,30 @@ class HistoryPanel(QWidget):
 
     # -- loading ---------------------------------------------------------------------------
 
-    def _device_changed(self) -> None:
+    def _scope(self) -> Scope | None:
+        """Whose history is shown: the connected device's, else the patient's devices'."""
         device = self._context.model.device
-        serial = device.identity.serial if device is not None else None
-        if serial == self._serial:
+        if device is not None:
+            return Scope(device.identity.serial, None)
+        patient = self._context.patient
+        return Scope(None, patient.clinic_id) if patient is not None else None
+
+    def rescope(self) -> None:
+        """Follow the device connected, or the patient chosen, now."""
+        self._device_changed()
+
+    def _device_changed(self) -> None:
+        scope = self._scope()
+        if scope == self._shown:
             self._show_restore_state()
             return
-        self._serial = serial
+        self._shown = scope
+        self._serial = scope.serial if scope is not None else None
         self._versions = []
         self._known = True
         self._seen_program = self._context.model.session.device_program
         self._fill()
-        if serial is not None:
+        if scope is not None:
             self.refresh()
 
     def _draft_changed(self) -> None:
@@ -220,9 +202,9 @@ class HistoryPanel(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        """Read the connected device's versions from the record (off the GUI thread)."""
-        context, serial = self._context, self._serial
-        if serial is None or context.record is None or context.user is None:
+        """Read the versions in scope from the record (off the GUI thread)."""
+        context, scope = self._context, self._shown
+        if scope is None or context.record is None or context.user is None:
             return
         if self._loading:
             self._reload_wanted = True
@@ -230,11 +212,12 @@ class HistoryPanel(QWidget):
         self._loading = True
         record, user = context.record, context.user
 
-        def read() -> tuple[str, list[ProgramVersion] | None]:
+        def read() -> tuple[Scope, list[ProgramVersion] | None]:
             try:
-                return serial, record.list_versions(user, device_serial=serial)
+                return scope, record.list_versions(user, device_serial=scope.serial,
+                                                   patient_clinic_id=scope.patient)
             except NotFound:
-                return serial, None
+                return scope, None
 
         self._records.run(read, self._loaded, self._not_loaded)
 
@@ -243,10 +226,10 @@ class HistoryPanel(QWidget):
         self._reload_wanted = False
         self.title.setText(f"Program history could not be read: {message}")
 
-    def _loaded(self, result: tuple[str, list[ProgramVersion] | None]) -> None:
+    def _loaded(self, result: tuple[Scope, list[ProgramVersion] | None]) -> None:
         self._loading = False
-        serial, versions = result
-        if serial == self._serial:
+        scope, versions = result
+        if scope == self._shown:
             self._versions = versions or []
             self._known = versions is not None
             self._fill()
@@ -258,33 +241,23 @@ class HistoryPanel(QWidget):
     # -- showing ---------------------------------------------------------------------------
 
     def _fill(self) -> None:
-        if self._serial is None:
-            self.title.setText("Connect a device to see the program versions the record "
-                               "holds for it.")
-        elif not self._known:
-            self.title.setText(f"Device {self._serial} is not in the clinical record: it has "
-                               "no program history yet.")
-        else:
-            self.title.setText(f"<b>Device {self._serial}</b>: {len(self._versions)} program "
-                               "version(s) in the record, newest first. Versions are never "
-                               "changed or deleted.")
+        self.title.setText(title_text(self._shown, self._known, self._versions))
         selected = set(self.selected_ids())
         on_device = self._version_on_device()
+        several = len({v.device_serial for v in self._versions}) > 1
         self.table.blockSignals(True)
         self.table.setRowCount(len(self._versions))
         for row, version in enumerate(reversed(self._versions)):
-            status_text, colour = STATUS_TEXT[version.status]
-            if version.id == on_device:
-                status_text = "✔ ON THE DEVICE NOW"
+            status_text, colour = status_cell(version, version.id == on_device)
             parent = (f"v{version.parent_id}" if version.parent_id is not None else "—")
-            cells = (f"v{version.id}", str(version.slot),
+            cells = (f"v{version.id}", slot_cell(version, several),
                      f"{version.created_at.astimezone():%Y-%m-%d %H:%M}", version.author,
                      status_text, f"{version.record_crc:#06x}", parent, version.reason)
             for column, text in enumerate(cells):
-                item = _item(text, version.id)
+                item = cell(text, version.id)
                 if column == STATUS_COLUMN:
                     item.setForeground(QColor(colour))
-                    item.setToolTip(_steps_text(version))
+                    item.setToolTip(steps_text(version))
                     if version.id == on_device:
                         font = item.font()
                         font.setBold(True)
@@ -352,9 +325,9 @@ class HistoryPanel(QWidget):
                                     "same program: no field differs.")
         self.diff.setRowCount(len(changes))
         for row, change in enumerate(changes):
-            self.diff.setItem(row, 0, _item(change.label))
-            self.diff.setItem(row, 1, _item(change.old_text))
-            self.diff.setItem(row, 2, _differing(
+            self.diff.setItem(row, 0, cell(change.label))
+            self.diff.setItem(row, 1, cell(change.old_text))
+            self.diff.setItem(row, 2, differing(
                 change.new_text, f"Changed from {change.old_text} in version {old.id}"))
 
     def _show_version(self, version: ProgramVersion) -> None:
@@ -367,9 +340,7 @@ class HistoryPanel(QWidget):
             f"Read back from slot {slot}" if compare else "Device (not read back)"])
         note = (" Fields that differ from what the device holds are marked ≠."
                 if compare else "")
-        self.diff_title.setText(f"<b>Version {version.id}</b> (slot {version.slot}, "
-                                f"{version.status.value}, by {version.author}): "
-                                f"“{html.escape(version.reason)}”. Every field.{note}")
+        self.diff_title.setText(f"{details_text(version)} Every field.{note}")
         fields = version.program.as_fields()
         self.diff.setRowCount(len(PROGRAM_FIELDS))
         for row, (name, info) in enumerate(PROGRAM_FIELDS.items()):
@@ -378,7 +349,7 @@ class HistoryPanel(QWidget):
             tooltip = (f"Version {version.id} has {info.format(fields[name])}; slot {slot} "
                        f"holds {held_text}")
             for column, text in enumerate((info.label, info.format(fields[name]), held_text)):
-                item = _differing(text, tooltip) if differs and column > 0 else _item(text)
+                item = differing(text, tooltip) if differs and column > 0 else cell(text)
                 self.diff.setItem(row, column, item)
 
     # -- restoring -------------------------------------------------------------------------

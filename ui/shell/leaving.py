@@ -1,4 +1,5 @@
-"""Leaving the window (closing it or signing out): what would be lost, and the question first.
+"""Leaving the window (closing it or signing out), ending a visit or switching patient: what
+would be lost, and the question first.
 
 The question is a modal box whose default is Cancel. It runs in a nested event loop, so
 the device worker, the status poll and the application-wide STOP keys go on working
@@ -16,8 +17,9 @@ from ui.shell.patient_dialog import visit_text
 CLOSE_ANYWAY = "Close anyway"
 
 
-def leaving_reasons(context: WindowContext) -> list[str]:
-    """Why leaving now needs a second thought; empty when nothing is lost or left open."""
+def unsaved_reasons(context: WindowContext) -> list[str]:
+    """What would be lost or left uncertain by ending the work on screen (leaving, ending a
+    visit, switching patient); empty when nothing is."""
     session = context.model.session
     reasons = []
     if session.unwritten_changes:
@@ -26,6 +28,12 @@ def leaving_reasons(context: WindowContext) -> list[str]:
     if session.state is ScreenState.OUTCOME_UNKNOWN:
         reasons.append("The outcome of the last write or STOP is unknown: read the slot "
                        "again before leaving if you can.")
+    return reasons
+
+
+def leaving_reasons(context: WindowContext) -> list[str]:
+    """Why leaving now needs a second thought; empty when nothing is lost or left open."""
+    reasons = unsaved_reasons(context)
     if context.model.stimulating:
         reasons.append("The device is stimulating: leaving closes the link, and the device "
                        "stops on its watchdog. Press STOP first.")
@@ -43,13 +51,15 @@ class LeaveQuestion:
         self.box: QMessageBox | None = None
         self.answer: bool | None = None
 
-    def ask(self, title: str, reasons: list[str]) -> bool:
-        """True to leave. Cancel is the default and what Esc chooses."""
+    def ask(self, title: str, reasons: list[str], *, question: str = "Leave anyway?",
+            go_on: str = CLOSE_ANYWAY) -> bool:
+        """True to go on (leave, or whatever ``go_on`` names). Cancel is the default and
+        what Esc chooses."""
         if self.answer is not None:
             return self.answer
         box = QMessageBox(QMessageBox.Icon.Warning, title,
-                          "\n\n".join(reasons) + "\n\nLeave anyway?", parent=self._parent)
-        leave = box.addButton(CLOSE_ANYWAY, QMessageBox.ButtonRole.DestructiveRole)
+                          "\n\n".join(reasons) + f"\n\n{question}", parent=self._parent)
+        leave = box.addButton(go_on, QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)
         box.setEscapeButton(cancel)

@@ -1,4 +1,5 @@
-"""The main window: header with STOP, connection, link-loss banner, the leads and the panels.
+"""The main window: menus, header with STOP, connection, link-loss banner, the leads and the
+panels.
 
 Leaving (the title bar's close button, Ctrl+W, Sign out beside the connection) asks first
 when something would be lost or left open; a program closing the window (the benchmark,
@@ -15,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -27,8 +29,9 @@ from console.accounts import AccessError
 from console.programming.screen_state import DeviceFacts
 from console.stimulation.stopping import WATCHDOG, stop_reason_text
 from console.storage import RecordError
+from device_link.client import DeviceClient
 from device_link.keystore import KeyStore
-from device_link.messages import FaultEvent, StimStopped
+from device_link.messages import FaultEvent, Status, StimStopped
 from device_link.protocol import DeviceState
 from ui.common.panel_tabs import PanelTabs, scrolling
 from ui.engineering import panel as engineering_panel
@@ -40,8 +43,11 @@ from ui.program import panel as program_panel
 from ui.shell.connection_panel import ConnectionPanel
 from ui.shell.context import WindowContext
 from ui.shell.header import DeviceHeader
+from ui.shell.help_dialogs import TextWindow, about_window, guide_window
 from ui.shell.leaving import LeaveQuestion, leaving_reasons
+from ui.shell.menus import MenuHandlers, VisitState, WindowMenus
 from ui.shell.stop_control import StopKeyFilter
+from ui.shell.visits import Visits
 from ui.stimulation import panel as stimulation_panel
 
 PanelFactory = Callable[[WindowContext], QWidget]
@@ -92,7 +98,12 @@ class MainWindow(QMainWindow):
         self.header = DeviceHeader(context)
         layout.addWidget(self.header)
         self.connection = ConnectionPanel(context, self.connect_to, self.sign_out)
-        layout.addWidget(self.connection)
+        # beside the menus, in their row: the window keeps its height for the tabs
+        corner = QWidget(self.menuBar())
+        corner_layout = QHBoxLayout(corner)
+        corner_layout.setContentsMargins(12, 3, 6, 3)
+        corner_layout.addWidget(self.connection)
+        self.menuBar().setCornerWidget(corner)
         self.link_banner = QLabel()
         self.link_banner.setObjectName("linkLost")
         self.link_banner.setWordWrap(True)
@@ -115,6 +126,20 @@ class MainWindow(QMainWindow):
         self._leaving = False  # the question was answered (or never needed)
         self._ended = False
         self._add_close_key()
+        self.visits = Visits(self, context, self.leave_question, self._say)
+        self.visits.changed.connect(self._visit_changed)
+        self.guide: TextWindow | None = None
+        self.about: TextWindow | None = None
+        self.menus = WindowMenus(self, context, MenuHandlers(
+            sign_out=self.sign_out, close_window=self.leave,
+            toggle_connection=self._toggle_connection, read_program=self._read_program,
+            measure_impedance=self._measure_impedance, set_clock=self._set_clock,
+            stop=context.controller.stop, start_visit=self.visits.start,
+            switch_patient=self.visits.switch_patient, end_visit=self.visits.end,
+            visit_details=self.visits.details, user_guide=self.show_guide,
+            keyboard_keys=lambda: self.show_guide("keys"), about=self.show_about),
+            VisitState(self.visits.may_start, self.visits.may_switch, self.visits.may_end))
+        self.header.device_match.patient_changed.connect(self.menus.reflect)
 
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
@@ -138,6 +163,57 @@ class MainWindow(QMainWindow):
         panel = self.tabs.show_panel(impedance_panel.ImpedancePanel)
         if panel is not None:
             panel.measure()
+
+    def _say(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+
+    # -- menu entries ----------------------------------------------------------------------
+
+    def _toggle_connection(self) -> None:
+        """As the connection row's button: disconnect, or connect to the port chosen there."""
+        if self.context.controller.is_connected:
+            self.context.controller.disconnect_device()
+        else:
+            self.connect_to(self.connection.port.currentText().strip(),
+                            int(self.connection.baud.currentData()))
+
+    def _read_program(self) -> None:
+        panel = self.tabs.show_panel(program_panel.ProgramPanel)
+        if panel is not None:
+            panel.read(panel.session.slot)
+
+    def _set_clock(self) -> None:
+        def set_and_read(client: DeviceClient) -> Status:
+            client.set_time()
+            return client.get_status()
+
+        self.context.controller.run(
+            "set clock", set_and_read, self._clock_set,
+            on_failed=lambda message: self._say(f"The clock was not set: {message}"))
+
+    def _clock_set(self, status: Status) -> None:
+        self.context.model.update_status(status)
+        self._say("Device clock set to this computer's time.")
+
+    def _visit_changed(self) -> None:
+        """Another visit or patient: the header, the menus and History follow."""
+        self.header.show_patient()
+        self.menus.reflect()
+        for panel in self.findChildren(history_panel.HistoryPanel):
+            panel.rescope()
+
+    def show_guide(self, anchor: str | None = None) -> None:
+        """The user guide, non-modal: STOP keeps working while it is open."""
+        if self.guide is None:
+            self.guide = guide_window(self)
+        self.guide.show_at(anchor)
+
+    def show_about(self) -> None:
+        if self.about is not None:
+            self.about.close()
+            self.about.deleteLater()
+        self.about = about_window(self.context, self)  # read afresh: the device may differ
+        self.about.show_at()
 
     def _add_close_key(self) -> None:
         """Ctrl+W (the platform's Close key) leaves as the title bar's button does."""

@@ -255,3 +255,50 @@ class PatientDialog(QDialog):
     def _bench(self) -> None:
         self.bench = True
         self.accept()
+
+
+class NewVisitDialog(QDialog):
+    """Start another visit for the patient already chosen: only its kind is asked."""
+
+    def __init__(self, record: ClinicalRecord, user: User, patient: Patient,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Start a visit — Multifidus Console")
+        self._record = record
+        self._user = user
+        self._patient = patient
+        self.visit: Visit | None = None
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"Start a new visit for patient <b>{patient_text(patient)}</b>. "
+                       "Program versions, measurements and test stimulation from now on "
+                       "are recorded in it.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Visit"))
+        self.kind = QComboBox()
+        for kind, text in VISIT_KIND_TEXT.items():
+            self.kind.addItem(text, kind)
+        default = VisitKind.ENGINEERING if user.role is Role.ENGINEER else VisitKind.PROGRAMMING
+        self.kind.setCurrentIndex(self.kind.findData(default))
+        row.addWidget(self.kind)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.message = QLabel()
+        self.message.setObjectName("findingBlock")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        buttons = QDialogButtonBox()
+        self.start_button = buttons.addButton("Start visit", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.clicked.connect(self._start)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel).clicked.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _start(self) -> None:
+        try:
+            self.visit = self._record.start_visit(self._user, self._patient.clinic_id,
+                                                  VisitKind(self.kind.currentData()))
+        except (RecordError, AccessError) as exc:
+            self.message.setText(str(exc))
+            return
+        self.accept()
