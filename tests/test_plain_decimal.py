@@ -33,7 +33,8 @@ from console.safety import SafetyEngine
 from tests.emulator_harness import ROOT
 
 D = Decimal
-EXPONENT = re.compile(r"\d[eE][+-]?\d")
+EXPONENT = re.compile(r"(?<![\w\\])\d+(\.\d*)?[eE][+-]?\d")
+r"""A number in exponent form; not a contact name after a JSON escape (\u2013E2 is "–E2")."""
 NEGATIVE_ZERO = re.compile(r"(?<![\w.])-0(\.0+)?(?![\d.])")
 
 
