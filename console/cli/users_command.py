@@ -16,7 +16,7 @@ from console.cli.records_commands import (
     read_secret,
     record_options,
 )
-from console.storage.setup import NewRecord, set_up_record
+from console.storage.setup import set_up_record
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,11 +58,9 @@ def _add(args: argparse.Namespace) -> int:
     with opened(args, create=bootstrap) as record, expected_failures():
         created = not record.exists()
         actor = login(record, args) if record.has_users() else None
-        setup: NewRecord | None = None
         if actor is None and args.role == Role.ADMIN.value:
-            setup = set_up_record(record, args.username, _new_password(args.username),
-                                  full_name=args.full_name)
-            user = setup.admin
+            user = set_up_record(record, args.username, _new_password(args.username),
+                                 full_name=args.full_name).admin
         else:
             user = record.add_user(actor, args.username, args.role,
                                    _new_password(args.username), full_name=args.full_name)
@@ -72,9 +70,6 @@ def _add(args: argparse.Namespace) -> int:
         return 0
     if created:
         print(f"created a new clinical record: {record.where}")
-    if setup is not None and setup.created_installation_key:
-        print(f"created the installation key {setup.installation_key}: back it up; without "
-              "it no stored pairing key can be read")
     print(f"added {user.username} ({user.role.value})"
           + (" as the record's first admin" if actor is None else ""))
     return 0

@@ -51,12 +51,14 @@ def first_run(url: str) -> ClinicalRecord | None:
     return dialog.record
 
 
-def clinic_record(args_db: str | None, *, ask: Ask = ask_to_set_up,
-                  set_up: SetUp = first_run) -> ClinicalRecord | None:
+def clinic_record(args_db: str | None, *, ask: Ask | None = None,
+                  set_up: SetUp | None = None) -> ClinicalRecord | None:
     """The record to sign in to; None when none was set up (the console then quits).
 
-    Raises the record's other refusals (damaged, another program's, unreachable).
+    ``ask`` and ``set_up`` default to the question and the first-run dialog. Raises the
+    record's other refusals (damaged, another program's, unreachable).
     """
+    ask, set_up = ask or ask_to_set_up, set_up or first_run
     url = database_url(args_db)
     named = bool(args_db or os.environ.get(ENV_DATABASE))
     try:

@@ -16,11 +16,13 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy.engine import make_url
 
 from console.accounts.roles import Role
 from console.emulation.demo import DemoEnvironment
 from console.programming.screen_state import ProgrammingSession
-from console.storage import ClinicalRecord, RecordError
+from console.storage import ClinicalRecord, RecordError, database_url
+from console.storage.database import describe
 from device_link.keystore import KeyStore, PairingKey
 from ui.common.theme import STYLE_SHEET
 from ui.device.controller import DeviceController
@@ -139,7 +141,9 @@ def run(argv: Sequence[str]) -> int:
         QMessageBox.critical(None, "Clinical record", str(exc))
         return 1
     if record is None:
-        print("mfconsole: no clinical record was set up; nothing was created", file=sys.stderr)
+        where = describe(make_url(database_url(options.db)))
+        print(f"mfconsole: no clinical record was set up in {where}; nothing was created",
+              file=sys.stderr)
         return 1
     try:
         return signed_in_sessions(record, app, Zoom(user_settings()))
