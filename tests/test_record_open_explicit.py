@@ -134,16 +134,17 @@ def test_a_stop_with_a_mistyped_record_is_sent_but_creates_no_record(emulator, t
     assert not (tmp_path / "typo").exists()
 
 
-def test_the_window_refuses_a_mistyped_record_with_its_message(tmp_path, monkeypatch, capsys):
+def test_the_window_asks_about_a_mistyped_record_and_quitting_creates_nothing(
+        tmp_path, monkeypatch, capsys):
+    from ui.setup import start
     from ui.shell import app
 
-    shown: list[str] = []
-    monkeypatch.setattr(app.QMessageBox, "critical",
-                        lambda _parent, _title, message: shown.append(message))
+    asked: list[str] = []
+    monkeypatch.setattr(start, "ask_to_set_up", lambda where: asked.append(where) or False)
     missing = tmp_path / "no" / "r.sqlite"
     assert app.run(["--db", str(missing)]) == 1
-    assert len(shown) == 1 and shown[0].startswith(
-        f"no clinical record in SQLite file {missing}") and HOW_TO_CREATE in shown[0]
-    assert capsys.readouterr().err == f"mfconsole: {shown[0]}\n"
+    assert asked == [f"SQLite file {missing}"]
+    assert capsys.readouterr().err == (f"mfconsole: no clinical record was set up in SQLite "
+                                       f"file {missing}; nothing was created\n")
     assert not (tmp_path / "no").exists()
 

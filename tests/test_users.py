@@ -16,7 +16,8 @@ from console.accounts import (
     require,
 )
 from console.cli.main import main
-from console.storage import ConflictError, InvalidRecord
+from console.storage import ClinicalRecord, ConflictError, InvalidRecord, NotFound
+from console.storage.setup import set_up_record
 
 
 @pytest.fixture()
@@ -108,6 +109,59 @@ def test_users_change_their_own_password_and_admins_anyones(record, admin):
     record.authenticate("nurse", "reset by admin 1")
     with pytest.raises(InvalidRecord, match="at least 10 characters"):
         record.change_password(doc, "doc", "short")
+
+
+def test_a_role_change_is_audited_and_the_last_enabled_admin_keeps_theirs(record, admin):
+    doc = record.add_user(admin, "doc", "clinician", "doctor password 1")
+    assert record.change_role(admin, "doc", "engineer").role is Role.ENGINEER
+    assert record.authenticate("doc", "doctor password 1").role is Role.ENGINEER
+    assert _audit(record)[-2] == ("role_changed", "admin",
+                                  '{"from":"clinician","to":"engineer","username":"doc"}')
+    with pytest.raises(ConflictError, match="has the role engineer already"):
+        record.change_role(admin, "doc", "engineer")
+    with pytest.raises(ConflictError, match="last enabled admin and cannot be made clinician"):
+        record.change_role(admin, "admin", "clinician")
+    with pytest.raises(InvalidRecord, match="role 'surgeon'"):
+        record.change_role(admin, "doc", "surgeon")
+    with pytest.raises(PermissionDenied, match="may not manage users"):
+        record.change_role(doc, "doc", "admin")
+    with pytest.raises(NotFound, match="no user named 'nobody'"):
+        record.change_role(admin, "nobody", "admin")
+    record.change_role(admin, "doc", "admin")
+    assert record.change_role(admin, "admin", "clinician").role is Role.CLINICIAN
+    with pytest.raises(PermissionDenied, match="may not manage users"):
+        record.change_role(admin, "doc", "clinician")
+
+
+def test_a_disabled_admin_does_not_count_as_the_admin_kept(record, admin):
+    record.add_user(admin, "admin2", "admin", "admin password 2")
+    record.disable_user(admin, "admin2")
+    with pytest.raises(ConflictError, match="last enabled admin"):
+        record.change_role(admin, "admin", "engineer")
+    assert record.change_role(admin, "admin2", "engineer").role is Role.ENGINEER
+
+
+def test_full_names_are_kept_trimmed_and_bounded(record, admin):
+    doc = record.add_user(admin, "doc", "clinician", "doctor password 1",
+                          full_name="  Dr Ada Jones ")
+    assert doc.full_name == "Dr Ada Jones"
+    assert record.add_user(admin, "nurse", "theatre", "nurse password 1",
+                           full_name="   ").full_name is None
+    with pytest.raises(InvalidRecord, match="full name is 201 characters, at most 200"):
+        record.add_user(admin, "eve", "theatre", "eve password 12", full_name="x" * 201)
+    assert record.authenticate("doc", "doctor password 1").full_name == "Dr Ada Jones"
+
+
+def test_administrators_see_every_account_with_its_lock(record, admin):
+    doc = record.add_user(admin, "doc", "clinician", "doctor password 1")
+    for _ in range(record.safety_profile().sign_in_failed_attempts_lockout):
+        with pytest.raises(AuthenticationFailed):
+            record.authenticate("doc", "wrong password")
+    accounts = {a.user.username: a for a in record.user_accounts(admin)}
+    assert accounts["admin"].locked_until is None
+    assert accounts["doc"].locked_until is not None
+    with pytest.raises(PermissionDenied, match="may not manage users"):
+        record.user_accounts(doc)
 
 
 def test_usernames_and_roles_are_checked(record, admin):
@@ -216,3 +270,44 @@ def test_cli_without_a_password_and_no_terminal_says_how_to_give_one(cli_env, ca
     code, _, err = _cli(capsys, "users", "add", "admin", "--role", "admin")
     assert (code, err) == (1, "mfconsole: no password: set MFCONSOLE_NEW_PASSWORD or run in "
                               "a terminal\n")
+
+
+def test_setting_up_makes_the_installation_key_then_the_first_admin(monkeypatch, tmp_path):
+    key = tmp_path / "config" / "installation.key"
+    monkeypatch.setenv("MFCONSOLE_INSTALLATION_KEY", str(key))
+    record = ClinicalRecord.open(f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    try:
+        with pytest.raises(InvalidRecord, match="at least 10 characters"):
+            set_up_record(record, "admin", "short")
+        assert not key.exists() and not record.exists()
+        made = set_up_record(record, "admin", "admin password 1", full_name="Ada Admin")
+        assert made.created_record and made.created_installation_key
+        assert made.installation_key == key and key.stat().st_mode & 0o077 == 0
+        assert made.admin.role is Role.ADMIN and made.admin.full_name == "Ada Admin"
+        with pytest.raises(ConflictError, match="has users already: sign in to it"):
+            set_up_record(record, "second", "admin password 2")
+    finally:
+        record.close()
+
+
+def test_cli_bootstrap_creates_the_installation_key_and_keeps_the_full_name(cli_env, capsys,
+                                                                          tmp_path):
+    cli_env.setenv("MFCONSOLE_NEW_PASSWORD", "admin password 1")
+    code, out, _ = _cli(capsys, "users", "add", "admin", "--role", "admin", "--full-name",
+                        "Ada Admin")
+    assert code == 0 and (tmp_path / "installation.key").exists()
+    cli_env.setenv("MFCONSOLE_USER", "admin")
+    cli_env.setenv("MFCONSOLE_PASSWORD", "admin password 1")
+    cli_env.setenv("MFCONSOLE_NEW_PASSWORD", "doctor password 1")
+    assert _cli(capsys, "users", "add", "doc", "--role", "clinician")[0] == 0
+    code, out, _ = _cli(capsys, "users", "list", "--json")
+    assert code == 0 and '"username": "admin"' in out
+    assert _cli(capsys, "users", "add", "eve", "--role", "theatre", "--full-name",
+                "Eve Nurse")[0] == 0
+    record = ClinicalRecord.open_existing(f"sqlite:///{tmp_path / 'record.sqlite3'}")
+    try:
+        admin = record.authenticate("admin", "admin password 1")
+        assert {a.user.username: a.user.full_name for a in record.user_accounts(admin)} == {
+            "admin": "Ada Admin", "doc": None, "eve": "Eve Nurse"}
+    finally:
+        record.close()

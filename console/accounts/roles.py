@@ -62,6 +62,7 @@ class User:
     username: str
     role: Role
     disabled: bool = False
+    full_name: str | None = None  # who the user name belongs to, where it was given
 
 
 def allowed(user: User, action: Action) -> bool:

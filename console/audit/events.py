@@ -12,6 +12,7 @@ class AuditEvent(StrEnum):
     ACCOUNT_UNLOCKED = "account_unlocked"
     USER_ADDED = "user_added"
     USER_DISABLED = "user_disabled"
+    ROLE_CHANGED = "role_changed"
     PASSWORD_CHANGED = "password_changed"
     PATIENT_ADDED = "patient_added"
     DEVICE_REGISTERED = "device_registered"

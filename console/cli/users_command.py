@@ -16,6 +16,7 @@ from console.cli.records_commands import (
     read_secret,
     record_options,
 )
+from console.storage.setup import set_up_record
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="add a user (the first user of a new record is an admin, added without login)")
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    add.add_argument("--full-name", help="whom the user name belongs to (optional)")
     add.set_defaults(handler=_add)
     listing = actions.add_parser("list", parents=[record_options(json_output=True)],
                                  help="every user, enabled or not")
@@ -56,7 +58,12 @@ def _add(args: argparse.Namespace) -> int:
     with opened(args, create=bootstrap) as record, expected_failures():
         created = not record.exists()
         actor = login(record, args) if record.has_users() else None
-        user = record.add_user(actor, args.username, args.role, _new_password(args.username))
+        if actor is None and args.role == Role.ADMIN.value:
+            user = set_up_record(record, args.username, _new_password(args.username),
+                                 full_name=args.full_name).admin
+        else:
+            user = record.add_user(actor, args.username, args.role,
+                                   _new_password(args.username), full_name=args.full_name)
     if args.json:
         print_json({"username": user.username, "role": user.role.value,
                     "created_record": created})

@@ -21,7 +21,7 @@ from console.storage.models import DeviceRow, PatientRow, UserRow
 
 
 def user_from_row(row: UserRow) -> User:
-    return User(row.id, row.username, Role(row.role), row.disabled)
+    return User(row.id, row.username, Role(row.role), row.disabled, row.full_name)
 
 
 class RecordService:

@@ -4,6 +4,7 @@ the lockout after failed sign-ins."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -32,6 +33,16 @@ USERNAME = re.compile(r"[a-z][a-z0-9._-]{0,63}")
 # Verified against for unknown users, so a failed login takes as long either way.
 _UNKNOWN_USER_PASSWORD = "unknown user: compare against something"
 _REFUSED = "unknown user, wrong password or disabled account"
+FULL_NAME_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class UserAccount:
+    """A user as an administrator sees them: the account, and its lock after failed
+    sign-ins (``locked_until`` UTC, None when not locked)."""
+
+    user: User
+    locked_until: datetime | None
 
 
 def _check_username(username: str) -> None:
@@ -45,6 +56,24 @@ def _check_password(password: str) -> None:
         check_password_quality(password)
     except ValueError as exc:
         raise InvalidRecord(str(exc)) from None
+
+
+def _check_full_name(full_name: str | None) -> str | None:
+    """The full name as kept: None when none was given; refused when too long."""
+    if full_name is None or not full_name.strip():
+        return None
+    if len(full_name.strip()) > FULL_NAME_LIMIT:
+        raise InvalidRecord(f"full name is {len(full_name.strip())} characters, at most "
+                            f"{FULL_NAME_LIMIT}")
+    return full_name.strip()
+
+
+def check_new_account(username: str, password: str, full_name: str | None = None) -> None:
+    """Refuse a user name, password or full name the record would refuse, before anything
+    is created (InvalidRecord names what is wrong)."""
+    _check_username(username)
+    _check_password(password)
+    _check_full_name(full_name)
 
 
 def _role(role: Role | str) -> Role:
@@ -69,13 +98,14 @@ class UsersMixin(RecordService):
             return session.execute(select(func.count()).select_from(UserRow)).scalar_one() > 0
 
     def add_user(self, actor: User | None, username: str, role: Role | str,
-                 password: str) -> User:
+                 password: str, *, full_name: str | None = None) -> User:
         """Add a user; ``actor`` None is allowed only for the first user, who must be an admin.
 
         Where there is no record yet, adding its first admin creates it.
         """
         _check_username(username)
         _check_password(password)
+        full_name = _check_full_name(full_name)
         role = _role(role)
         if actor is None and role is not Role.ADMIN:
             raise InvalidRecord("the first user must be an admin")
@@ -90,12 +120,14 @@ class UsersMixin(RecordService):
                 self._acting(tx.session, actor, Action.MANAGE_USERS)
             if tx.session.execute(select(UserRow.id).where(UserRow.username == username)).first():
                 raise ConflictError(f"user {username} exists already")
-            row = UserRow(username=username, role=role.value, password_hash=password_hash,
-                          disabled=False, created_at=utc_now())
+            row = UserRow(username=username, full_name=full_name, role=role.value,
+                          password_hash=password_hash, disabled=False, created_at=utc_now())
             tx.session.add(row)
             tx.session.flush()
-            tx.audit(AuditEvent.USER_ADDED, actor, {"username": username, "role": role.value,
-                                                    "bootstrap": actor is None})
+            details = {"username": username, "role": role.value, "bootstrap": actor is None}
+            if full_name is not None:
+                details["full_name"] = full_name
+            tx.audit(AuditEvent.USER_ADDED, actor, details)
             return user_from_row(row)
 
     def list_users(self, actor: User) -> list[User]:
@@ -104,6 +136,14 @@ class UsersMixin(RecordService):
             rows = session.execute(select(UserRow).order_by(UserRow.username)).scalars()
             return [user_from_row(row) for row in rows]
 
+    def user_accounts(self, actor: User) -> list[UserAccount]:
+        """Every user with the end of their lock, for managing users (administrators only)."""
+        with transactions.read(self.engine) as session:
+            self._acting(session, actor, Action.MANAGE_USERS)
+            rows = session.execute(select(UserRow).order_by(UserRow.username)).scalars()
+            return [UserAccount(user_from_row(row), _lock_end(row.locked_until))
+                    for row in rows]
+
     def disable_user(self, actor: User, username: str) -> User:
         """Disable an account; the last enabled admin cannot be disabled."""
         with transactions.write(self.engine) as tx:
@@ -111,15 +151,39 @@ class UsersMixin(RecordService):
             row = self._user_row(tx.session, username)
             if row.disabled:
                 raise ConflictError(f"user {username} is disabled already")
-            if row.role == Role.ADMIN.value:
-                admins = tx.session.execute(select(func.count()).select_from(UserRow).where(
-                    UserRow.role == Role.ADMIN.value, UserRow.disabled.is_(False))).scalar_one()
-                if admins <= 1:
-                    raise ConflictError(f"user {username} is the last enabled admin")
+            self._keep_an_admin(tx.session, row, "disabled")
             row.disabled = True
             tx.session.flush()
             tx.audit(AuditEvent.USER_DISABLED, actor, {"username": username})
             return user_from_row(row)
+
+    def change_role(self, actor: User, username: str, role: Role | str) -> User:
+        """Give a user another role (administrators only); the last enabled admin keeps
+        theirs, so that someone can always manage users."""
+        role = _role(role)
+        with transactions.write(self.engine) as tx:
+            self._acting(tx.session, actor, Action.MANAGE_USERS)
+            row = self._user_row(tx.session, username)
+            if row.role == role.value:
+                raise ConflictError(f"user {username} has the role {role.value} already")
+            if role is not Role.ADMIN:
+                self._keep_an_admin(tx.session, row, f"made {role.value}")
+            previous, row.role = row.role, role.value
+            tx.session.flush()
+            tx.audit(AuditEvent.ROLE_CHANGED, actor, {"username": username, "from": previous,
+                                                      "to": role.value})
+            return user_from_row(row)
+
+    @staticmethod
+    def _keep_an_admin(session: Session, row: UserRow, change: str) -> None:
+        """Refuse to take the last enabled admin away (disabled, or given another role)."""
+        if row.role != Role.ADMIN.value or row.disabled:
+            return
+        admins = session.execute(select(func.count()).select_from(UserRow).where(
+            UserRow.role == Role.ADMIN.value, UserRow.disabled.is_(False))).scalar_one()
+        if admins <= 1:
+            raise ConflictError(f"user {row.username} is the last enabled admin and cannot be "
+                                f"{change}: make another admin first")
 
     def change_password(self, actor: User, username: str, new_password: str) -> None:
         """Users change their own password; an admin may set anyone's."""

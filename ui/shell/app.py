@@ -1,8 +1,9 @@
 """Start the window: sign in, choose the patient and visit (or the demo), then the main window.
 
-``mfconsole`` opens it on the clinic's record; ``mfconsole --demo`` on a built-in
-emulator behind a real pseudo-terminal, a throwaway record and a demo clinician, with
-the demo patient and visit already chosen. ``--demo-role engineer`` signs the demo in
+``mfconsole`` opens it on the clinic's record (setting one up first where there is none,
+see ``ui.setup.start``); ``mfconsole --demo`` on a built-in emulator behind a real
+pseudo-terminal, a throwaway record and a demo clinician, with the demo patient and
+visit already chosen. ``--demo-role engineer`` signs the demo in
 as an engineer instead, to show the engineering view. Signing out of the clinic's window
 brings the sign-in back; signing out of the demo ends it.
 """
@@ -16,16 +17,19 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy.engine import make_url
 
 from console.accounts.roles import Role
 from console.emulation.demo import DemoEnvironment
 from console.paths import ICON_PNG, shipped
 from console.programming.screen_state import ProgrammingSession
 from console.storage import ClinicalRecord, RecordError, database_url
+from console.storage.database import describe
 from device_link.keystore import KeyStore, PairingKey
 from ui.common.theme import STYLE_SHEET
 from ui.device.controller import DeviceController
 from ui.device.session_model import SessionModel
+from ui.setup.start import clinic_record
 from ui.shell.context import WindowContext
 from ui.shell.main_window import MainWindow
 from ui.shell.patient_dialog import PatientDialog
@@ -135,10 +139,15 @@ def run(argv: Sequence[str]) -> int:
         finally:
             demo.close()
     try:
-        record = ClinicalRecord.open_existing(database_url(options.db))
-    except RecordError as exc:  # no record there, not ours, damaged, unreachable
+        record = clinic_record(options.db)  # set up first where there is none
+    except RecordError as exc:  # not ours, damaged, unreachable
         print(f"mfconsole: {exc}", file=sys.stderr)
         QMessageBox.critical(None, "Clinical record", str(exc))
+        return 1
+    if record is None:
+        where = describe(make_url(database_url(options.db)))
+        print(f"mfconsole: no clinical record was set up in {where}; nothing was created",
+              file=sys.stderr)
         return 1
     try:
         return signed_in_sessions(record, app, Zoom(user_settings()))

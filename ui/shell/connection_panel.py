@@ -2,7 +2,8 @@
 and, at the end of the row, Sign out.
 
 Engineers can also start an emulator inside the window (a scenario of their choice);
-it is stopped when the window closes.
+it is stopped when the window closes. Under the row, a device the record holds no pairing
+key for is named, with what to do (``ui.setup.no_key``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 from serial.tools import list_ports
 
 from device_link.emulator import SCENARIOS, EmulatorConfig, EmulatorServer
+from ui.setup.no_key import NoKeyNotice
 from ui.shell.context import WindowContext
 
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
@@ -34,8 +37,12 @@ class ConnectionPanel(QWidget):
         super().__init__(parent)
         self._context = context
         self._connect_requested = connect_requested
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        layout = QHBoxLayout()
+        rows.addLayout(layout)
+        self.no_key = NoKeyNotice(context)
+        rows.addWidget(self.no_key)
         layout.addWidget(QLabel("Port"))
         self.port = QComboBox()
         self.port.setEditable(True)
@@ -97,8 +104,17 @@ class ConnectionPanel(QWidget):
         else:
             self._connect_requested(self.port.currentText().strip(), int(self.baud.currentData()))
 
+    def show_failure(self, message: str) -> None:
+        """A connection failed: a missing pairing key is explained under the row."""
+        self.no_key.show_failure(message)
+
+    def clear_failure(self) -> None:
+        self.no_key.hide()
+
     def _reflect(self, *_: object) -> None:
         connected = self._context.model.device is not None
+        if connected:
+            self.no_key.hide()
         self.connect_button.setText("Disconnect" if connected else "Connect")
         self.port.setEnabled(not connected)
         self.baud.setEnabled(not connected)

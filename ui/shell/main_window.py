@@ -237,11 +237,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Choose a port first.")
             return
         self.link_banner.hide()
+        self.connection.clear_failure()
         self.statusBar().showMessage(f"Connecting to {port} …")
         self.context.controller.connect_device(
             port, baud, self._key_store,
-            on_failed=lambda message: self.statusBar().showMessage(
-                f"Could not connect to {port}: {message}"))
+            on_failed=lambda message: self._connect_failed(port, message))
+
+    def _connect_failed(self, port: str, message: str) -> None:
+        self.statusBar().showMessage(f"Could not connect to {port}: {message}")
+        self.connection.show_failure(message)  # a missing pairing key, explained there
 
     def _on_connected(self, facts: DeviceFacts) -> None:
         self.link_banner.hide()

@@ -16,6 +16,10 @@ from console.accounts import AccessError
 from console.accounts.roles import User
 from console.storage import ClinicalRecord, RecordError
 
+NO_USERS_HINT = ("This clinical record has no users yet. Close this and start the console "
+                 "again to set it up, or create the first administrator on the command line: "
+                 "mfconsole users add NAME --role admin — then sign in here.")
+
 
 class SignInDialog(QDialog):
     def __init__(self, record: ClinicalRecord, parent: QWidget | None = None) -> None:
@@ -35,10 +39,9 @@ class SignInDialog(QDialog):
         self.message.setObjectName("findingBlock")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        if not record.has_users():
-            self.message.setText("This clinical record has no users yet. Create the first "
-                                 "administrator on the command line: mfconsole users add "
-                                 "NAME --role admin — then sign in here.")
+        # Kept after a failed attempt too: without it nobody could ever sign in here.
+        self._hint = NO_USERS_HINT if not record.has_users() else ""
+        self.message.setText(self._hint)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
@@ -52,6 +55,6 @@ class SignInDialog(QDialog):
                                                   self.password.text())
         except (AccessError, RecordError) as exc:
             self.password.clear()
-            self.message.setText(str(exc))
+            self.message.setText("\n\n".join(filter(None, (str(exc), self._hint))))
             return
         self.accept()

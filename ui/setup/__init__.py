@@ -1,0 +1,1 @@
+"""Setting the console up: the first run, users, and device pairing keys."""
