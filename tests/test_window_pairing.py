@@ -96,11 +96,11 @@ def test_a_key_file_of_64_hex_characters_and_a_newline_is_read(tmp_path):
 @pytest.mark.parametrize(("content", "mode", "said"), [
     ("ab" * 32, 0o644, "is accessible to other users (mode 0644): chmod 600 it"),
     ("ab" * 32, 0o640, "is accessible to other users (mode 0640)"),
-    ("ab" * 31, 0o600, "holds 62 characters, expected exactly 64 hexadecimal"),
+    ("ab" * 31, 0o600, "holds 62 characters, not the 64 hexadecimal"),
     ("ab" * 32 + "\n\n", 0o600, "holds 65 characters"),
     (" " + "ab" * 32, 0o600, "holds 65 characters"),
-    ("zz" * 32, 0o600, "holds characters that are not hexadecimal"),
-    ("é" * 64, 0o600, "is not ASCII text"),
+    ("zz" * 32, 0o600, "has a character that is not hexadecimal (0-9, a-f) at position 1"),
+    ("é" * 32, 0o600, "not hexadecimal (0-9, a-f) at position 1"),  # 64 bytes, none a digit
 ])
 def test_a_bad_key_file_is_refused_naming_the_file_and_the_fault(tmp_path, content, mode,
                                                                  said):

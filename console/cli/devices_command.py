@@ -16,16 +16,12 @@ from console.accounts import Action
 from console.accounts.roles import PERMISSIONS
 from console.cli.errors import CliError
 from console.cli.records_commands import acting, print_json, print_table, record_options
-from console.files.bounded import UnreadableFile, read_bounded
+from console.device.key_file import KEY_HEX_CHARACTERS, KeyFileError, read_key_file
 from console.storage import Device, NotFound
 from console.storage.pairing_keys import StoredKey
 from console.storage.patients import DeviceAddition
-from device_link.auth import KEY_SIZE
 from device_link.keystore import PairingKey
 
-KEY_HEX_CHARACTERS = 2 * KEY_SIZE
-KEY_FILE_LIMIT = 4096  # a key file is 65 bytes; anything far larger is not one
-_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 _UNKNOWN = "—"
 
 _ADD_HELP = """\
@@ -100,22 +96,12 @@ def store_key_advice(serial: str) -> str:
             f"({roles_that_may(Action.MANAGE_PAIRING_KEYS)})")
 
 
-def read_key_file(path: str) -> PairingKey:
+def _read_key_file(path: str) -> PairingKey:
     """The pairing key in ``path``, or a refusal naming the file and what is wrong with it."""
     try:
-        data = read_bounded(path, KEY_FILE_LIMIT, private=True)
-    except UnreadableFile as exc:
-        raise CliError(f"key file {exc}; nothing was stored") from None
-    text = data[:-1] if data.endswith(b"\n") else data
-    if len(text) != KEY_HEX_CHARACTERS:
-        raise CliError(f"key file {path} holds {len(text)} characters, not the "
-                       f"{KEY_HEX_CHARACTERS} hexadecimal characters of a pairing key (one "
-                       f"newline may follow them); nothing was stored")
-    bad = next((i for i, byte in enumerate(text) if byte not in _HEX_DIGITS), None)
-    if bad is not None:  # its position only: the file may be a real key with a typo
-        raise CliError(f"key file {path} has a character that is not hexadecimal (0-9, a-f) "
-                       f"at position {bad + 1}; nothing was stored")
-    return PairingKey(bytes.fromhex(text.decode("ascii")))
+        return read_key_file(path)
+    except KeyFileError as exc:
+        raise CliError(f"{exc}; nothing was stored") from None
 
 
 def _implant_date(text: str | None) -> date | None:
@@ -163,7 +149,7 @@ def _added_text(addition: DeviceAddition) -> str:
 
 
 def _key(args: argparse.Namespace) -> int:
-    key = read_key_file(args.key_file)  # before any sign-in: a bad file asks for nothing
+    key = _read_key_file(args.key_file)  # before any sign-in: a bad file asks for nothing
     with acting(args) as (record, actor):
         try:
             replaced = record.store_pairing_key(actor, args.serial, key)
