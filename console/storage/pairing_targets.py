@@ -9,11 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from console.accounts import Action, User
-from console.storage import transactions
-from console.storage.models import DeviceRow, PairingKeyRow, PatientRow
 from console.storage.record import ClinicalRecord
 
 
@@ -27,11 +23,7 @@ class PairingTarget:
 def pairing_targets(record: ClinicalRecord, actor: User) -> list[PairingTarget]:
     """Every device in the record, by serial (engineers and administrators)."""
     record.require(actor, Action.MANAGE_PAIRING_KEYS)
-    with transactions.read(record.engine) as session:
-        rows = session.execute(
-            select(DeviceRow.serial, PatientRow.clinic_id, PairingKeyRow.stored_at)
-            .outerjoin(PatientRow, DeviceRow.patient_id == PatientRow.id)
-            .outerjoin(PairingKeyRow, PairingKeyRow.device_id == DeviceRow.id)
-            .order_by(DeviceRow.serial))
-        return [PairingTarget(serial, clinic_id, stored_at)
-                for serial, clinic_id, stored_at in rows]
+    stored = record.stored_keys(actor)
+    return [PairingTarget(device.serial, device.patient_clinic_id,
+                          stored[device.serial].stored_at if device.serial in stored else None)
+            for device in record.list_devices(actor)]
