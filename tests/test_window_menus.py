@@ -46,20 +46,23 @@ def admin_window(qtbot) -> Iterator[MainWindow]:
     environment.close()
 
 
-def test_the_menus_hold_their_entries_and_leave_room_for_users_and_pairing(window):
+def test_the_menus_hold_their_entries(window):
     bar = window.menuBar()
     assert [action.text() for action in bar.actions()] == ["&File", "&Device", "&Patient",
                                                             "&Help"]
-    assert _texts(window.menus.file) == ["Sign out…", "Close window…"]
+    assert _texts(window.menus.file) == ["Users…", "Sign out…", "Close window…"]
     assert _texts(window.menus.device) == ["Disconnect", "Read program", "Measure impedance",
-                                           "Set clock", "STOP\tEsc"]
+                                           "Set clock", "Pair device…", "STOP\tEsc"]
     assert _texts(window.menus.patient) == ["Start visit…", "Switch patient…", "End visit",
                                             "Visit details"]
     assert _texts(window.menus.help) == ["User guide", "Keyboard keys", "About"]
     assert window.menus.user_guide.shortcut().toString() == "F1"
-    every = [text for menu in (window.menus.file, window.menus.device, window.menus.patient,
-                               window.menus.help) for text in _texts(menu)]
-    assert not {"Users…", "Pair device…"} & set(every)
+
+
+def test_users_and_pairing_are_offered_to_the_roles_that_may_use_them(window, admin_window):
+    clinician, admin = window.menus, admin_window.menus
+    assert not clinician.users.isEnabled() and not clinician.pair_device.isEnabled()
+    assert admin.users.isEnabled() and admin.pair_device.isEnabled()
 
 
 def test_connected_in_a_visit_the_device_entries_are_on_and_switching_is_off(window):

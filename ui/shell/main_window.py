@@ -40,6 +40,8 @@ from ui.impedance import panel as impedance_panel
 from ui.leads import view as leads_view
 from ui.placement import tab as placement_tab
 from ui.program import panel as program_panel
+from ui.setup.pairing_dialog import open_pairing_dialog
+from ui.setup.users_dialog import open_users_dialog
 from ui.shell.connection_panel import ConnectionPanel
 from ui.shell.context import WindowContext
 from ui.shell.header import DeviceHeader
@@ -131,6 +133,8 @@ class MainWindow(QMainWindow):
         self.guide: TextWindow | None = None
         self.about: TextWindow | None = None
         self.menus = WindowMenus(self, context, MenuHandlers(
+            users=lambda: open_users_dialog(self, context),
+            pair_device=lambda: open_pairing_dialog(self, context),
             sign_out=self.sign_out, close_window=self.leave,
             toggle_connection=self._toggle_connection, read_program=self._read_program,
             measure_impedance=self._measure_impedance, set_clock=self._set_clock,

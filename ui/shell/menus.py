@@ -24,6 +24,8 @@ Handler = Callable[[], object]
 class MenuHandlers:
     """What each entry calls; the window supplies them."""
 
+    users: Handler
+    pair_device: Handler
     sign_out: Handler
     close_window: Handler
     toggle_connection: Handler
@@ -58,6 +60,10 @@ class WindowMenus:
         self._visits = visits
         bar = window.menuBar()
         self.file = bar.addMenu("&File")
+        self.users = self._add(self.file, "Users…", handlers.users,
+                               "Add users, change roles, reset passwords, disable accounts "
+                               "(administrators)")
+        self.file.addSeparator()
         self.sign_out = self._add(self.file, "Sign out…", handlers.sign_out,
                                   "End this visit and sign out; the sign-in comes back")
         self.close_window = self._add(self.file, "Close window…", handlers.close_window,
@@ -75,6 +81,9 @@ class WindowMenus:
                                            "Open the Impedance tab and measure both leads")
         self.set_clock = self._add(self.device, "Set clock", handlers.set_clock,
                                    "Set the device clock to this computer's time (UTC)")
+        self.pair_device = self._add(self.device, "Pair device…", handlers.pair_device,
+                                     "Store a device's pairing key from its key file "
+                                     "(engineers and administrators)")
         self.device.addSeparator()
         self.stop = self._add(self.device, "STOP\tEsc", handlers.stop,
                               "Stop all stimulation and measurement now")
@@ -125,6 +134,9 @@ class WindowMenus:
         self.measure_impedance.setEnabled(idle and context.may(Action.MEASURE_IMPEDANCE))
         self.set_clock.setEnabled(connected)
         self.stop.setEnabled(True)
+        has_record = context.record is not None
+        self.users.setEnabled(has_record and context.may(Action.MANAGE_USERS))
+        self.pair_device.setEnabled(has_record and context.may(Action.MANAGE_PAIRING_KEYS))
         self.sign_out.setEnabled(signed_in)
         self.start_visit.setEnabled(self._visits.may_start())
         self.switch_patient.setEnabled(self._visits.may_switch())
