@@ -21,7 +21,7 @@ from device_link.keystore import KeyStoreError
 from ui.device.controller import DeviceController
 from ui.device.session_model import SessionModel
 from ui.setup import no_key
-from ui.setup.pairing_dialog import PairingDialog
+from ui.setup.pairing_dialog import NEW_DEVICE, PairingDialog
 from ui.shell.app import application
 from ui.shell.context import WindowContext
 from ui.shell.main_window import MainWindow
@@ -254,3 +254,42 @@ def test_only_engineers_and_administrators_list_devices_to_pair(clinic):
         (SERIAL, "P-0001", None)]
     with pytest.raises(PermissionDenied, match="may not store device pairing keys"):
         pairing_targets(record, users[Role.CLINICIAN])
+
+
+def test_an_administrator_adds_a_new_implant_to_the_open_patient_and_stores_its_key(
+        qtbot, clinic, tmp_path):
+    application()
+    record, users = clinic
+    dialog = PairingDialog(record, users[Role.ADMIN], patient_clinic_id="P-0001")
+    qtbot.addWidget(dialog)
+    dialog.device.setCurrentIndex(dialog.device.findData(NEW_DEVICE))
+    assert dialog.device.currentText() == "A new device for patient P-0001…"
+    dialog.new_serial.setText("SN-NEW-1")
+    key = os.urandom(32).hex()
+    dialog.set_key_file(_key_file(tmp_path, key))
+    dialog.store()
+    assert dialog.stored_serial == "SN-NEW-1"
+    assert record.key_store().key_for("SN-NEW-1").reveal().hex() == key
+    added = {d.serial: d.patient_clinic_id for d in record.list_devices(users[Role.ADMIN])}
+    assert added["SN-NEW-1"] == "P-0001"
+    assert key not in json.dumps(_audit(record))
+
+
+def test_a_serial_the_record_refuses_adds_nothing_and_stores_nothing(qtbot, clinic, tmp_path):
+    application()
+    record, users = clinic
+    dialog = PairingDialog(record, users[Role.ADMIN], "SN WITH\tTAB", patient_clinic_id="P-0001")
+    qtbot.addWidget(dialog)
+    dialog.set_key_file(_key_file(tmp_path, "ab" * 32))
+    dialog.store()
+    assert "was not added to patient P-0001" in dialog.message.text()
+    assert dialog.stored_serial is None
+    assert [d.serial for d in record.list_devices(users[Role.ADMIN])] == [SERIAL]
+
+
+def test_an_engineer_may_not_add_devices_so_is_offered_none(qtbot, clinic):
+    application()
+    record, users = clinic
+    dialog = PairingDialog(record, users[Role.ENGINEER], patient_clinic_id="P-0001")
+    qtbot.addWidget(dialog)
+    assert dialog.device.findData(NEW_DEVICE) < 0 and dialog.adds_to is None

@@ -1,5 +1,9 @@
 """Storing a device's pairing key from a key file (engineers and administrators).
 
+A new implant cannot connect before its key is stored, so it can be added here too: an
+administrator, with the patient's record open, adds the serial to that patient (as
+``mfconsole devices add`` does) and stores its key in one step.
+
 The file is read and checked by ``console.device.key_file`` (as ``mfconsole devices key``
 does) and the key stored encrypted by the record, which audits it without the key. The
 key itself is never shown: only the file, the device and whether the file is usable.
@@ -26,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.accounts import AccessError, Action, User
+from console.accounts.roles import allowed
 from console.device.key_file import read_key_file
 from console.storage import ClinicalRecord, NotFound, RecordError
 from console.storage.pairing_targets import PairingTarget, pairing_targets
@@ -33,6 +38,7 @@ from device_link.keystore import KeyStoreError
 from ui.shell.context import WindowContext
 
 Confirm = Callable[[str, str], bool]
+NEW_DEVICE = "\x00new"  # the device list's "a new device" entry: its serial is typed
 
 
 def _ask(parent: QWidget) -> Confirm:
@@ -53,7 +59,8 @@ class PairingDialog(QDialog):
     """Choose the device and its key file; Store keeps the key in the record."""
 
     def __init__(self, record: ClinicalRecord, actor: User, serial: str | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, patient_clinic_id: str | None = None
+                 ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Pair a device — Multifidus Console")
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 90)
@@ -61,6 +68,8 @@ class PairingDialog(QDialog):
         self._actor = actor
         self.confirm: Confirm = _ask(self)
         self.stored_serial: str | None = None
+        self.adds_to = patient_clinic_id if patient_clinic_id is not None and allowed(
+            actor, Action.MANAGE_PATIENTS) else None  # the patient a new device joins
         layout = QVBoxLayout(self)
         intro = QLabel("A device answers only a console holding its pairing key. The key "
                        "comes from the manufacturer as a key file of 64 hexadecimal "
@@ -73,11 +82,21 @@ class PairingDialog(QDialog):
         self.targets = self._targets()
         for target in self.targets:
             self.device.addItem(_describe(target), target.serial)
+        joins = f": added to patient {self.adds_to}" if self.adds_to else ""
         if serial is not None and self.device.findData(serial) < 0:
-            self.device.addItem(f"{serial} — not in the clinical record", serial)
+            self.device.addItem(f"{serial} — not in the clinical record{joins}", serial)
+        if self.adds_to is not None:
+            self.device.addItem(f"A new device for patient {self.adds_to}…", NEW_DEVICE)
         if serial is not None:
             self.device.setCurrentIndex(self.device.findData(serial))
         form.addRow("Device", self.device)
+        self.new_serial = QLineEdit()
+        self.new_serial.setPlaceholderText("the serial printed on the implant's label")
+        self.new_serial.editingFinished.connect(self.check_key_file)
+        form.addRow("New device's serial", self.new_serial)
+        self._new_serial_row = form.rowCount() - 1
+        form.setRowVisible(self._new_serial_row, False)
+        self._form = form
         self.key_path = QLineEdit()
         self.key_path.setPlaceholderText("the device's key file")
         self.key_path.editingFinished.connect(self.check_key_file)
@@ -99,7 +118,12 @@ class PairingDialog(QDialog):
         buttons.accepted.connect(self.store)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.device.currentIndexChanged.connect(self.check_key_file)
+        self.device.currentIndexChanged.connect(self._device_chosen)
+
+    def _device_chosen(self) -> None:
+        self._form.setRowVisible(self._new_serial_row,
+                                 self.device.currentData() == NEW_DEVICE)
+        self.check_key_file()
 
     def _targets(self) -> list[PairingTarget]:
         try:
@@ -111,6 +135,8 @@ class PairingDialog(QDialog):
     @property
     def serial(self) -> str | None:
         data = self.device.currentData()
+        if data == NEW_DEVICE:
+            return self.new_serial.text().strip() or None
         return str(data) if data else None
 
     def set_key_file(self, path: Path) -> None:
@@ -157,6 +183,9 @@ class PairingDialog(QDialog):
                 f"Device {serial} has a pairing key stored on {stored:%Y-%m-%d}. Replace it? "
                 "The old key is no longer kept, and the device answers only its own key."):
             return
+        known = any(target.serial == serial for target in self.targets)
+        if not known and self.adds_to is not None and not self._add(serial):
+            return
         try:
             self._record.store_pairing_key(self._actor, serial, read_key_file(path))
         except NotFound:
@@ -169,6 +198,16 @@ class PairingDialog(QDialog):
             return
         self.stored_serial = serial
         self.accept()
+
+    def _add(self, serial: str) -> bool:
+        """Add a device not yet in the record to the open patient, before its key."""
+        try:
+            self._record.add_device(self._actor, serial, self.adds_to)
+        except (RecordError, AccessError) as exc:
+            self._say(f"Device {serial} was not added to patient {self.adds_to}: {exc}. "
+                      "Nothing was stored.", "findingBlock")
+            return False
+        return True
 
     def _say(self, text: str, style: str) -> None:
         self.message.setObjectName(style)
@@ -185,7 +224,9 @@ def pair_device(parent: QWidget, context: WindowContext, serial: str | None = No
         QMessageBox.information(parent, "Pair a device",
                                 "Only an engineer or an administrator stores pairing keys.")
         return False
-    dialog = PairingDialog(context.record, context.user, serial, parent)
+    patient = context.patient.clinic_id if context.patient is not None else None
+    dialog = PairingDialog(context.record, context.user, serial, parent,
+                           patient_clinic_id=patient)
     return dialog.exec() == QDialog.DialogCode.Accepted and dialog.stored_serial is not None
 
 
