@@ -55,6 +55,22 @@ def visit_text(visit: Visit) -> str:
     return f"visit {visit.id} ({VISIT_KIND_TEXT[visit.kind].lower()}) since {started}"
 
 
+
+def fill_visit_kinds(box: QComboBox, user: User) -> None:
+    """Every kind of visit, the user's usual one chosen (engineers: engineering)."""
+    for kind, text in VISIT_KIND_TEXT.items():
+        box.addItem(text, kind)
+    default = VisitKind.ENGINEERING if user.role is Role.ENGINEER else VisitKind.PROGRAMMING
+    box.setCurrentIndex(box.findData(default))
+
+
+def refusal_label() -> QLabel:
+    """Where a dialog says, in red and whole, why it did not do what was asked."""
+    label = QLabel()
+    label.setObjectName("findingBlock")
+    label.setWordWrap(True)
+    return label
+
 class PatientDialog(QDialog):
     """Pick or add a patient, pick the kind of visit, start it (``patient`` and ``visit``).
 
@@ -102,18 +118,13 @@ class PatientDialog(QDialog):
         visit_row = QHBoxLayout()
         visit_row.addWidget(QLabel("Visit"))
         self.kind = QComboBox()
-        for kind, text in VISIT_KIND_TEXT.items():
-            self.kind.addItem(text, kind)
-        default = VisitKind.ENGINEERING if user.role is Role.ENGINEER else VisitKind.PROGRAMMING
-        self.kind.setCurrentIndex(self.kind.findData(default))
+        fill_visit_kinds(self.kind, user)
         self.kind.setToolTip("What this visit is for; it is recorded with everything done in it")
         visit_row.addWidget(self.kind)
         visit_row.addStretch(1)
         layout.addLayout(visit_row)
 
-        self.message = QLabel()
-        self.message.setObjectName("findingBlock")
-        self.message.setWordWrap(True)
+        self.message = refusal_label()
         layout.addWidget(self.message)
 
         buttons = QDialogButtonBox()
@@ -277,16 +288,11 @@ class NewVisitDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(QLabel("Visit"))
         self.kind = QComboBox()
-        for kind, text in VISIT_KIND_TEXT.items():
-            self.kind.addItem(text, kind)
-        default = VisitKind.ENGINEERING if user.role is Role.ENGINEER else VisitKind.PROGRAMMING
-        self.kind.setCurrentIndex(self.kind.findData(default))
+        fill_visit_kinds(self.kind, user)
         row.addWidget(self.kind)
         row.addStretch(1)
         layout.addLayout(row)
-        self.message = QLabel()
-        self.message.setObjectName("findingBlock")
-        self.message.setWordWrap(True)
+        self.message = refusal_label()
         layout.addWidget(self.message)
         buttons = QDialogButtonBox()
         self.start_button = buttons.addButton("Start visit", QDialogButtonBox.ButtonRole.AcceptRole)
