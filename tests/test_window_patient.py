@@ -90,7 +90,7 @@ def test_another_patients_device_is_warned_and_the_owner_can_be_chosen(qtbot, de
     bar = window.header.device_match
     with qtbot.waitSignal(context.controller.connected, timeout=10000):
         window.show()
-    qtbot.waitUntil(bar.isVisible, timeout=5000)
+    qtbot.waitUntil(bar.isVisible, timeout=10000)
     assert "belongs to patient DEMO-0001, not to P-0002" in bar.message.text()
     assert bar.disconnect_button.isVisible()
     assert not bar.register_button.isVisible(), "a device never moves to another patient"
@@ -120,7 +120,7 @@ def test_an_unregistered_device_is_warned_and_can_be_registered(qtbot, demo):
         bar = window.header.device_match
         with qtbot.waitSignal(context.controller.connected, timeout=10000):
             window.connect_to(server.port, 115200)
-        qtbot.waitUntil(bar.isVisible, timeout=5000)
+        qtbot.waitUntil(bar.isVisible, timeout=10000)
         assert "EMU-000042" in bar.message.text()
         assert "not in the clinical record" in bar.message.text()
         assert bar.register_button.text() == "Register to DEMO-0001"
@@ -141,7 +141,7 @@ def test_disconnect_answers_the_warning(qtbot, demo):
     bar = window.header.device_match
     with qtbot.waitSignal(window.context.controller.connected, timeout=10000):
         window.show()
-    qtbot.waitUntil(bar.isVisible, timeout=5000)
+    qtbot.waitUntil(bar.isVisible, timeout=10000)
     with qtbot.waitSignal(window.context.controller.disconnected, timeout=5000):
         qtbot.mouseClick(bar.disconnect_button, Qt.MouseButton.LeftButton)
     assert not bar.isVisible()
