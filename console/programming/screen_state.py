@@ -19,7 +19,7 @@ from console.leads.impedance import ImpedanceMap
 from console.leads.integrity import EarlierReading, LeadIntegrity, program_pairs, with_integrity
 from console.programming.link_state import Link, ScreenState, Unconfirmed, screen_state
 from console.programming.program import LEAD_NAMES, LeadProgram, Program
-from console.programming.request import Consent
+from console.programming.request import Consent, WriteRequest
 from console.safety import Assessment, Finding, SafetyEngine, SafetyProfile, load_profile
 from device_link.messages import Identity, ImpedanceRecord, Limits, Status
 from device_link.protocol import DeviceState
@@ -195,6 +195,15 @@ class ProgrammingSession:
         if restored.program == self.draft:
             return restored.version_id, None
         return None, restored.version_id
+
+    def write_request(self, program: Program, consent: Consent, reason: str) -> WriteRequest:
+        """A write of ``program`` to the session's slot, carrying what a restore recorded:
+        which version it is (or descends from) and the confirmations it was made with."""
+        recorded = self.restored_consent(self.slot)
+        return WriteRequest(program, self.slot, consent, reason,
+                            self.version_to_write(self.slot),
+                            tuple(recorded.confirmations(recorded.findings or ()))
+                            if recorded is not None else ())
 
     def set_draft(self, program: Program) -> None:
         self.draft = program

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from console.accounts import Action
 from console.programming.program import LEAD_NAMES, Program, field_info
-from console.programming.request import Consent, WriteRequest
+from console.programming.request import Consent
 from console.programming.screen_state import DeviceFacts
 from console.safety import Assessment, Finding
 from ui.common.confirm_dialog import STIMULATING_REFUSAL, ConfirmDialog
@@ -467,12 +467,8 @@ class ProgramPanel(QWidget):
         engine = self.session.engine
         integrity = self.session.integrity
         slot = self.session.slot
-        consent = Consent.to(acknowledged, confirm_reason)
-        recorded = self.session.restored_consent(slot)
-        request = WriteRequest(program, slot, consent, self.reason_edit.text().strip(),
-                               self.session.version_to_write(slot),
-                               tuple(recorded.confirmations(recorded.findings or ()))
-                               if recorded is not None else ())
+        request = self.session.write_request(program, Consent.to(acknowledged, confirm_reason),
+                                             self.reason_edit.text().strip())
         self._acknowledged = tuple(acknowledged)
         self._start(WRITE)
         first = ("Measuring the impedance of the pairs in use (Esc stops), then writing"
