@@ -16,10 +16,8 @@ from importlib import metadata, resources
 import PySide6
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
-from sqlalchemy.engine import URL
 
 from console.safety import SafetyProfile, load_profile
-from console.storage import RecordError
 from ui.shell.context import WindowContext
 
 GUIDE_RESOURCE = "guide/guide.html"
@@ -91,16 +89,10 @@ def profile_lines(profile: SafetyProfile) -> list[str]:
 
 
 def record_location(context: WindowContext) -> str:
-    """Where the record is, as a URL without its password."""
+    """Where the record is, never its password; the database is not contacted for it."""
     if context.record is None:
         return "no clinical record (engineering bench work)"
-    try:
-        url = context.record.engine.url
-    except RecordError as exc:  # About opens even when the record is out of reach
-        return f"{context.record.where} (not reachable now: {exc})"
-    bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database,
-                      url.query)
-    return bare.render_as_string(hide_password=True)
+    return context.record.where
 
 
 def about_html(context: WindowContext) -> str:
