@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from console.storage.models import AuditEntryRow
-from device_link.messages import ImpedanceRecord
+from device_link.messages import ImpedanceRecord, StimStopped
+from device_link.protocol import DeviceState, StopReason
 from ui.stimulation.panel import TestStimPanel
 
 from .test_placement_workflow import ManualClock
@@ -251,6 +252,32 @@ def test_stop_pressed_while_the_start_is_on_its_way_leaves_the_device_stopped(qt
     qtbot.waitUntil(lambda: panel._running is None, timeout=5000)
     assert demo.emulator.state()["state"] == "IDLE"
     assert "STOP" in panel.message.text() or "stopped on request" in panel.message.text()
+
+
+def test_the_late_word_of_an_earlier_stop_does_not_end_the_next_run(qtbot, window, demo):
+    """The previous run's STIM_STOPPED and STOP confirmation, landing while the next start
+    is on its way (as they do on a busy machine), leave the new run shown as running."""
+    panel = _panel(window)
+    controller = window.context.controller
+    _start(qtbot, panel, demo)
+    qtbot.keyClick(panel.raise_button, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: panel._running is None, timeout=5000)
+    qtbot.waitUntil(panel.setup.start_button.isEnabled, timeout=5000)
+
+    panel.start()
+    assert panel._starting
+    controller.notice.emit(StimStopped(StopReason.STOP_REQUEST))
+    controller.stop_confirmed.emit(DeviceState.TEST_STIM)
+    qtbot.waitUntil(lambda: panel._running is not None, timeout=5000)
+    with qtbot.waitSignal(controller.status_changed, timeout=5000):
+        pass  # a status read after the start: the device is stimulating, and so says the tab
+
+    assert demo.emulator.state()["state"] == "TEST_STIM"
+    assert panel._running is not None
+    assert panel.banner.text().startswith("STIMULATING")
+    qtbot.keyClick(panel.raise_button, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: panel._running is None, timeout=5000)
+    assert demo.emulator.state()["state"] == "IDLE"
 
 
 def test_a_lost_link_ends_the_test_on_screen_and_says_so(qtbot, window, demo):

@@ -96,6 +96,11 @@ class StimulationSession:
         """STOP was sent (by whoever sends it); any thread, never blocks."""
         self._stop.set()
 
+    @property
+    def stop_noted(self) -> bool:
+        """Whether a STOP went out while this session was the current one."""
+        return self._stop.is_set()
+
     # -- before the start -----------------------------------------------------------------
 
     def judge(self, impedances: Impedances | None = None) -> StartResult | None:

@@ -335,12 +335,20 @@ class TestStimPanel(QWidget):
                 self.plot.add(notice)
                 self.delivered.setText(f"delivered {notice.amp_delivered_ua / 1000:.2f} mA "
                                        f"(set {notice.amp_set_ua / 1000:.2f} mA)")
-        elif isinstance(notice, StimStopped):
+        elif isinstance(notice, StimStopped) and (not self._starting or self._stop_noted()):
+            # Events come in the device's order, so one seen before this start is answered
+            # is an earlier run's late word; a device-side end of this run in that gap shows
+            # in the next status read (the screen errs towards "stimulating", never away).
             self._ended_by_device(stop_reason_text(notice.reason))
 
     def _on_stop_confirmed(self, previous: int) -> None:
-        if previous == DeviceState.TEST_STIM:
+        # A confirmation for a STOP sent before this run began is an earlier run's.
+        if previous == DeviceState.TEST_STIM and self._stop_noted():
             self._ended_by_device(stop_reason_text(StopReason.STOP_REQUEST))
+
+    def _stop_noted(self) -> bool:
+        stimulation = self._stimulation
+        return stimulation is not None and stimulation.stop_noted
 
     def _on_device_changed(self) -> None:
         model = self._context.model
