@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from console.programming.screen_state import DeviceFacts
 from console.stimulation.stopping import StopOutcome, Stopper
@@ -61,7 +61,9 @@ class DeviceController(QObject):
         self._busy: list[str] = []
         self._stopper = Stopper(lambda: self._client, on_sent=self.stop_sent.emit,
                                 on_done=self._stop_done)
-        self._finished.connect(self._deliver)
+        # Queued even from the GUI thread: a future already done when its callback is
+        # added calls back at once, and the result must never overtake the caller.
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._link_down.connect(self._link_lost)
         self._poll = QTimer(self)
         self._poll.setInterval(STATUS_POLL_MS)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from device_link.emulator import ControlClient, EmulatorServer
 
@@ -51,7 +51,9 @@ class EmulatorLink(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emulator-control")
-        self._finished.connect(self._deliver)
+        # Queued even from the GUI thread: a future already done when its callback is
+        # added calls back at once, and the result must never overtake the caller.
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self.target: EmulatorControls | None = None
         self.server: EmulatorServer | None = None  # the in-process emulator, if that is the target
         self.address: str | None = None  # the control address, if that is the target

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from console.device.record_keeper import RecordKeeper
 from ui.shell.context import WindowContext
@@ -36,7 +36,9 @@ class RecordTasks(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="record-io")
-        self._finished.connect(self._deliver)
+        # Queued even from the GUI thread: a future already done when its callback is
+        # added calls back at once, and the result must never overtake the caller.
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         pool = self._pool
         self.destroyed.connect(lambda *_: pool.shutdown(wait=False))
 
