@@ -15,6 +15,7 @@ from console.accounts import PermissionDenied, Role
 from console.device.key_file import KeyFileError, read_key_file
 from console.programming.screen_state import ProgrammingSession
 from console.storage import ClinicalRecord, InstallationKey
+from console.storage.pairing_keys import NoPairingKey
 from console.storage.pairing_targets import pairing_targets
 from device_link.emulator import EmulatorConfig, EmulatorServer
 from device_link.keystore import KeyStoreError
@@ -158,11 +159,26 @@ def test_other_roles_are_told_whom_to_ask_and_get_no_button(qtbot, clinic, devic
     window.close()
 
 
+class _Keys:
+    """A key store that fails as the record does, for KeyWatch to watch."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def key_for(self, serial: str):
+        raise self.error
+
+
 def test_the_notice_is_only_for_a_missing_key():
-    assert no_key.missing_key_serial(
-        "device EMU-000009 rejected the pairing key") is None
-    assert no_key.missing_key_serial(
-        "no pairing key for device SN-42 in the record") == "SN-42"
+    watch = no_key.KeyWatch(_Keys(NoPairingKey("SN-42", device_known=True)))
+    with pytest.raises(NoPairingKey):
+        watch.key_for("SN-42")
+    assert watch.missing == "SN-42"
+
+    other = no_key.KeyWatch(_Keys(KeyStoreError("the record could not be read")))
+    with pytest.raises(KeyStoreError):
+        other.key_for("SN-42")
+    assert other.missing is None
 
 
 # -- storing a key ------------------------------------------------------------------------

@@ -1,27 +1,35 @@
 """The connection row's notice for a device whose pairing key the record does not hold.
 
-Connecting to such a device fails at authentication with the record's words, "no pairing
-key for device SERIAL in the record". The notice says which device, what to do and who
-may do it, and offers engineers and administrators the pairing dialog for that serial.
+Connecting to such a device fails at authentication. ``KeyWatch`` notes which serial the
+record had no key for (the failure's words reach the window only as text); the notice says
+which device, what to do and who may do it, and offers engineers and administrators the
+pairing dialog for that serial.
 """
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from console.accounts import Action
+from console.storage.pairing_keys import NoPairingKey
+from device_link.keystore import KeyStore, PairingKey
 from ui.setup.pairing_dialog import pair_device
 from ui.shell.context import WindowContext
 
-_MISSING_KEY = re.compile(r"no pairing key for device (\S+) in the record")
 
+class KeyWatch:
+    """The window's key store, remembering the last device the record had no key for."""
 
-def missing_key_serial(message: str) -> str | None:
-    """The serial a connection failure names as having no stored key; else None."""
-    found = _MISSING_KEY.search(message)
-    return found.group(1) if found else None
+    def __init__(self, keys: KeyStore) -> None:
+        self._keys = keys
+        self.missing: str | None = None  # cleared by the window before each connection
+
+    def key_for(self, serial: str) -> PairingKey:
+        try:
+            return self._keys.key_for(serial)
+        except NoPairingKey as exc:
+            self.missing = exc.serial
+            raise
 
 
 class NoKeyNotice(QFrame):
@@ -47,10 +55,10 @@ class NoKeyNotice(QFrame):
     def may_pair(self) -> bool:
         return self._context.may(Action.MANAGE_PAIRING_KEYS)
 
-    def show_failure(self, message: str) -> None:
-        """Show the notice if ``message`` is a missing key's; hide it for anything else."""
-        self.serial = missing_key_serial(message)
-        if self.serial is None:
+    def show_failure(self, missing_key: str | None) -> None:
+        """Show the notice for the device with no stored key; hide it for any other failure."""
+        self.serial = missing_key
+        if missing_key is None:
             self.hide()
             return
         what = (f"Device {self.serial} cannot be connected: the clinical record holds no "

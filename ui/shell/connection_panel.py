@@ -60,7 +60,7 @@ class ConnectionPanel(QWidget):
         self.baud.setCurrentText("115200")
         layout.addWidget(self.baud)
         self.connect_button = QPushButton("Connect")
-        self.connect_button.clicked.connect(self._toggle)
+        self.connect_button.clicked.connect(self.toggle)
         layout.addWidget(self.connect_button)
         layout.addStretch(1)
         self.started_emulator: EmulatorServer | None = None
@@ -98,15 +98,16 @@ class ConnectionPanel(QWidget):
         if current:
             self.port.setCurrentText(current)
 
-    def _toggle(self) -> None:
+    def toggle(self) -> None:
+        """Disconnect, or connect to the port chosen in this row (the button and the menu)."""
         if self._context.controller.is_connected:
             self._context.controller.disconnect_device()
         else:
             self._connect_requested(self.port.currentText().strip(), int(self.baud.currentData()))
 
-    def show_failure(self, message: str) -> None:
-        """A connection failed: a missing pairing key is explained under the row."""
-        self.no_key.show_failure(message)
+    def show_failure(self, missing_key: str | None) -> None:
+        """A connection failed: a device with no stored key is explained under the row."""
+        self.no_key.show_failure(missing_key)
 
     def clear_failure(self) -> None:
         self.no_key.hide()

@@ -40,6 +40,8 @@ class DeviceWarningStrip(QWidget):
     """One chip per raised flag, highest priority first; each action offered once."""
 
     measure_impedance_requested = Signal()
+    clock_set = Signal()
+    clock_failed = Signal(str)  # why
 
     def __init__(self, context: WindowContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,7 +96,7 @@ class DeviceWarningStrip(QWidget):
             return
         button = QPushButton(action.value)
         button.setToolTip(ACTION_TIPS[action])
-        button.clicked.connect(self._set_clock if action is WarningAction.SET_CLOCK
+        button.clicked.connect(self.set_clock if action is WarningAction.SET_CLOCK
                                else self.measure_impedance_requested.emit)
         self.actions[action] = button
         row.addWidget(button)
@@ -104,9 +106,11 @@ class DeviceWarningStrip(QWidget):
             return self._context.may(Action.MEASURE_IMPEDANCE)
         return True  # the clock dates the log; any signed-in user may set it
 
-    def _set_clock(self) -> None:
-        button = self.actions[WarningAction.SET_CLOCK]
-        button.setEnabled(False)
+    def set_clock(self) -> None:
+        """Set the device clock (from this strip's button or the Device menu)."""
+        button = self.actions.get(WarningAction.SET_CLOCK)
+        if button is not None:
+            button.setEnabled(False)
         self.failure.hide()
         self._context.controller.run("set clock", _set_time_and_read, self._clock_done,
                                      on_failed=self._clock_failed)
@@ -116,6 +120,7 @@ class DeviceWarningStrip(QWidget):
         button = self.actions.get(WarningAction.SET_CLOCK)
         if button is not None:  # the device still says not set: let the user try again
             button.setEnabled(True)
+        self.clock_set.emit()
 
     def _clock_failed(self, message: str) -> None:
         button = self.actions.get(WarningAction.SET_CLOCK)
@@ -124,3 +129,4 @@ class DeviceWarningStrip(QWidget):
         self.failure.setText(f"The clock was not set: {message}")
         self.failure.setToolTip(self.failure.text())
         self.failure.show()
+        self.clock_failed.emit(message)

@@ -29,9 +29,8 @@ from console.accounts import AccessError
 from console.programming.screen_state import DeviceFacts
 from console.stimulation.stopping import WATCHDOG, stop_reason_text
 from console.storage import RecordError
-from device_link.client import DeviceClient
 from device_link.keystore import KeyStore
-from device_link.messages import FaultEvent, Status, StimStopped
+from device_link.messages import FaultEvent, StimStopped
 from device_link.protocol import DeviceState
 from ui.common.panel_tabs import PanelTabs, scrolling
 from ui.engineering import panel as engineering_panel
@@ -40,6 +39,7 @@ from ui.impedance import panel as impedance_panel
 from ui.leads import view as leads_view
 from ui.placement import tab as placement_tab
 from ui.program import panel as program_panel
+from ui.setup.no_key import KeyWatch
 from ui.setup.pairing_dialog import open_pairing_dialog
 from ui.setup.users_dialog import open_users_dialog
 from ui.shell.connection_panel import ConnectionPanel
@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
     def __init__(self, context: WindowContext, key_store: KeyStore) -> None:
         super().__init__()
         self.context = context
-        self._key_store = key_store
+        self._key_store = KeyWatch(key_store)
         title = "Multifidus Console"
         if context.demo:
             title += " — DEMO (emulator, demonstration data)"
@@ -119,7 +119,10 @@ class MainWindow(QMainWindow):
             if panel.shown(context):
                 self.tabs.add_panel(panel.create(context), panel.title)
         splitter.addWidget(self.tabs)
-        self.header.warnings.measure_impedance_requested.connect(self._measure_impedance)
+        warnings = self.header.warnings
+        warnings.measure_impedance_requested.connect(self._measure_impedance)
+        warnings.clock_set.connect(lambda: self._say("Device clock set to this computer's time."))
+        warnings.clock_failed.connect(lambda why: self._say(f"The clock was not set: {why}"))
         splitter.setStretchFactor(splitter.count() - 1, 1)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
@@ -136,8 +139,8 @@ class MainWindow(QMainWindow):
             users=lambda: open_users_dialog(self, context),
             pair_device=lambda: open_pairing_dialog(self, context),
             sign_out=self.sign_out, close_window=self.leave,
-            toggle_connection=self._toggle_connection, read_program=self._read_program,
-            measure_impedance=self._measure_impedance, set_clock=self._set_clock,
+            toggle_connection=self.connection.toggle, read_program=self._read_program,
+            measure_impedance=self._measure_impedance, set_clock=self.header.warnings.set_clock,
             stop=context.controller.stop, start_visit=self.visits.start,
             switch_patient=self.visits.switch_patient, end_visit=self.visits.end,
             visit_details=self.visits.details, user_guide=self.show_guide,
@@ -173,31 +176,10 @@ class MainWindow(QMainWindow):
 
     # -- menu entries ----------------------------------------------------------------------
 
-    def _toggle_connection(self) -> None:
-        """As the connection row's button: disconnect, or connect to the port chosen there."""
-        if self.context.controller.is_connected:
-            self.context.controller.disconnect_device()
-        else:
-            self.connect_to(self.connection.port.currentText().strip(),
-                            int(self.connection.baud.currentData()))
-
     def _read_program(self) -> None:
         panel = self.tabs.show_panel(program_panel.ProgramPanel)
         if panel is not None:
             panel.read(panel.session.slot)
-
-    def _set_clock(self) -> None:
-        def set_and_read(client: DeviceClient) -> Status:
-            client.set_time()
-            return client.get_status()
-
-        self.context.controller.run(
-            "set clock", set_and_read, self._clock_set,
-            on_failed=lambda message: self._say(f"The clock was not set: {message}"))
-
-    def _clock_set(self, status: Status) -> None:
-        self.context.model.update_status(status)
-        self._say("Device clock set to this computer's time.")
 
     def _visit_changed(self) -> None:
         """Another visit or patient: the header, the menus and History follow."""
@@ -242,6 +224,7 @@ class MainWindow(QMainWindow):
             return
         self.link_banner.hide()
         self.connection.clear_failure()
+        self._key_store.missing = None
         self.statusBar().showMessage(f"Connecting to {port} …")
         self.context.controller.connect_device(
             port, baud, self._key_store,
@@ -249,7 +232,7 @@ class MainWindow(QMainWindow):
 
     def _connect_failed(self, port: str, message: str) -> None:
         self.statusBar().showMessage(f"Could not connect to {port}: {message}")
-        self.connection.show_failure(message)  # a missing pairing key, explained there
+        self.connection.show_failure(self._key_store.missing)  # explained there
 
     def _on_connected(self, facts: DeviceFacts) -> None:
         self.link_banner.hide()

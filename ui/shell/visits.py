@@ -100,13 +100,12 @@ class Visits(QObject):
         self._show(dialog)
 
     def _chosen(self, dialog: PatientDialog) -> None:
+        self._end_open_visit()
         if dialog.bench:
-            self._end_open_visit()
             self._context.patient = None
             self._context.visit = None
             self.changed.emit()
             return
-        self._end_open_visit()
         self._begin(dialog.patient, dialog.visit)
 
     def _begin(self, patient: Patient | None, visit: Visit | None) -> None:
