@@ -35,6 +35,7 @@ JsonValue = JSON().with_variant(JSONB(), "postgresql")
 ROLES = ("clinician", "theatre", "engineer", "admin")
 VISIT_KINDS = ("implant", "programming", "follow-up", "engineering")
 VERSION_STATUSES = ("draft", "written", "verified", "failed", "unconfirmed")
+TITRATION_MARKS = ("threshold", "target", "maximum")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -243,6 +244,32 @@ class DeviceLogRow(Base):
     b: Mapped[int] = mapped_column(Integer)
     c: Mapped[int] = mapped_column(BigId)
     downloaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TitrationMarkRow(Base):
+    """An amplitude marked on a pair during test stimulation (threshold, target, maximum)."""
+
+    __tablename__ = "titration_marks"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", TITRATION_MARKS), name="kind"),
+        CheckConstraint("lead IN (0, 1)", name="lead"),
+        CheckConstraint("amp_ua >= 0", name="amp_ua"),
+        Index(None, "device_id", "marked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    lead: Mapped[int] = mapped_column(Integer)
+    anode: Mapped[int] = mapped_column(Integer)
+    cathode: Mapped[int] = mapped_column(Integer)
+    amp_ua: Mapped[int] = mapped_column(Integer)
+    pulse_width_us: Mapped[int] = mapped_column(Integer)
+    frequency_hz: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEntryRow(Base):

@@ -1,0 +1,1 @@
+"""What a clinician marks while titrating test stimulation on a pair."""
