@@ -1,0 +1,144 @@
+"""The clinic profile: prescription, usage flags, handout words, outcome rules.
+
+Shipped as ``resources/clinic_profile.toml``; an installation's own copy is found through
+``MFCONSOLE_CLINIC_PROFILE`` or in the configuration folder. Strict like the safety
+profile: every key required and checked, nothing unknown, so a typo never falls back to a
+default the clinic did not choose.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from console.files.strict_toml import (
+    ProfileError,
+    ProfileKind,
+    parse_toml,
+    positive_number,
+    refuse_unknown,
+    take_section,
+)
+from console.paths import config_folder
+
+CLINIC_PROFILE = ProfileKind("clinic_profile.toml", "clinic profile")
+ENV_CLINIC_PROFILE = "MFCONSOLE_CLINIC_PROFILE"
+MAX_TEXT = 1000
+"""Longest text a profile may hold (the handout has one page)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicProfile:
+    name: str
+    clinic_name: str
+    clinic_contact: str
+    prescribed_sessions_per_day: int
+    adherence_flag_below_pct: Decimal
+    warn_undownloaded_entries: int
+    contraction_feel: str
+    show_patient_name: bool
+    pain_responder_nrs_drop: int
+    function_responder_odi_drop: int
+
+
+def clinic_profile_path() -> Path | None:
+    """The installation's own profile, if it has one; None: the one shipped."""
+    configured = os.environ.get(ENV_CLINIC_PROFILE)
+    if configured:
+        return Path(configured)
+    local = config_folder() / CLINIC_PROFILE.resource
+    return local if local.is_file() else None
+
+
+def load_clinic_profile(path: str | Path | None = None) -> ClinicProfile:
+    """The profile at ``path``, else the installation's, else the one shipped."""
+    return parse_clinic_profile(*CLINIC_PROFILE.read(path or clinic_profile_path()))
+
+
+def parse_clinic_profile(text: str, source: str) -> ClinicProfile:
+    data = parse_toml(text, source)
+    reader = _Reader(data, source)
+    name = reader.text("", "name")
+    clinic = reader.section("clinic")
+    usage = reader.section("usage")
+    handout = reader.section("handout")
+    report = reader.section("report")
+    outcomes = reader.section("outcomes")
+    profile = ClinicProfile(
+        name=name,
+        clinic_name=reader.text("clinic", "name", clinic),
+        clinic_contact=reader.text("clinic", "contact", clinic),
+        prescribed_sessions_per_day=reader.number("usage", "prescribed_sessions_per_day",
+                                                  usage, "int"),
+        adherence_flag_below_pct=Decimal(reader.number("usage", "adherence_flag_below_pct",
+                                                       usage, "decimal")),
+        warn_undownloaded_entries=reader.number("usage", "warn_undownloaded_entries", usage,
+                                                "int"),
+        contraction_feel=reader.text("handout", "contraction_feel", handout),
+        show_patient_name=reader.flag("report", "show_patient_name", report),
+        pain_responder_nrs_drop=reader.number("outcomes", "pain_responder_nrs_drop",
+                                              outcomes, "int"),
+        function_responder_odi_drop=reader.number("outcomes", "function_responder_odi_drop",
+                                                  outcomes, "int"),
+    )
+    for section, table in (("clinic", clinic), ("usage", usage), ("handout", handout),
+                           ("report", report), ("outcomes", outcomes)):
+        refuse_unknown(table, f"{section}.", source)
+    refuse_unknown(data, "", source)
+    _check_ranges(profile, source)
+    return profile
+
+
+def _check_ranges(profile: ClinicProfile, source: str) -> None:
+    if profile.adherence_flag_below_pct > 100:
+        raise ProfileError(f"{source}: usage.adherence_flag_below_pct: "
+                           f"{profile.adherence_flag_below_pct} is above 100")
+    limits = (("usage.prescribed_sessions_per_day", profile.prescribed_sessions_per_day, 24),
+              ("usage.warn_undownloaded_entries", profile.warn_undownloaded_entries, 10000),
+              ("outcomes.pain_responder_nrs_drop", profile.pain_responder_nrs_drop, 10),
+              ("outcomes.function_responder_odi_drop", profile.function_responder_odi_drop,
+               100))
+    for where, value, most in limits:
+        if value > most:
+            raise ProfileError(f"{source}: {where}: {value} is above the limit {most}")
+
+
+class _Reader:
+    """Takes each key out of its table, so whatever is left over is unknown."""
+
+    def __init__(self, data: dict[str, Any], source: str) -> None:
+        self._data = data
+        self._source = source
+
+    def section(self, name: str) -> dict[str, Any]:
+        return take_section(self._data, name, self._source)
+
+    def _take(self, section: str, key: str, table: dict[str, Any] | None) -> object:
+        table = self._data if table is None else table
+        where = f"{section}.{key}" if section else key
+        if key not in table:
+            raise ProfileError(f"{self._source}: {where}: missing")
+        return table.pop(key)
+
+    def text(self, section: str, key: str, table: dict[str, Any] | None = None) -> str:
+        value = self._take(section, key, table)
+        where = f"{self._source}: {section + '.' if section else ''}{key}"
+        if not isinstance(value, str) or not value.strip():
+            raise ProfileError(f"{where}: missing or not a text")
+        if len(value) > MAX_TEXT:
+            raise ProfileError(f"{where}: {len(value)} characters, the limit is {MAX_TEXT}")
+        return value.strip()
+
+    def number(self, section: str, key: str, table: dict[str, Any], kind: str) -> Any:
+        return positive_number(self._take(section, key, table), kind,
+                               f"{self._source}: {section}.{key}")
+
+    def flag(self, section: str, key: str, table: dict[str, Any]) -> bool:
+        value = self._take(section, key, table)
+        if not isinstance(value, bool):
+            raise ProfileError(f"{self._source}: {section}.{key}: expected true or false, got "
+                               f"{value!r:.40}")
+        return value
