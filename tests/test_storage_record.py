@@ -81,6 +81,25 @@ def test_visits_have_a_kind_an_operator_and_end_once(record, staff):
         record.start_visit(theatre, "P001", "surgery")
 
 
+def test_a_closed_visit_takes_no_new_entries_but_a_stop_is_always_kept(record, staff):
+    doc = staff["clinician"]
+    visit = record.start_visit(doc, "P001", VisitKind.FOLLOW_UP, device_serial="SN1")
+    record.end_visit(doc, visit.id, expected_revision=visit.revision)
+    before = table_rows(record, "SELECT count(*) FROM impedance_measurements")
+
+    with pytest.raises(ConflictError, match=f"visit {visit.id} ended at .* a closed visit "
+                                            "takes no new entries"):
+        record.record_impedance(staff["engineer"], "SN1", [ImpedanceRecord(0, 0, 1, 900)],
+                                visit_id=visit.id)
+    with pytest.raises(ConflictError, match="closed visit"):
+        record.record_test_stimulation(doc, "SN1", TestStimulus(
+            lead=0, anode=2, cathode=1, amplitude_ma=Decimal("0.5"), pulse_width_us=200,
+            frequency_hz=20, duration_s=10), visit_id=visit.id)
+
+    assert table_rows(record, "SELECT count(*) FROM impedance_measurements") == before
+    record.record_stop(doc, "SN1", reason="stopped on request")  # never refused
+
+
 def test_impedance_is_stored_per_contact_and_pair_with_open_circuits(record, staff):
     eng = staff["engineer"]
     run = [ImpedanceRecord(0, 0, None, 650), ImpedanceRecord(0, 1, None, None),

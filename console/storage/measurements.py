@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from console.accounts import Action, User
 from console.audit.chain import canonical_details
@@ -25,22 +24,14 @@ from console.storage.entities import (
     PlacementTest,
 )
 from console.storage.errors import InvalidRecord
-from console.storage.models import DeviceLogRow, ImpedanceRow, PlacementTestRow, VisitRow
-from console.storage.service import RecordService, device_row, patient_row
+from console.storage.models import DeviceLogRow, ImpedanceRow, PlacementTestRow
+from console.storage.service import RecordService, device_row, open_visit, patient_row
 from console.storage.types import utc_now
 from device_link.messages import ImpedanceRecord, LogEntry
 
 
 def _json_safe(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
-
-
-def _check_visit(session: Session, visit_id: int | None, patient_id: int | None) -> None:
-    if visit_id is None:
-        return
-    visit = session.get(VisitRow, visit_id)
-    if visit is None or visit.patient_id != patient_id:
-        raise InvalidRecord(f"visit {visit_id} is not a visit of this patient")
 
 
 class MeasurementsMixin(RecordService):
@@ -54,7 +45,7 @@ class MeasurementsMixin(RecordService):
         with transactions.write(self.engine) as tx:
             self._acting(tx.session, actor, Action.MEASURE_IMPEDANCE)
             device = device_row(tx.session, device_serial)
-            _check_visit(tx.session, visit_id, device.patient_id)
+            open_visit(tx.session, visit_id, device.patient_id)
             tx.session.add_all(ImpedanceRow(
                 device_id=device.id, visit_id=visit_id, measured_at=at, lead=m.lead,
                 electrode_a=m.electrode_a, electrode_b=m.electrode_b, ohms=m.ohms)
@@ -91,7 +82,7 @@ class MeasurementsMixin(RecordService):
             operator = self._acting(tx.session, actor, Action.RECORD_PLACEMENT)
             patient = patient_row(tx.session, patient_clinic_id)
             device = device_row(tx.session, device_serial) if device_serial else None
-            _check_visit(tx.session, visit_id, patient.id)
+            open_visit(tx.session, visit_id, patient.id)
             row = PlacementTestRow(
                 patient_id=patient.id, visit_id=visit_id,
                 device_id=device.id if device else None, tested_at=utc_now(),
@@ -133,7 +124,7 @@ class MeasurementsMixin(RecordService):
             if device is not None and device.patient_id not in (None, patient.id):
                 raise InvalidRecord(f"device {device_serial} belongs to another patient, not "
                                     f"{patient_clinic_id}")
-            _check_visit(tx.session, visit_id, patient.id)
+            open_visit(tx.session, visit_id, patient.id)
             for measured_at, records in impedance_runs:
                 assert device is not None
                 self._impedance_rows(tx, actor, device.id, device_serial, visit_id,
@@ -212,7 +203,7 @@ class MeasurementsMixin(RecordService):
         with transactions.write(self.engine) as tx:
             self._acting(tx.session, actor, Action.TEST_STIMULATION)
             device = device_row(tx.session, device_serial)
-            _check_visit(tx.session, visit_id, device.patient_id)
+            open_visit(tx.session, visit_id, device.patient_id)
             fields = {name: _json_safe(value) for name, value in stimulus.as_fields().items()}
             tx.audit(AuditEvent.TEST_STIMULATION, actor,
                      {"device": device_serial, "visit": visit_id, **fields})

@@ -30,7 +30,7 @@ from console.storage import transactions
 from console.storage.entities import Confirmation, ProgramVersion, StatusChange, VersionStatus
 from console.storage.errors import ConflictError, InvalidRecord, NotFound
 from console.storage.models import DeviceRow, ProgramStatusRow, ProgramVersionRow, UserRow, VisitRow
-from console.storage.service import RecordService, device_row
+from console.storage.service import RecordService, device_row, open_visit
 from console.storage.types import utc_now
 from device_link.program_record import ProgramRecord
 
@@ -346,9 +346,5 @@ class ProgramsMixin(RecordService):
             if parent is None or parent.device_id != device.id:
                 raise InvalidRecord(f"parent version {parent_id} is not a version of "
                                     f"device {device.serial}")
-        if visit_id is not None:
-            visit = session.get(VisitRow, visit_id)
-            if visit is None or visit.patient_id != device.patient_id:
-                raise InvalidRecord(f"visit {visit_id} is not a visit of device "
-                                    f"{device.serial}'s patient")
+        open_visit(session, visit_id, device.patient_id, f"device {device.serial}'s patient")
 

@@ -15,9 +15,9 @@ from console.accounts import Action, PermissionDenied, Role, User, require
 from console.accounts.passwords import default_hasher
 from console.safety.profile import SafetyProfile, load_profile
 from console.storage.database import describe, open_database
-from console.storage.errors import NoRecord, NotFound
+from console.storage.errors import ConflictError, InvalidRecord, NoRecord, NotFound
 from console.storage.installation_key import InstallationKey
-from console.storage.models import DeviceRow, PatientRow, UserRow
+from console.storage.models import DeviceRow, PatientRow, UserRow, VisitRow
 
 
 def user_from_row(row: UserRow) -> User:
@@ -101,3 +101,17 @@ def device_row(session: Session, serial: str) -> DeviceRow:
     if row is None:
         raise NotFound(f"no device with serial {serial!r}")
     return row
+
+
+def open_visit(session: Session, visit_id: int | None, patient_id: int | None,
+               whose: str = "this patient") -> None:
+    """Refuse an entry for a visit of someone else, or for a visit that has ended: a closed
+    visit takes no new entries (its report would no longer be what was signed)."""
+    if visit_id is None:
+        return
+    visit = session.get(VisitRow, visit_id)
+    if visit is None or visit.patient_id != patient_id:
+        raise InvalidRecord(f"visit {visit_id} is not a visit of {whose}")
+    if visit.ended_at is not None:
+        raise ConflictError(f"visit {visit_id} ended at {visit.ended_at:%Y-%m-%d %H:%M} UTC: a "
+                            "closed visit takes no new entries; start a new visit")
