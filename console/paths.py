@@ -21,6 +21,8 @@ import platformdirs
 APP_NAME = "mfconsole"
 ENV_DATABASE = "MFCONSOLE_DB"
 ENV_INSTALLATION_KEY = "MFCONSOLE_INSTALLATION_KEY"
+ENV_CLINIC_PROFILE = "MFCONSOLE_CLINIC_PROFILE"
+CLINIC_PROFILE_FILENAME = "clinic_profile.toml"
 RECORD_FILENAME = "clinical-record.sqlite3"
 INSTALLATION_KEY_FILENAME = "installation.key"
 SETTINGS_FILENAME = "settings.ini"
@@ -43,6 +45,15 @@ def installation_key_file() -> Path:
     if override:
         return Path(override).expanduser()
     return config_folder() / INSTALLATION_KEY_FILENAME
+
+
+def clinic_profile_file() -> Path:
+    """Where the installation's clinic profile is looked for (the built-in one serves while
+    no file is there)."""
+    override = os.environ.get(ENV_CLINIC_PROFILE)
+    if override:
+        return Path(override).expanduser()
+    return config_folder() / CLINIC_PROFILE_FILENAME
 
 
 def config_folder() -> Path:
@@ -106,9 +117,13 @@ def locations() -> tuple[Location, ...]:
         Location("installation key", str(installation_key_file()),
                  "unlocks the pairing keys in the record: back it up with the record",
                  ENV_INSTALLATION_KEY, bool(os.environ.get(ENV_INSTALLATION_KEY))),
+        Location("clinic profile", str(clinic_profile_file()),
+                 "the clinic's prescription, usage flags, handout words and outcome rules "
+                 "(the built-in profile serves while this file is absent)",
+                 ENV_CLINIC_PROFILE, bool(os.environ.get(ENV_CLINIC_PROFILE))),
         Location("settings", str(settings_file()), "the window's zoom"),
         Location("logs", str(log_folder()), "tracebacks of unexpected internal errors"),
-        Location("reports", str(reports_folder()), "placement test reports (PDF)"),
+        Location("reports", str(reports_folder()), "placement test and visit reports (PDF)"),
     )
 
 

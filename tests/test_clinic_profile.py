@@ -29,6 +29,12 @@ def test_an_installations_own_copy_is_used(tmp_path, monkeypatch):
     assert load_clinic_profile().prescribed_sessions_per_day == 3
 
 
+def test_a_profile_named_but_missing_is_an_error_not_the_built_in_one(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_CLINIC_PROFILE, str(tmp_path / "nowhere.toml"))
+    with pytest.raises(ProfileError, match=r"nowhere\.toml: cannot read the clinic profile"):
+        load_clinic_profile()
+
+
 @pytest.mark.parametrize(("old", "new", "said"), [
     ("prescribed_sessions_per_day = 2", "prescribed_sessions_per_day = 0",
      "usage.prescribed_sessions_per_day: must be greater than 0"),

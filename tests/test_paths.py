@@ -85,6 +85,8 @@ def test_paths_command_names_every_location(home):
     lines = done.stdout.splitlines()
     for name, where in (("record", home / "data" / "mfconsole" / "clinical-record.sqlite3"),
                         ("installation key", home / "config" / "mfconsole" / "installation.key"),
+                        ("clinic profile",
+                         home / "config" / "mfconsole" / "clinic_profile.toml"),
                         ("settings", home / "config" / "mfconsole" / "settings.ini"),
                         ("logs", home / "state" / "mfconsole" / "log"),
                         ("reports", home / "Documents" / "Multifidus placement reports")):
@@ -101,7 +103,8 @@ def test_paths_json_for_scripts_never_shows_a_password(home):
     assert (done.returncode, done.stderr) == (0, "")
     assert "s3cret" not in done.stdout
     shown = json.loads(done.stdout)
-    assert list(shown) == ["record", "installation_key", "settings", "logs", "reports"]
+    assert list(shown) == ["record", "installation_key", "clinic_profile", "settings", "logs",
+                           "reports"]
     assert shown["record"] == {"where": "postgresql+psycopg://mf:***@db.clinic/mf",
                                "holds": "patients, programs, measurements, users, audit trail",
                                "environment": "MFCONSOLE_DB", "from_environment": True}

@@ -22,10 +22,9 @@ from console.files.strict_toml import (
     refuse_unknown,
     take_section,
 )
-from console.paths import config_folder
+from console.paths import CLINIC_PROFILE_FILENAME, ENV_CLINIC_PROFILE, clinic_profile_file
 
-CLINIC_PROFILE = ProfileKind("clinic_profile.toml", "clinic profile")
-ENV_CLINIC_PROFILE = "MFCONSOLE_CLINIC_PROFILE"
+CLINIC_PROFILE = ProfileKind(CLINIC_PROFILE_FILENAME, "clinic profile")
 MAX_TEXT = 1000
 """Longest text a profile may hold (the handout has one page)."""
 
@@ -45,11 +44,12 @@ class ClinicProfile:
 
 
 def clinic_profile_path() -> Path | None:
-    """The installation's own profile, if it has one; None: the one shipped."""
-    configured = os.environ.get(ENV_CLINIC_PROFILE)
-    if configured:
-        return Path(configured)
-    local = config_folder() / CLINIC_PROFILE.resource
+    """The installation's own profile, if it has one; None: the one shipped. A file named
+    by the environment is used even when missing, so a wrong name is an error, not a
+    silent fall-back to the built-in profile."""
+    if os.environ.get(ENV_CLINIC_PROFILE):
+        return clinic_profile_file()
+    local = clinic_profile_file()
     return local if local.is_file() else None
 
 
