@@ -1,0 +1,1 @@
+"""The Usage tab: how the patient uses the therapy, from the device log."""
