@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -41,7 +41,7 @@ def _zone(monkeypatch: pytest.MonkeyPatch, name: str) -> Iterator[None]:
 
 def at(text: str) -> int:
     """Unix seconds of a UTC ``YYYY-MM-DD HH:MM``."""
-    return int(datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=timezone.utc)
+    return int(datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
                .timestamp())
 
 

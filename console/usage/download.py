@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Protocol
 
 from device_link.errors import ProtocolViolation
@@ -53,7 +54,7 @@ def download_new_entries(device: LogSource, newest_stored: int | None,
             break
         if page.entries[0].index < index or any(
                 later.index <= earlier.index
-                for earlier, later in zip(page.entries, page.entries[1:], strict=False)):
+                for earlier, later in pairwise(page.entries)):
             raise ProtocolViolation(f"GET_LOG from index {index} answered with entries out of "
                                     f"order (first {page.entries[0].index})")
         if not entries:
