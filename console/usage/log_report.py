@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from console.usage.adherence import usage_report
+from console.usage.adherence import report_of, sessions_by_day
 from console.usage.period import Period
 from console.usage.report import UsageReport
 from console.usage.sessions import LogLine, TherapySession, pair_sessions
-from console.usage.wording import in_period
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +24,6 @@ def usage_from_log(entries: Iterable[LogLine], period: Period,
                    prescribed_per_day: int) -> LogUsage:
     """``entries`` in device index order: every entry of the device the record holds."""
     pairing = pair_sessions(entries)
-    report = usage_report(pairing.sessions, period, prescribed_per_day)
-    return LogUsage(report, tuple(in_period(pairing.sessions, period)),
+    dated = sessions_by_day(pairing.sessions, period)
+    return LogUsage(report_of(dated, period, prescribed_per_day), tuple(dated.sessions()),
                     pairing.unmatched_ends)

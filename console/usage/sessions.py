@@ -82,6 +82,11 @@ class Pairing:
     unmatched_ends: int
 
 
+_START = int(LogCode.THERAPY_START)
+_END = int(LogCode.THERAPY_END)
+_BOOT = int(LogCode.BOOT)
+
+
 def pair_sessions(entries: Iterable[LogLine]) -> Pairing:
     """Pair starts with ends; ``entries`` must be in device index order."""
     sessions: list[TherapySession] = []
@@ -89,18 +94,18 @@ def pair_sessions(entries: Iterable[LogLine]) -> Pairing:
     unmatched_ends = 0
     for entry in entries:
         code = entry.code
-        if code == LogCode.THERAPY_START:
+        if code == _START:
             if open_start is not None:
                 sessions.append(_unended(open_start))
             open_start = entry
-        elif code == LogCode.THERAPY_END:
+        elif code == _END:
             if open_start is not None and open_start.a == entry.a:
                 sessions.append(TherapySession(open_start.index, open_start.time, open_start.a,
                                                open_start.b, entry.b, entry.c))
                 open_start = None
             else:
                 unmatched_ends += 1
-        elif code == LogCode.BOOT and open_start is not None:
+        elif code == _BOOT and open_start is not None:
             sessions.append(_unended(open_start))
             open_start = None
     if open_start is not None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
-from console.usage.adherence import local_day
-from console.usage.period import Period
 from console.usage.report import UsageReport
 from console.usage.sessions import Starter, TherapySession
 from device_link.protocol import StopReason
@@ -30,14 +27,8 @@ def stopped_by(session: TherapySession) -> str:
     return STOPPED_BY.get(reason, f"stop reason {reason}")
 
 
-def in_period(sessions: Iterable[TherapySession], period: Period) -> list[TherapySession]:
-    """The dated sessions that started on a day of ``period``."""
-    return [s for s in sessions
-            if not s.undated and period.start <= local_day(s.start_time) <= period.end]
-
-
 def summary_lines(report: UsageReport, sessions: list[TherapySession]) -> list[str]:
-    """The summary above the per-day table; ``sessions``: those ``in_period``."""
+    """The summary above the per-day table; ``sessions``: those the report counts."""
     by_activator = sum(s.started_by == Starter.ACTIVATOR for s in sessions)
     by_console = sum(s.started_by == Starter.CONSOLE for s in sessions)
     lines = [
