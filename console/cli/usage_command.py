@@ -21,8 +21,8 @@ from console.usage.sessions import LogLine
 from console.usage.wording import DAILY_HEADERS, daily_rows, summary_lines
 
 EXIT_USAGE = 2
-PERIOD_HELP = "first day of the period, YYYY-MM-DD (default: 28 days before --to)"
-TO_HELP = "last day of the period, YYYY-MM-DD (default: yesterday)"
+PERIOD_HELP = "first day, YYYY-MM-DD (default: 27 days before --to, 28 days in all)"
+TO_HELP = "last day, YYYY-MM-DD (default: yesterday)"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
