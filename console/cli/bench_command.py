@@ -30,6 +30,7 @@ from console.bench.link import (
 from console.bench.record import RecordBenchReport, run_records_bench
 from console.bench.record_data import Scale
 from console.bench.report import LinkReport, Row
+from console.bench.usage_cli import add_usage_bench
 from console.cli import records_commands
 from console.cli.errors import CliError
 from console.cli.output import print_json, print_table
@@ -58,6 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=LINK_DESCRIPTION))
     _add_records_options(kinds.add_parser(
         "records", help="timeline load and audit-verify throughput of the clinical record"))
+    add_usage_bench(kinds)
     window = kinds.add_parser("window", help="the window: Esc to STOP, start-up (needs Qt)",
                               description=WINDOW_DESCRIPTION)
     add_window_options(window)

@@ -31,6 +31,7 @@ from console.cli import (
     patients_command,
     placement_command,
     program_command,
+    usage_command,
     users_command,
 )
 from console.cli.errors import CliError
@@ -44,6 +45,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     patients_command,
     devices_command,
     history_command,
+    usage_command,
     audit_command,
     export_command,
     bench_command,

@@ -38,7 +38,7 @@ class UsageReport:
     sessions_completed: int
     minutes_delivered: float
     adherence_pct: float
-    undated: int  # entries logged while the device clock was not set: never placed on a day
+    undated: int  # sessions started while the device clock was not set: never placed on a day
     daily: tuple[DayUsage, ...]
 
     def as_json(self) -> dict[str, Any]:
