@@ -32,6 +32,7 @@ from console.cli import (
     placement_command,
     program_command,
     users_command,
+    visits_command,
 )
 from console.cli.errors import CliError
 from console.storage.config import ENV_DATABASE
@@ -42,6 +43,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     emulator_command,
     users_command,
     patients_command,
+    visits_command,
     devices_command,
     history_command,
     audit_command,
