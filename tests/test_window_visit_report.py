@@ -51,7 +51,7 @@ def test_visit_report_writes_both_pdfs_says_where_and_opens_them(qtbot, window, 
     assert handout == tmp_path / "chosen" / "visit-handout.pdf"
     assert box.windowTitle() == "Visit report written"
     assert "visit.pdf" in box.text() and "visit-handout.pdf" in box.text()
-    assert f"\nin {report.parent}\n" in box.text() and "provisional" in box.text()
+    assert f"saved in\n{report.parent}\n" in box.text() and "provisional" in box.text()
     assert f"in {report.parent}" in window.statusBar().currentMessage()
     text = _text(report)
     assert f"visit {demo.visit_id}" in text and demo.patient_clinic_id in text

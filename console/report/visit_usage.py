@@ -70,7 +70,7 @@ def usage_figures(usage: UsageReport, clinic: ClinicProfile, styles: Styles) -> 
 
 def usage_chart(usage: UsageReport, width: float) -> Drawing:
     """Bars per day: completed, and started but not completed, on a dashed prescription."""
-    drawing = Drawing(width, CHART_HEIGHT + _DATE_ROOM + 4 * mm)
+    drawing = Drawing(width, CHART_HEIGHT + _DATE_ROOM + 6 * mm)
     plot_w = width - _LABEL_ROOM
     bottom = _DATE_ROOM + 1 * mm
     days = usage.daily or ()
@@ -98,7 +98,7 @@ def usage_chart(usage: UsageReport, width: float) -> Drawing:
     line_y = bottom + usage.prescribed_per_day * scale
     drawing.add(Line(_LABEL_ROOM, line_y, width, line_y, strokeColor=FAIL_RED,
                      strokeWidth=0.7, strokeDashArray=[3, 2]))
-    legend_y = CHART_HEIGHT + _DATE_ROOM + 1.5 * mm
+    legend_y = CHART_HEIGHT + _DATE_ROOM + 3.5 * mm
     x = _LABEL_ROOM
     for colour, label in ((COMPLETED_BLUE, "completed"), (STARTED_BLUE, "started, not completed"),
                           (FAIL_RED, f"prescribed: {usage.prescribed_per_day} a day")):

@@ -128,9 +128,10 @@ class VisitReports(QObject):
         note = ("\n\nThe visit is still open: this report is provisional until it ends."
                 if papers.provisional else "")
         box = QMessageBox(QMessageBox.Icon.Information, "Visit report written",
-                          f"Visit {papers.visit_id}:\n\nReport: {papers.report.name}\n"
-                          f"Patient handout: {papers.handout.name}\n\nin {papers.report.parent}"
-                          f"{note}", parent=self._parent)
+                          f"Visit {papers.visit_id}: the report and the patient handout are "
+                          f"saved in\n{papers.report.parent}\n\nReport: {papers.report.name}\n"
+                          f"Patient handout: {papers.handout.name}{note}", parent=self._parent)
+        box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 600px; }")  # a name a line
         open_both = box.addButton(OPEN_BOTH, QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Close)
         box.setToolTip("Opens them in the system's PDF viewer, from which they are printed")
