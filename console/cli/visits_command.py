@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,7 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(write: Any, path: Path) -> Path:
+def _write(write: Callable[[], Path], path: Path) -> Path:
     try:
         return write()
     except OSError as exc:

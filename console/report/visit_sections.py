@@ -27,7 +27,6 @@ from console.report.visit_style import (
     AMBER,
     CHANGED_BG,
     FAIL_RED,
-    FONT_BOLD,
     Styles,
     grid_table,
     text,
@@ -233,8 +232,6 @@ def sign_off_section(report: VisitReport, styles: Styles) -> list[Flowable]:
                  text(role, styles.cell), text("", styles.cell), text("", styles.cell)])
     rows.append([text("Reviewed by", styles.cell_bold)] + [text("", styles.cell)] * 4)
     table = grid_table(rows, [22 * mm, 46 * mm, 26 * mm, 26 * mm, None],
-                       extra=[("ROWBACKGROUNDS", (0, 1), (-1, -1), [None]),
-                              ("TOPPADDING", (0, 1), (-1, -1), 7),
-                              ("BOTTOMPADDING", (0, 1), (-1, -1), 7),
-                              ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD)])
+                       extra=[("TOPPADDING", (0, 1), (-1, -1), 7),
+                              ("BOTTOMPADDING", (0, 1), (-1, -1), 7)])
     return [KeepTogether([text("Sign-off", styles.heading), table])]
