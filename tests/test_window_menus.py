@@ -54,7 +54,7 @@ def test_the_menus_hold_their_entries(window):
     assert _texts(window.menus.device) == ["Disconnect", "Read program", "Measure impedance",
                                            "Set clock", "Pair device…", "STOP\tEsc"]
     assert _texts(window.menus.patient) == ["Start visit…", "Switch patient…", "End visit",
-                                            "Visit details"]
+                                            "Visit details", "Visit report…"]
     assert _texts(window.menus.help) == ["User guide", "Keyboard keys", "About"]
     assert window.menus.user_guide.shortcut().toString() == "F1"
 

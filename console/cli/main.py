@@ -33,6 +33,7 @@ from console.cli import (
     program_command,
     usage_command,
     users_command,
+    visits_command,
 )
 from console.cli.errors import CliError
 from console.storage.config import ENV_DATABASE
@@ -43,6 +44,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     emulator_command,
     users_command,
     patients_command,
+    visits_command,
     devices_command,
     history_command,
     usage_command,

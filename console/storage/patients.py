@@ -242,6 +242,23 @@ class PatientsMixin(RecordService):
                 "device": device_serial})
             return visit_from_row(row, patient_clinic_id, device_serial, operator.username)
 
+    def visits(self, actor: User, patient: str | None = None) -> list[Visit]:
+        """Visits oldest first, of every patient or of the one with clinic ID ``patient``."""
+        with transactions.read(self.engine) as session:
+            self._acting(session, actor, Action.VIEW_RECORD)
+            query = select(VisitRow).order_by(VisitRow.started_at, VisitRow.id)
+            if patient is not None:
+                query = query.where(VisitRow.patient_id == patient_row(session, patient).id)
+            return [load_visit(session, row) for row in session.execute(query).scalars()]
+
+    def visit(self, actor: User, visit_id: int) -> Visit:
+        with transactions.read(self.engine) as session:
+            self._acting(session, actor, Action.VIEW_RECORD)
+            row = session.get(VisitRow, visit_id)
+            if row is None:
+                raise NotFound(f"no visit {visit_id}")
+            return load_visit(session, row)
+
     def end_visit(self, actor: User, visit_id: int, *, expected_revision: int) -> Visit:
         with transactions.write(self.engine) as tx:
             self._acting(tx.session, actor, Action.VIEW_RECORD)

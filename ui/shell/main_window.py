@@ -49,6 +49,7 @@ from ui.shell.help_dialogs import TextWindow, about_window, guide_window
 from ui.shell.leaving import LeaveQuestion, leaving_reasons
 from ui.shell.menus import MenuHandlers, VisitState, WindowMenus
 from ui.shell.stop_control import StopKeyFilter
+from ui.shell.visit_report import VisitReports
 from ui.shell.visits import Visits
 from ui.stimulation import panel as stimulation_panel
 
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         self._add_close_key()
         self.visits = Visits(self, context, self.leave_question, self._say)
         self.visits.changed.connect(self._visit_changed)
+        self.visit_reports = VisitReports(self, context, self._say)
         self.guide: TextWindow | None = None
         self.about: TextWindow | None = None
         self.menus = WindowMenus(self, context, MenuHandlers(
@@ -143,7 +145,8 @@ class MainWindow(QMainWindow):
             measure_impedance=self._measure_impedance, set_clock=self.header.warnings.set_clock,
             stop=context.controller.stop, start_visit=self.visits.start,
             switch_patient=self.visits.switch_patient, end_visit=self.visits.end,
-            visit_details=self.visits.details, user_guide=self.show_guide,
+            visit_details=self.visits.details, visit_report=self.visit_reports.start,
+            user_guide=self.show_guide,
             keyboard_keys=lambda: self.show_guide("keys"), about=self.show_about),
             VisitState(self.visits.may_start, self.visits.may_switch, self.visits.may_end))
         self.header.device_match.patient_changed.connect(self.menus.reflect)

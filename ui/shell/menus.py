@@ -37,6 +37,7 @@ class MenuHandlers:
     switch_patient: Handler
     end_visit: Handler
     visit_details: Handler
+    visit_report: Handler
     user_guide: Handler
     keyboard_keys: Handler
     about: Handler
@@ -100,6 +101,9 @@ class WindowMenus:
         self.visit_details = self._add(self.patient, "Visit details", handlers.visit_details,
                                        "The open visit: what the device arrived with, what "
                                        "was written")
+        self.visit_report = self._add(self.patient, "Visit report…", handlers.visit_report,
+                                      "Save the visit report and the patient handout as PDF, "
+                                      "then open them to print")
 
         self.help = bar.addMenu("&Help")
         self.user_guide = self._add(self.help, "User guide", handlers.user_guide,
@@ -142,3 +146,4 @@ class WindowMenus:
         self.switch_patient.setEnabled(self._visits.may_switch())
         self.end_visit.setEnabled(self._visits.may_end())
         self.visit_details.setEnabled(self._visits.may_end() and context.patient is not None)
+        self.visit_report.setEnabled(has_record and signed_in and context.patient is not None)
