@@ -4,6 +4,9 @@ a closed visit or a role that may not stimulate; and their table, the latest per
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -13,10 +16,11 @@ from sqlalchemy import text
 
 from console.accounts import PermissionDenied
 from console.audit import verify_chain
-from console.storage import ConflictError, InvalidRecord, VisitKind
+from console.storage import ClinicalRecord, ConflictError, InstallationKey, InvalidRecord, VisitKind
 from console.titration.marks import MarkKind, TitrationMark
 from console.titration.table import pair_rows, this_and_earlier
-from tests.record_fixtures import staff_by_role, table_rows
+from tests.emulator_harness import ROOT
+from tests.record_fixtures import FAST_HASHER, staff_by_role, table_rows
 
 D = Decimal
 
@@ -156,3 +160,57 @@ def test_each_visit_has_its_own_rows_newest_visit_first():
     rows = pair_rows(marks)
     assert [(r.visit_id, r.amplitude_text(MarkKind.TARGET)) for r in rows] == [
         (2, "3.5 mA"), (1, "2.5 mA")]
+
+
+# -- the command line -------------------------------------------------------------------------
+
+def test_history_titration_lists_a_devices_marks_as_text_and_json(tmp_path):
+    url = f"sqlite:///{tmp_path / 'record.sqlite3'}"
+    record = ClinicalRecord.open(url, password_hasher=FAST_HASHER,
+                                 installation_key=InstallationKey(bytes(32)))
+    doc = staff_by_role(record)["clinician"]
+    record.add_patient(doc, "P001")
+    record.register_device(doc, "SN1", "MF-1", "1.0.0", patient_clinic_id="P001")
+    record.register_device(doc, "SN2", "MF-1", "1.0.0", patient_clinic_id="P001")
+    visit = record.start_visit(doc, "P001", VisitKind.FOLLOW_UP, device_serial="SN1")
+    record.record_titration_mark(doc, "SN1", mark(), visit_id=visit.id)
+    record.record_titration_mark(doc, "SN1", mark(MarkKind.TARGET, "3.5", note="good"),
+                                 visit_id=visit.id)
+    record.close()
+    env = {**os.environ, "MFCONSOLE_DB": url, "MFCONSOLE_USER": "engineer",
+           "MFCONSOLE_PASSWORD": "engineer password 1",
+           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+           "XDG_STATE_HOME": str(tmp_path / "state"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                       os.environ.get("PYTHONPATH")]))}
+
+    def mfconsole(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ui.shell.entry", "history", "titration",
+                               *argv], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=120, check=False)
+
+    listed = mfconsole("SN1", "--json")
+    assert (listed.returncode, listed.stderr) == (0, "")
+    marks = json.loads(listed.stdout)
+    assert [{k: m[k] for k in ("kind", "lead", "anode", "cathode", "amplitude_ma",
+                               "pulse_width_us", "frequency_hz", "note", "visit", "operator")}
+            for m in marks] == [
+        {"kind": "threshold", "lead": 0, "anode": 2, "cathode": 1, "amplitude_ma": "1.5",
+         "pulse_width_us": 214, "frequency_hz": 20, "note": None, "visit": visit.id,
+         "operator": "clinician"},
+        {"kind": "target", "lead": 0, "anode": 2, "cathode": 1, "amplitude_ma": "3.5",
+         "pulse_width_us": 214, "frequency_hz": 20, "note": "good", "visit": visit.id,
+         "operator": "clinician"}]
+    assert datetime.fromisoformat(marks[0]["marked_at"]).tzinfo is not None
+
+    table = mfconsole("SN1")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["marked", "(UTC)", "visit", "by", "kind", "pair", "amplitude",
+                                "pulse", "frequency", "note"]
+    assert "target" in lines[2] and "left E1− E2+" in lines[2] and "3.5 mA" in lines[2]
+    assert lines[2].endswith("good")
+    assert mfconsole("SN2").stdout == "no titration marks for device SN2\n"
+    unknown = mfconsole("SN9")
+    assert (unknown.returncode, unknown.stdout, unknown.stderr) == (
+        1, "", "mfconsole: no device with serial 'SN9'\n")
