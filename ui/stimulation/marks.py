@@ -52,13 +52,22 @@ BUTTONS = {MarkKind.THRESHOLD: "Threshold (T)", MarkKind.TARGET: "Target (C)",
 
 
 def _where(mark: TitrationMark | TestStimulus) -> str:
-    return on_lead(mark.lead, polarised_pair_name(mark.anode, mark.cathode))
+    """``left E1+ E2−``, never broken across lines."""
+    return on_lead(mark.lead, polarised_pair_name(mark.anode, mark.cathode)).replace(
+        " ", "\u00a0")
 
 
 def described(mark: TitrationMark) -> str:
-    """``target 3.5 mA on left E1+ E2−`` (with its note)."""
-    note = f" (note: {mark.note})" if mark.note else ""
-    return f"{mark.kind.value} {mark.amplitude_ma} mA on {_where(mark)}{note}"
+    """``target 3.5 mA on left E1+ E2−``."""
+    return f"{mark.kind.value} {mark.amplitude_ma} mA on {_where(mark)}"
+
+
+def details(mark: TitrationMark) -> str:
+    """Everything about a chosen mark, its whole note included."""
+    at = f"{mark.marked_at.astimezone():%Y-%m-%d %H:%M}" if mark.marked_at else ""
+    note = f": {mark.note}" if mark.note else "."
+    return (f"{mark.kind.label.capitalize()}, {mark.amplitude_ma} mA on {_where(mark)} at "
+            f"{mark.pulse_width_us} µs, {mark.frequency_hz} Hz; {at} by {mark.operator}{note}")
 
 
 class TitrationMarks(QGroupBox):
@@ -81,13 +90,15 @@ class TitrationMarks(QGroupBox):
         self.note = QLineEdit()
         self.note.setPlaceholderText("Note for the next mark (optional)")
         self.note.setMaxLength(MAX_NOTE_CHARACTERS)
-        self.note.setToolTip("Kept with the next mark, then cleared. Typing here never marks.")
+        self.note.setToolTip("Kept with the next mark, then cleared. Typing here never marks. "
+                             "While the device stimulates Space is STOP, here too: type the "
+                             "note before the start, or without spaces.")
         self.earlier = QCheckBox("Earlier visits")
         self.earlier.setToolTip("Show the marks of this device's earlier visits instead of "
                                 "this visit's.")
         self.earlier.toggled.connect(self._show)
         self.table = MarksTable()
-        self.table.selection_changed.connect(self.refresh)
+        self.table.selection_changed.connect(self._chosen)
         self.use_button = QPushButton("Use in program")
         self.use_button.setObjectName("useMarkInProgram")
         self.use_button.setToolTip(
@@ -98,7 +109,7 @@ class TitrationMarks(QGroupBox):
         self.use_button.clicked.connect(self.use_in_program)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.status.setFixedHeight(2 * self.status.fontMetrics().lineSpacing() + 8)
+        self.status.setFixedHeight(3 * self.status.fontMetrics().lineSpacing() + 6)
         self.keys = QWidget()
         keys = QGridLayout(self.keys)
         keys.setContentsMargins(0, 0, 0, 0)
@@ -131,17 +142,17 @@ class TitrationMarks(QGroupBox):
         """Record ``kind`` at the amplitude the device confirmed, off the GUI thread."""
         running, changing = self._live()
         if running is None:
-            self._say(f"Not marked: a {kind.value} is marked while test stimulation runs.",
+            self._say("Not marked: marks are taken while test stimulation runs.",
                       "findingBlock")
             return
         if changing:
-            self._say(f"Not marked: an amplitude change is on its way to the device. Mark the "
-                      f"{kind.value} once the device has confirmed it.", "findingBlock")
+            self._say(f"Not marked: an amplitude change is on its way. Mark the {kind.value} "
+                      "once the device has confirmed it.", "findingBlock")
             return
         keeper, device = keeper_for(self._context), self._context.model.device
         if keeper is None or device is None:
-            self._say("Not marked: no clinical record or no device: the mark cannot be kept.",
-                      "findingBlock")
+            self._say("Not marked: without a clinical record and a device a mark cannot be "
+                      "kept.", "findingBlock")
             return
         serial = device.identity.serial
         mark = TitrationMark(kind, running.lead, running.anode, running.cathode,
@@ -163,10 +174,16 @@ class TitrationMarks(QGroupBox):
     def _not_marked(self, mark: TitrationMark, problem: str) -> None:
         if mark.note and not self.note.text():
             self.note.setText(mark.note)  # typed for this mark: not lost
-        self._say(f"NOT recorded: {described(mark)}. The clinical record refused it: "
-                  f"{problem}", "findingBlock")
+        self._say(f"NOT recorded: {described(mark)} — {problem}", "findingBlock")
 
     # -- showing ---------------------------------------------------------------------------
+
+    def _chosen(self) -> None:
+        """A chosen mark is described in full below the table (its note may be cut there)."""
+        chosen = self.table.selected_mark()
+        if chosen is not None:
+            self._say(details(chosen), "findingInfo")
+        self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -239,6 +256,7 @@ class TitrationMarks(QGroupBox):
 
     def _say(self, text: str, style: str) -> None:
         self.status.setText(text)
+        self.status.setToolTip(text)
         self.status.setObjectName(style)
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)

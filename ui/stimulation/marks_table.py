@@ -26,6 +26,8 @@ from console.leads.naming import lead_name
 from console.titration.marks import MarkKind, TitrationMark
 from console.titration.table import PairMarks, pair_rows
 
+LETTERS = {MarkKind.THRESHOLD: "T", MarkKind.TARGET: "C", MarkKind.MAXIMUM: "M"}
+"""The key that marks each kind; a note in the table is shown after its kind's letter."""
 MARK_KEYS: dict[int, MarkKind] = {Qt.Key.Key_T: MarkKind.THRESHOLD, Qt.Key.Key_C: MarkKind.TARGET,
                                   Qt.Key.Key_M: MarkKind.MAXIMUM}
 COLUMNS = ("Pair", "Threshold", "Target", "Maximum", "Note", "Time")
@@ -40,6 +42,11 @@ def plain_key(event: QKeyEvent) -> bool:
                                 | Qt.KeyboardModifier.AltModifier
                                 | Qt.KeyboardModifier.MetaModifier)
     return held == Qt.KeyboardModifier.NoModifier
+
+
+def notes(row: PairMarks) -> str:
+    """``T: flicker; C: strong``: the shown marks' notes, each after its key's letter."""
+    return "; ".join(f"{LETTERS[mark.kind]}: {mark.note}" for mark in row.marks if mark.note)
 
 
 def when(at: datetime | None, dated: bool) -> str:
@@ -62,7 +69,7 @@ class MarksTable(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 4)
         self.setWordWrap(False)
         header = self.horizontalHeader()
         for column in range(len(COLUMNS)):
@@ -72,7 +79,7 @@ class MarksTable(QTableWidget):
                             * self.verticalHeader().defaultSectionSize() + 2 * self.frameWidth())
         # every column whole, with room for a short note, at any zoom
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance(
-            "E0+ E3−   Threshold   Target   Maximum   a short note   00:00") + 40)
+            "E0+ E3−  Threshold  Target  Maximum  a note  00:00") + 40)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.itemSelectionChanged.connect(self.selection_changed)
         self.show_rows([], dated=False)
@@ -109,7 +116,7 @@ class MarksTable(QTableWidget):
         self.insertRow(index)
         self.rows.append(row)
         cells = (row.pair, *(row.amplitude_text(kind) for kind in KIND_COLUMNS.values()),
-                 row.notes, when(row.last_marked_at, dated))
+                 notes(row), when(row.last_marked_at, dated))
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setToolTip(self._tooltip(row, column))
@@ -121,7 +128,7 @@ class MarksTable(QTableWidget):
         if column in KIND_COLUMNS and mark is None:
             return f"No {KIND_COLUMNS[column].label} marked on {row.where}."
         if mark is None:
-            return row.notes
+            return notes(row)
         return (f"{mark.kind.label.capitalize()} on {row.where}: {mark.amplitude_ma} mA at "
                 f"{mark.pulse_width_us} µs, {mark.frequency_hz} Hz; marked "
                 f"{when(mark.marked_at, True)} by {mark.operator}"

@@ -144,7 +144,7 @@ class TestStimPanel(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.message.setMinimumHeight(4 * self.message.fontMetrics().lineSpacing() + 6)
+        self.message.setMinimumHeight(6 * self.message.fontMetrics().lineSpacing() + 6)
         self.compliance = QLabel()
         self.compliance.setWordWrap(True)
         self.compliance.setObjectName("findingInfo")
