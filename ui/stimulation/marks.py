@@ -107,6 +107,9 @@ class TitrationMarks(QGroupBox):
             "checks it there, and it reaches the device only when you write the program. "
             "Once the test stimulation has ended.")
         self.use_button.clicked.connect(self.use_in_program)
+        self.use_button.setMinimumWidth(  # the longest it says: choosing never moves it
+            self.use_button.fontMetrics().horizontalAdvance("Use threshold 88.888 mA in program")
+            + 32)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setFixedHeight(3 * self.status.fontMetrics().lineSpacing() + 6)
