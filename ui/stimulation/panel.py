@@ -149,7 +149,7 @@ class TestStimPanel(QWidget):
         self.compliance.setWordWrap(True)
         self.compliance.setObjectName("findingInfo")
         self.plot = TelemetryPlot()
-        self.plot.setMinimumHeight(130)
+        self.plot.setMinimumHeight(110)
         buttons = QHBoxLayout()
         buttons.addWidget(self.lower_button)
         buttons.addWidget(self.raise_button)
