@@ -1,4 +1,5 @@
-"""``mfconsole history list|show|diff``: program versions, oldest first."""
+"""``mfconsole history list|show|diff``: program versions, oldest first; ``history titration``:
+the amplitudes marked on a device's pairs during test stimulation."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import argparse
 from typing import Any
 
 from console.cli.records_commands import acting, print_json, print_table, record_options
+from console.leads.naming import on_lead, polarised_pair_name
 from console.programming.program import PROGRAM_FIELDS
 from console.storage import ProgramVersion
+from console.titration.marks import TitrationMark
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("history", help="program versions of the clinical record")
+    parser = subparsers.add_parser("history", help="program versions and titration marks of the "
+                                   "clinical record")
     actions = parser.add_subparsers(dest="history_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", parents=[record_options(json_output=True)],
                                  help="versions, optionally of one patient or device")
@@ -27,6 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     diff.add_argument("old", type=int, metavar="V1")
     diff.add_argument("new", type=int, metavar="V2")
     diff.set_defaults(handler=_diff)
+    titration = actions.add_parser("titration", parents=[record_options(json_output=True)],
+                                   help="titration marks of one device, oldest first")
+    titration.add_argument("serial", metavar="SERIAL")
+    titration.set_defaults(handler=_titration)
 
 
 def _summary(version: ProgramVersion) -> dict[str, Any]:
@@ -106,4 +114,30 @@ def _diff(args: argparse.Namespace) -> int:
     else:
         print_table(("parameter", f"v{old.id}", f"v{new.id}"),
                     [(c.label, c.old_text, c.new_text) for c in changes])
+    return 0
+
+
+def _mark(mark: TitrationMark) -> dict[str, Any]:
+    return {"marked_at": mark.marked_at, "visit": mark.visit_id, "operator": mark.operator,
+            "kind": mark.kind.value, "lead": mark.lead, "anode": mark.anode,
+            "cathode": mark.cathode, "amplitude_ma": mark.amplitude_ma,
+            "pulse_width_us": mark.pulse_width_us, "frequency_hz": mark.frequency_hz,
+            "note": mark.note}
+
+
+def _titration(args: argparse.Namespace) -> int:
+    with acting(args) as (record, actor):
+        marks = record.titration_marks(actor, args.serial)
+    if args.json:
+        print_json([_mark(m) for m in marks])
+        return 0
+    if not marks:
+        print(f"no titration marks for device {args.serial}")
+        return 0
+    print_table(("marked (UTC)", "visit", "by", "kind", "pair", "amplitude", "pulse",
+                 "frequency", "note"),
+                [(f"{m.marked_at:%Y-%m-%d %H:%M:%S}", m.visit_id, m.operator, m.kind.value,
+                  on_lead(m.lead, polarised_pair_name(m.anode, m.cathode)),
+                  f"{m.amplitude_ma} mA", f"{m.pulse_width_us} µs", f"{m.frequency_hz} Hz",
+                  m.note) for m in marks])
     return 0

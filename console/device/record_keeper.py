@@ -28,6 +28,7 @@ from console.storage import (
     RecordError,
     VersionStatus,
 )
+from console.titration.marks import TitrationMark
 from device_link.client import AppliedProgram, DeviceClient
 from device_link.errors import DeviceLinkError, DeviceRefused, ReadBackMismatch
 from device_link.errors import NotFound as SlotEmpty
@@ -253,6 +254,11 @@ class RecordKeeper:
         """Audit a test stimulation about to start; refused for a role that may not."""
         self.record.record_test_stimulation(self.actor, serial, stimulus,
                                             visit_id=self.visit_id)
+
+    def record_titration_mark(self, serial: str, mark: TitrationMark) -> TitrationMark:
+        """Store a mark made during test stimulation, in this visit; returns it as stored."""
+        return self.record.record_titration_mark(self.actor, serial, mark,
+                                                 visit_id=self.visit_id)
 
     def record_stop(self, serial: str | None, reason: str) -> None:
         """Audit a stop already sent (never refused)."""

@@ -13,10 +13,12 @@ from console.storage.installation_key import InstallationKey
 from console.storage.measurements import MeasurementsMixin
 from console.storage.pairing_keys import KeysMixin
 from console.storage.patients import PatientsMixin
+from console.storage.titration import TitrationMixin
 from console.storage.users import UsersMixin
 
 
-class ClinicalRecord(UsersMixin, PatientsMixin, HistoryMixin, MeasurementsMixin, KeysMixin):
+class ClinicalRecord(UsersMixin, PatientsMixin, HistoryMixin, MeasurementsMixin, KeysMixin,
+                     TitrationMixin):
     """Every operation of the clinical record.
 
     Each method that changes something runs in one transaction with its audit

@@ -23,7 +23,7 @@ import time
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QHideEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -49,6 +49,8 @@ from ui.common.held_keys import HeldKeyGuard
 from ui.common.theme import INFO_GREY, OK_GREEN, STOP_RED
 from ui.shell.context import WindowContext
 from ui.shell.record_tasks import RecordTasks, keeper_for
+from ui.stimulation.marks import TitrationMarks
+from ui.stimulation.marks_table import MARK_KEYS
 from ui.stimulation.setup import TestStimSetup
 from ui.stimulation.telemetry_plot import TelemetryPlot
 from ui.stimulation.titrated import TitrationResult, show_program_tab
@@ -84,8 +86,12 @@ class TestStimPanel(QWidget):
         self.setup.changed.connect(self.evaluate)
         self.setup.start_button.clicked.connect(self.start)
         self.setup.lead.currentIndexChanged.connect(self._lead_changed)
+        self.marks = TitrationMarks(context, lambda: (self._running, self._adjusting))
+        left = QVBoxLayout()
+        left.addWidget(self.setup, 1)
+        left.addWidget(self.marks, 0)
         layout = QHBoxLayout(self)
-        layout.addWidget(self.setup, 0)
+        layout.addLayout(left, 0)
         layout.addWidget(self._build_live(), 1)
 
         self._raise_key = QShortcut(QKeySequence(Qt.Key.Key_Up), self, self.raise_amplitude,
@@ -94,7 +100,7 @@ class TestStimPanel(QWidget):
                                     context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for key in (self._raise_key, self._lower_key):
             key.setAutoRepeat(False)  # auto-repeated presses (isAutoRepeat) never step
-        self._held_keys = HeldKeyGuard(self, (Qt.Key.Key_Up, Qt.Key.Key_Down))  # nor unflagged
+        self._held_keys = HeldKeyGuard(self, (Qt.Key.Key_Up, Qt.Key.Key_Down, *MARK_KEYS))
 
         model, controller = context.model, context.controller
         model.device_changed.connect(self._on_device_changed)
@@ -138,12 +144,12 @@ class TestStimPanel(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.message.setMinimumHeight(4 * self.message.fontMetrics().lineSpacing() + 6)
+        self.message.setMinimumHeight(6 * self.message.fontMetrics().lineSpacing() + 6)
         self.compliance = QLabel()
         self.compliance.setWordWrap(True)
         self.compliance.setObjectName("findingInfo")
         self.plot = TelemetryPlot()
-        self.plot.setMinimumHeight(180)
+        self.plot.setMinimumHeight(110)
         buttons = QHBoxLayout()
         buttons.addWidget(self.lower_button)
         buttons.addWidget(self.raise_button)
@@ -152,6 +158,7 @@ class TestStimPanel(QWidget):
         layout.addWidget(self.amplitude_now)
         layout.addWidget(self.delivered)
         layout.addLayout(buttons)
+        layout.addWidget(self.marks.keys)
         layout.addWidget(self.titrated)
         layout.addWidget(self.message)
         layout.addWidget(self.compliance)
@@ -416,6 +423,11 @@ class TestStimPanel(QWidget):
         self.titrated.show_run(run, stimulation.highest_ma,
                                self._context.model.session.draft.leads[run.lead])
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """T, C and M mark; a focused text field keeps its letters, so they never reach here."""
+        if not self.marks.handle_key(event):
+            super().keyPressEvent(event)
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._publish()
@@ -493,6 +505,7 @@ class TestStimPanel(QWidget):
         else:
             hint = self.setup.note
         self.setup.hint.setText(hint)
+        self.marks.refresh()
         self._publish()
 
     def _say(self, text: str, style: str) -> None:
