@@ -27,6 +27,7 @@ class AuditEvent(StrEnum):
     PROGRAM_FAILED = "program_failed"
     PROGRAM_UNCONFIRMED = "program_unconfirmed"
     TEST_STIMULATION = "test_stimulation"
+    THERAPY_SESSION = "therapy_session"
     STOP = "stop"
     IMPEDANCE_RECORDED = "impedance_recorded"
     PLACEMENT_RECORDED = "placement_recorded"
