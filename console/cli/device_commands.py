@@ -17,6 +17,7 @@ from console.cli.device_access import (
 )
 from console.cli.device_program import register_program
 from console.cli.device_test_stim import register_test_stim
+from console.cli.device_therapy import register_therapy
 from console.cli.output import print_json, print_pairs, print_table
 from console.device.facts import (
     identity_dict,
@@ -55,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         ).set_defaults(handler=set_clock)
     register_program(commands)
     register_test_stim(commands)
+    register_therapy(commands)
 
 
 def interrogate(args: argparse.Namespace) -> int:
