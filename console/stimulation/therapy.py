@@ -90,14 +90,18 @@ def program_lines(program: Program) -> list[str]:
         else:
             lines.append(f"{lead_name(index)} lead: off")
     hold = program.on_s - program.ramp_up_s - program.ramp_down_s
-    cycle = program.on_s + program.off_s
     lines.append(f"{program.frequency_hz} Hz")
     lines.append(f"ramp up {_seconds(program.ramp_up_s)}, ON {_seconds(hold)}, ramp down "
-                 f"{_seconds(program.ramp_down_s)}, off {_seconds(program.off_s)}: "
-                 f"one cycle every {_seconds(cycle)}")
-    cycles = (program.session_min * 60 / cycle) if cycle else Decimal(0)
-    lines.append(f"session {program.session_min} min, about {int(cycles)} cycles")
+                 f"{_seconds(program.ramp_down_s)}, off {_seconds(program.off_s)}")
+    lines.append(f"one cycle every {_seconds(program.on_s + program.off_s)}")
+    lines.append(f"session {program.session_min} min, about {cycle_count(program)} cycles")
     return lines
+
+
+def cycle_count(program: Program) -> int:
+    """Whole on/off cycles in one session (the last may be cut short by its end)."""
+    cycle = program.on_s + program.off_s
+    return int(program.session_min * 60 / cycle) if cycle else 0
 
 
 @dataclass(frozen=True, slots=True)
