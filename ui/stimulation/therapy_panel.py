@@ -91,7 +91,7 @@ class TherapyPanel(QWidget):
 
     def _build_choice(self) -> QWidget:
         box = QGroupBox("Program to try")
-        box.setMinimumWidth(360)
+        box.setMinimumWidth(320)
         self.slot_box = QComboBox()
         self.slot_box.setToolTip("The device's program slot to run one therapy session of.")
         self.slot_box.activated.connect(lambda _index: self.read())
