@@ -28,6 +28,7 @@ class AuditEvent(StrEnum):
     PROGRAM_UNCONFIRMED = "program_unconfirmed"
     TEST_STIMULATION = "test_stimulation"
     TITRATION_MARKED = "titration_marked"
+    THERAPY_SESSION = "therapy_session"
     STOP = "stop"
     IMPEDANCE_RECORDED = "impedance_recorded"
     PLACEMENT_RECORDED = "placement_recorded"

@@ -17,6 +17,7 @@ from console.cli.device_access import (
 )
 from console.cli.device_program import register_program
 from console.cli.device_test_stim import register_test_stim
+from console.cli.device_therapy import register_therapy
 from console.cli.device_usage import register_usage
 from console.cli.output import print_json, print_pairs, print_table
 from console.device.facts import (
@@ -57,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     register_program(commands)
     register_test_stim(commands)
     register_usage(commands)
+    register_therapy(commands)
 
 
 def interrogate(args: argparse.Namespace) -> int:

@@ -4,8 +4,9 @@ However the command ends once the start may have gone out (the duration elapsing
 Ctrl-C, SIGTERM, SIGQUIT, SIGHUP, the reader of its output going away, a link failure,
 any exception), STOP is sent first, unless the device said it stopped by itself, and the
 end is recorded afterwards. Signals and a closed output are served at once by
-``StopRequests``' own thread; every other way out goes through ``_Run.run``'s
-try/finally. The device's watchdog stops stimulation anyway if this process dies outright.
+``StopRequests``' own thread; every other way out goes through the run's try/finally
+(``console.cli.stimulating_run``). The device's watchdog stops stimulation anyway if this
+process dies outright.
 The sequence itself (judge, measure first, record, start, titrate, note the end) is the
 window's too: ``console.stimulation.session``.
 """
@@ -14,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
-import threading
 import time
 from decimal import Decimal, InvalidOperation
 
@@ -24,7 +23,7 @@ from console.cli.device_access import key_store_for, open_device, recording
 from console.cli.errors import CliError
 from console.cli.lead_check import MEASUREMENT_STOPPED, MeasureNotes, measurement_refused
 from console.cli.program_command import EXIT_BLOCKED, profile_or_fail
-from console.cli.stop_requests import StopRequest, StopRequests
+from console.cli.stimulating_run import StimulatingRun
 from console.leads.integrity import LeadIntegrity
 from console.leads.naming import on_lead, polarised_pair_name
 from console.programming.program import OutOfBounds, TestStimulus, number_from_text
@@ -32,7 +31,7 @@ from console.safety import SafetyEngine
 from console.safety.titration_pace import TitrationPace
 from console.stimulation.session import StimulationSession
 from console.stimulation.start import STOPPED_BY_STOP, Start, StartResult
-from console.stimulation.stopping import WATCHDOG, StopOutcome, send_stop, stop_reason_text
+from console.stimulation.stopping import WATCHDOG, stop_reason_text
 from device_link.client import DeviceClient
 from device_link.errors import DeviceLinkError
 from device_link.events import LinkDown, Notice
@@ -159,37 +158,14 @@ class _Titration:
         self.due = time.monotonic() + float(self.every)
 
 
-class _Run:
-    """The session on the command line: start, titrate on a timer, end on an event.
-
-    ``run``'s try/finally is the one way out: STOP (unless the device stopped by itself,
-    or the stop thread's STOP surely came after the START), then the end in the record.
-    """
+class _Run(StimulatingRun):
+    """The session on the command line: start, titrate on a timer, end on an event."""
 
     def __init__(self, client: DeviceClient, session: StimulationSession,
                  titration: _Titration | None) -> None:
-        self.client = client
+        super().__init__(client, session)
         self.session = session
         self.titration = titration
-        self.stops = StopRequests(self._send_stop)
-        self._ended = threading.Condition()
-        self._end: Notice | None = None
-        self._stop: StopOutcome | None = None  # the stop thread's
-        self.ending = ""  # how it ended, for the record
-
-    def run(self) -> int:
-        with self.stops:
-            unsubscribe = self.client.subscribe(self._on_notice)
-            try:
-                return self._stimulate()
-            except BaseException as exc:
-                self.ending = self.ending or _failure(exc)
-                raise
-            finally:
-                unsubscribe()
-                if self.session.live:
-                    self._stop_unless_stopped()
-                self._record_end()
 
     def _stimulate(self) -> int:
         try:
@@ -210,68 +186,12 @@ class _Run:
                 return self._stopped_on_request()
             raise CliError(f"test stimulation: {exc}") from None
 
-    # -- how it ends -------------------------------------------------------------------------
-
-    def _on_notice(self, notice: Notice) -> None:
-        if isinstance(notice, StimStopped | LinkDown):
-            self._finish(notice)
-
-    def _finish(self, notice: Notice | None) -> None:
-        with self._ended:
-            if self._end is None:
-                self._end = notice
-            self._ended.notify_all()
-
-    def _send_stop(self, _request: StopRequest) -> None:
-        """On the stop thread, at once, whatever the main thread is doing: a start on its
-        way learns of it first, and is stopped again once the device has answered it."""
-        self.session.note_stop()
-        self._stop = send_stop(self.client)
-        self._finish(None)
-
-    def _stop_unless_stopped(self) -> None:
-        """STOP, unless the device stopped by itself or the stop thread's STOP did.
-
-        While the session is live, the stop thread's STOP left after the START's reply
-        (one that may have overtaken it made the session stop again), and one that went
-        unanswered means the link is gone. A STOP that fails here does not hide the error
-        that ended the session: the record says so next to it.
-        """
-        if self.stops.asked:
-            self.stops.done.wait()
-            return
-        if isinstance(self._end, StimStopped):
-            return
-        outcome = send_stop(self.client)
-        if not outcome.confirmed:
-            self.ending += f"; {outcome.unconfirmed_text()}"
-
-    def _stopped_on_request(self) -> int:
-        self.stops.done.wait()
-        request = self.stops.request
-        assert request is not None
-        stop = self._stop
-        if stop is not None and not stop.confirmed:
-            raise CliError(stop.unconfirmed_text())
-        self.stops.say(f"STOP sent: stimulation stopped {request.why}")
-        self.ending = self.ending or f"STOP sent: stopped {request.why}"
-        return request.exit_status
-
-    def _record_end(self) -> None:
-        """Audit the end (never refused); a record that cannot be reached is reported only."""
-        problem = self.session.record_end(self.ending)
-        if problem is not None:
-            print(f"mfconsole: the end of test stimulation was not recorded: {problem}",
-                  file=sys.stderr)
-
     # -- while it runs -----------------------------------------------------------------------
 
     def _until_end(self) -> int:
         while True:
-            wait = None if self.titration is None else self.titration.seconds_to_step()
-            with self._ended:
-                self._ended.wait_for(lambda: self._end is not None or self.stops.asked, wait)
-                end = self._end
+            end = self._wait_for_end(
+                None if self.titration is None else self.titration.seconds_to_step())
             if self.stops.asked:
                 return self._stopped_on_request()
             if end is not None:
@@ -301,9 +221,3 @@ class _Run:
             return 0
         raise CliError(f"stimulation stopped: {text}")
 
-
-def _failure(exc: BaseException) -> str:
-    """How an error ended the session, for the record."""
-    if isinstance(exc, CliError):
-        return str(exc)
-    return f"ended by an unexpected error ({type(exc).__name__}: {exc})"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from console.accounts import AccessError, Action, PermissionDenied, User
 from console.accounts.roles import PERMISSIONS
-from console.programming.program import TestStimulus
+from console.programming.program import Program, TestStimulus
 from console.storage import (
     ClinicalRecord,
     Confirmation,
@@ -259,6 +259,12 @@ class RecordKeeper:
         """Store a mark made during test stimulation, in this visit; returns it as stored."""
         return self.record.record_titration_mark(self.actor, serial, mark,
                                                  visit_id=self.visit_id)
+
+    def record_therapy_start(self, serial: str, slot: int, program: Program) -> None:
+        """Audit a therapy session about to start from the console; refused for a role
+        that may not."""
+        self.record.record_therapy_session(self.actor, serial, slot, program,
+                                           visit_id=self.visit_id)
 
     def record_stop(self, serial: str | None, reason: str) -> None:
         """Audit a stop already sent (never refused)."""

@@ -16,31 +16,31 @@ The order is kept here once, because each step guards the next:
 6. the end is noted once, after the STOP (``record_end``; STOP itself is
    ``console.stimulation.stopping``).
 
+What a therapy session started from the console does the same way (measuring first, the
+start in the record, STOP winning, the end noted once) is ``recorded_start``'s.
 Each device step is one synchronous call on the thread that talks to the device.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from console.accounts import AccessError, Action
+from console.accounts import Action
 from console.audit.events import AuditEvent
 from console.device.record_keeper import RecordKeeper
-from console.leads.integrity import LeadIntegrity, PreCheck, stimulus_pairs, unmeasured_refusal
-from console.leads.measure_first import MeasureProgress, keep_measurement, measure_first
+from console.leads.integrity import LeadIntegrity, stimulus_pairs
+from console.leads.measure_first import MeasureProgress
 from console.programming.program import UA_PER_MA, NotRepresentable, TestStimulus, from_device_units
 from console.safety import SafetyEngine, SafetyRefusal
 from console.safety.assessment import Finding
 from console.safety.titration_pace import Clock
-from console.stimulation.start import NOTHING_SENT, OVERTAKEN, Start, StartResult
-from console.stimulation.stopping import record_stop, send_stop
-from console.storage import Confirmation, RecordError
+from console.stimulation.recorded_start import RecordedStart
+from console.stimulation.start import NOTHING_SENT, Start, StartResult
+from console.storage import Confirmation
 from device_link.client import DeviceClient
-from device_link.errors import Aborted, DeviceLinkError, DeviceRefused
 from device_link.messages import TestStimStart
 
 Impedances = dict[int, int | None]
@@ -62,7 +62,7 @@ class Adjustment:
         return self.amp_ua is not None
 
 
-class StimulationSession:
+class StimulationSession(RecordedStart):
     """One test stimulation of one stimulus, from the first check to the noted end.
 
     ``acknowledged`` are the findings the clinician confirmed before the start, and
@@ -76,30 +76,15 @@ class StimulationSession:
                  keeper: RecordKeeper | None, *, acknowledged: Sequence[Finding] = (),
                  confirmations: Sequence[Confirmation] = (),
                  clock: Clock = time.monotonic) -> None:
+        super().__init__(keeper, "test stimulation")
         self.engine = engine
-        self.keeper = keeper
         self.current = stimulus
         self.acknowledged = tuple(acknowledged)
         self.confirmations = tuple(confirmations)
         self.pace = engine.titration.pace(clock)
         self.impedances: Impedances = {}  # the pair's, as judged before the start
-        self.serial: str | None = None
-        self.live = False  # the start went out and this session has not stopped it since
         self.highest_ma: Decimal | None = None
-        self._stop = threading.Event()
         self._request: TestStimStart | None = None
-        self._check: PreCheck | None = None
-        self._start_recorded = False
-        self._end_recorded = False
-
-    def note_stop(self) -> None:
-        """STOP was sent (by whoever sends it); any thread, never blocks."""
-        self._stop.set()
-
-    @property
-    def stop_noted(self) -> bool:
-        """Whether a STOP went out while this session was the current one."""
-        return self._stop.is_set()
 
     # -- before the start -----------------------------------------------------------------
 
@@ -116,29 +101,11 @@ class StimulationSession:
                 progress: MeasureProgress | None = None) -> StartResult | None:
         """Measure the pair unless ``integrity`` (this connection's) holds it, keep the
         measurement, judge again with it; why not to start, or None."""
-        pairs = stimulus_pairs(self.current)
-        try:
-            check = measure_first(client, integrity, pairs, self.engine.profile, progress)
-        except Aborted as exc:
-            return StartResult(Start.MEASUREMENT_STOPPED, "STOP pressed during the impedance "
-                               "measurement before the start; nothing was started", str(exc))
-        except DeviceLinkError as exc:
-            ending = (Start.MEASUREMENT_REFUSED if isinstance(exc, DeviceRefused)
-                      else Start.MEASUREMENT_FAILED)
-            return StartResult(ending, f"the impedance measurement before the start failed "
-                                       f"({exc}); nothing was started", str(exc))
-        self._check = check
-        if self.keeper is not None:
-            try:
-                keep_measurement(client, self.keeper, check)
-            except (RecordError, AccessError) as exc:
-                return self._result(Start.MEASUREMENT_NOT_STORED,
-                                    f"the impedance measured before the start could not be "
-                                    f"stored ({exc}); nothing was started", str(exc))
-        refusal = unmeasured_refusal(check.integrity, pairs)
-        if refusal is not None:
-            return self._result(Start.UNMEASURED, refusal, refusal)
-        impedances = check.integrity.engine_impedances(pairs)
+        check = self._measured(client, integrity, stimulus_pairs(self.current),
+                               self.engine.profile, progress)
+        if isinstance(check, StartResult):
+            return check
+        impedances = check.integrity.engine_impedances(stimulus_pairs(self.current))
         refused = self.judge(impedances)
         if refused is not None:
             return self._result(Start.REFUSED, f"{check.summary()}; refused by the safety "
@@ -156,71 +123,26 @@ class StimulationSession:
 
     def begin(self, client: DeviceClient) -> StartResult:
         """Record the start, then start the device, unless STOP came first."""
-        assert client.identity is not None and self._request is not None, "judge first"
-        serial = self.serial = client.identity.serial
-        if self._stop.is_set():
-            return self._result(Start.STOPPED, NOTHING_SENT)
-        refused = self._record_start(serial)
-        if refused is not None:
-            return refused
-        if self._stop.is_set():
-            return self._not_started(Start.STOPPED, NOTHING_SENT)
-        self.live = True
-        try:
-            client.start_test_stim(self._request)
-        except DeviceRefused as exc:  # the device answered: nothing started
-            self.live = False
-            return self._not_started(Start.DEVICE_FAILED, str(exc))
-        except DeviceLinkError as exc:  # no answer: it may have started
-            return self._stop_again(client, Start.DEVICE_FAILED, str(exc))
-        if self._stop.is_set():  # STOP may have overtaken the start on the line
-            return self._stop_again(client, Start.STOPPED_WHILE_STARTING, OVERTAKEN)
-        self.pace.started()
-        self.highest_ma = self.current.amplitude_ma
-        return self._result(Start.STARTED, recorded=self._start_recorded)
+        request = self._request
+        assert request is not None, "judge first"
+        result = self._launch(client, self._record_start,
+                              lambda: client.start_test_stim(request))
+        if result.started:
+            self.pace.started()
+            self.highest_ma = self.current.amplitude_ma
+        return result
 
-    def _record_start(self, serial: str) -> StartResult | None:
+    def _record_start(self, serial: str) -> None:
+        """The confirmations given, then the start; raises what the record raises."""
         keeper = self.keeper
-        if keeper is None:
-            return None
-        try:
-            if self.confirmations:
-                keeper.require(Action.CONFIRM_SAFETY_FINDING)
-            for confirmation in self.confirmations:
-                keeper.record.audit(AuditEvent.SAFETY_FINDING_CONFIRMED, keeper.actor, {
-                    "device": serial, "visit": keeper.visit_id, "test_stimulation": True,
-                    **confirmation.as_dict()})
-            keeper.record_test_start(serial, self.current)
-        except (RecordError, AccessError) as exc:
-            return self._result(Start.NOT_RECORDED, f"the clinical record refused the start "
-                                                    f"({exc}); nothing was sent to the device",
-                                str(exc))
-        self._start_recorded = True
-        return None
-
-    def _stop_again(self, client: DeviceClient, ending: Start, reason: str) -> StartResult:
-        """The start may be running: STOP at once, then say so."""
-        stopped = send_stop(client)
-        self.live = False
-        if not stopped.confirmed:
-            reason += f"; {stopped.unconfirmed_text()}"
-        return self._not_started(ending, reason)
-
-    def _not_started(self, ending: Start, reason: str) -> StartResult:
-        """The record shows the start: note that it did not happen (never refused)."""
-        detail = reason
-        if self._start_recorded:
-            self._end_recorded = True
-            problem = record_stop(self.keeper, self.serial,
-                                  f"test stimulation did not start: {reason}")
-            if problem is not None:
-                reason += (f"; the clinical record shows the start but could not note that it "
-                           f"failed ({problem})")
-        return self._result(ending, reason, detail)
-
-    def _result(self, ending: Start, reason: str = "", detail: str = "",
-                recorded: bool = False) -> StartResult:
-        return StartResult(ending, reason, detail or reason, self._check, recorded)
+        assert keeper is not None
+        if self.confirmations:
+            keeper.require(Action.CONFIRM_SAFETY_FINDING)
+        for confirmation in self.confirmations:
+            keeper.record.audit(AuditEvent.SAFETY_FINDING_CONFIRMED, keeper.actor, {
+                "device": serial, "visit": keeper.visit_id, "test_stimulation": True,
+                **confirmation.as_dict()})
+        keeper.record_test_start(serial, self.current)
 
     # -- while it runs --------------------------------------------------------------------
 
@@ -260,13 +182,3 @@ class StimulationSession:
         now = self.current.amplitude_ma
         self.highest_ma = now if self.highest_ma is None else max(self.highest_ma, now)
         return now
-
-    # -- the end --------------------------------------------------------------------------
-
-    def record_end(self, why: str) -> str | None:
-        """Note once, after STOP, how the stimulation ended; None when noted (or nothing
-        to note), else why the record could not."""
-        if not self._start_recorded or self._end_recorded:
-            return None
-        self._end_recorded = True
-        return record_stop(self.keeper, self.serial, f"test stimulation ended: {why}")

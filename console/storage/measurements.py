@@ -15,7 +15,7 @@ from sqlalchemy import select
 from console.accounts import Action, User
 from console.audit.chain import canonical_details
 from console.audit.events import AuditEvent
-from console.programming.program import TestStimulus
+from console.programming.program import Program, TestStimulus
 from console.storage import transactions
 from console.storage.entities import (
     DeviceLogRecord,
@@ -207,6 +207,18 @@ class MeasurementsMixin(RecordService):
             fields = {name: _json_safe(value) for name, value in stimulus.as_fields().items()}
             tx.audit(AuditEvent.TEST_STIMULATION, actor,
                      {"device": device_serial, "visit": visit_id, **fields})
+
+    def record_therapy_session(self, actor: User, device_serial: str, slot: int,
+                               program: Program, *, visit_id: int | None = None) -> None:
+        """Audit a therapy session the console is about to start (refused if the role may
+        not): the slot and the program as read from the device just before."""
+        with transactions.write(self.engine) as tx:
+            self._acting(tx.session, actor, Action.PROGRAM_DEVICE)
+            device = device_row(tx.session, device_serial)
+            open_visit(tx.session, visit_id, device.patient_id)
+            fields = {name: _json_safe(value) for name, value in program.as_fields().items()}
+            tx.audit(AuditEvent.THERAPY_SESSION, actor,
+                     {"device": device_serial, "visit": visit_id, "slot": slot, **fields})
 
     def record_stop(self, actor: User | None, device_serial: str | None, *,
                     reason: str) -> None:

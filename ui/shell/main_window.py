@@ -52,6 +52,7 @@ from ui.shell.stop_control import StopKeyFilter
 from ui.shell.visit_report import VisitReports
 from ui.shell.visits import Visits
 from ui.stimulation import panel as stimulation_panel
+from ui.stimulation import therapy_panel
 
 PanelFactory = Callable[[WindowContext], QWidget]
 _log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class Panel:
 PANELS: tuple[Panel, ...] = (
     Panel(program_panel.PANEL_TITLE, program_panel.create),
     Panel(stimulation_panel.PANEL_TITLE, stimulation_panel.create),
+    Panel(therapy_panel.PANEL_TITLE, therapy_panel.create),
     Panel(impedance_panel.PANEL_TITLE, impedance_panel.create),
     Panel(history_panel.PANEL_TITLE, history_panel.create),
     Panel(placement_tab.PANEL_TITLE, placement_tab.create, placement_tab.shown),

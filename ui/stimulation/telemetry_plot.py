@@ -20,10 +20,10 @@ from ui.common.theme import CATHODE_BLUE, INFO_GREY, STOP_RED
 
 WINDOW_S = 30.0
 REDRAW_HZ = 10
-_CAPACITY = 512  # > WINDOW_S × 10 telemetry samples per second, with room to spare
+CAPACITY = 512  # > WINDOW_S × 10 telemetry samples per second, with room to spare
 
 
-class _Ring:
+class SampleRing:
     """Fixed arrays for a rolling window: appends write in place; the kept half is moved
     to the front only when the arrays fill, so a redraw takes views, never copies."""
 
@@ -61,7 +61,7 @@ class TelemetryPlot(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._ring = _Ring(_CAPACITY)
+        self._ring = SampleRing(CAPACITY)
         self._t0 = time.monotonic()
         self._dirty = False
         self.received = 0  # telemetry samples taken since the last clear
