@@ -249,3 +249,52 @@ def test_handout_in_plain_words(clinic):
     assert clinic_profile.clinic_name in text and clinic_profile.clinic_contact in text
     assert "8.0 mA" not in text and "E1" not in text  # no clinician's numbers for the patient
     assert CONTACT_YOU in pdf_text(handout_pdf(report))
+
+
+def test_the_report_counts_use_since_the_previous_visit_and_this_visits_marks(clinic):
+    from datetime import datetime
+
+    from console.report.visit_inputs import visit_marks, visit_usage
+    from console.storage import VisitKind
+    from device_link.messages import LogEntry
+
+    record, doc = clinic
+    first = record.start_visit(doc, "P001", VisitKind.PROGRAMMING, device_serial=SERIAL)
+    record.end_visit(doc, first.id, expected_revision=first.revision)
+    visit = record.start_visit(doc, "P001", VisitKind.FOLLOW_UP, device_serial=SERIAL)
+    yesterday = visit.started_at.astimezone().date() - timedelta(days=1)
+    noon = int(datetime(yesterday.year, yesterday.month, yesterday.day, 12).timestamp())
+    record.record_log_entries(doc, SERIAL, [
+        LogEntry(0, noon, 2, 0, 0), LogEntry(1, noon + 1800, 3, 0, 4, 1800),   # completed
+        LogEntry(2, noon + 3600, 2, 0, 1), LogEntry(3, noon + 3700, 3, 0, 0, 100)])  # early
+    mark = TitrationMark(MarkKind.TARGET, 0, 2, 1, Decimal("2.5"), 210, 20)
+    record.record_titration_mark(doc, SERIAL, mark, visit_id=visit.id)
+
+    usage = visit_usage(record, doc, visit, load_clinic_profile())
+    marks = visit_marks(record, doc, visit)
+
+    assert usage is not None
+    assert usage.end == yesterday
+    assert usage.start == yesterday - timedelta(days=27)  # both visits today: the 28 days
+    assert (usage.sessions_started, usage.sessions_completed) == (2, 1)
+    assert [(m.kind, m.amplitude_ma) for m in marks] == [(MarkKind.TARGET, Decimal("2.5"))]
+    text = pdf_text(visit_report_pdf(report_of(record, doc, visit.id, usage=usage,
+                                               marks=marks)))
+    assert NOT_DOWNLOADED not in text and NO_MARKS not in text
+
+
+def test_the_usage_period_runs_from_the_previous_visit_to_the_day_before_this_one():
+    from datetime import UTC, datetime
+
+    from console.report.visit_inputs import usage_period
+    from console.storage import Visit, VisitKind
+
+    def visit_on(day: date) -> Visit:
+        at = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        return Visit(1, "P001", SERIAL, VisitKind.FOLLOW_UP, "doc", at, None, 1)
+
+    this, before = visit_on(date(2026, 6, 1)), visit_on(date(2026, 3, 1))
+    period = usage_period(this, before, date(2026, 1, 10))
+    assert (period.start, period.end) == (date(2026, 3, 1), date(2026, 5, 31))
+    first = usage_period(this, None, date(2026, 1, 10))
+    assert (first.start, first.end) == (date(2026, 1, 10), date(2026, 5, 31))

@@ -19,6 +19,7 @@ from console.clinic.profile import load_clinic_profile
 from console.files.strict_toml import ProfileError
 from console.report.handout_pdf import write_handout
 from console.report.visit_data import gather_visit_report
+from console.report.visit_inputs import visit_marks, visit_usage
 from console.report.visit_pdf import write_visit_report
 from console.storage import Visit, VisitKind
 
@@ -115,10 +116,10 @@ def _report(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         raise CliError(str(exc)) from None
     with acting(args) as (record, actor):
-        # The usage report and the titration marks are not read from the record yet: the
-        # report says so in their sections.
-        data = gather_visit_report(record, actor, args.visit, clinic=clinic, usage=None,
-                                   marks=())
+        visit = record.visit(actor, args.visit)
+        data = gather_visit_report(record, actor, visit.id, clinic=clinic,
+                                   usage=visit_usage(record, actor, visit, clinic),
+                                   marks=visit_marks(record, actor, visit))
     written = [_write(lambda: write_visit_report(data, args.output), args.output)]
     if args.handout is not None:
         written.append(_write(lambda: write_handout(data, args.handout,

@@ -24,6 +24,7 @@ from console.clinic.profile import load_clinic_profile
 from console.paths import demo_reports_folder, reports_folder
 from console.report.handout_pdf import write_handout
 from console.report.visit_data import gather_visit_report
+from console.report.visit_inputs import visit_marks, visit_usage
 from console.report.visit_pdf import write_visit_report
 from console.storage import ClinicalRecord, NotFound
 from ui.shell.context import WindowContext
@@ -50,14 +51,17 @@ def handout_path(report: Path) -> Path:
 def write_papers(record: ClinicalRecord, user: User, clinic_id: str, visit_id: int | None,
                  report: Path, *, demo: bool) -> VisitPapers:
     """Gather the visit (the latest of the patient when ``visit_id`` is None) and write both
-    files. Usage and titration marks are not read from the record yet: the report says so."""
+    files: usage since the previous visit and the marks of this one come with it."""
     if visit_id is None:
         visits = record.visits(user, patient=clinic_id)
         if not visits:
             raise NotFound(f"patient {clinic_id} has no visit yet")
         visit_id = visits[-1].id
-    data = gather_visit_report(record, user, visit_id, clinic=load_clinic_profile(),
-                               usage=None, marks=(), demo=demo)
+    clinic = load_clinic_profile()
+    visit = record.visit(user, visit_id)
+    data = gather_visit_report(record, user, visit_id, clinic=clinic,
+                               usage=visit_usage(record, user, visit, clinic),
+                               marks=visit_marks(record, user, visit), demo=demo)
     report.parent.mkdir(parents=True, exist_ok=True)
     handout = handout_path(report)
     write_visit_report(data, report)
