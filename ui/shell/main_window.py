@@ -53,6 +53,7 @@ from ui.shell.visit_report import VisitReports
 from ui.shell.visits import Visits
 from ui.stimulation import panel as stimulation_panel
 from ui.stimulation import therapy_panel
+from ui.usage import panel as usage_panel
 
 PanelFactory = Callable[[WindowContext], QWidget]
 _log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ PANELS: tuple[Panel, ...] = (
     Panel(therapy_panel.PANEL_TITLE, therapy_panel.create),
     Panel(impedance_panel.PANEL_TITLE, impedance_panel.create),
     Panel(history_panel.PANEL_TITLE, history_panel.create),
+    Panel(usage_panel.PANEL_TITLE, usage_panel.create),
     Panel(placement_tab.PANEL_TITLE, placement_tab.create, placement_tab.shown),
     Panel(engineering_panel.PANEL_TITLE, engineering_panel.create, engineering_panel.shown),
 )

@@ -58,7 +58,7 @@ class CalendarMap(QWidget):
             self._weeks = (days[-1].day - self._first).days // 7 + 1
         else:
             self._first, self._weeks = None, 0
-        self.updateGeometry()
+        self.resize(self.sizeHint())  # inside a scroll area the size is the widget's own
         self.update()
 
     def sizeHint(self) -> QSize:

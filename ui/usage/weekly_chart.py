@@ -30,7 +30,7 @@ class WeeklyChart(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.setLabel("left", "minutes per week")
         self.plot.showGrid(y=True, alpha=0.2)
-        self.plot.setMinimumHeight(160)
+        self.plot.setMinimumHeight(120)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
