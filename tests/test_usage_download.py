@@ -68,3 +68,19 @@ def test_a_device_answering_out_of_order_is_refused():
 
     with pytest.raises(ProtocolViolation, match="out of order"):
         download_new_entries(Backwards(), None, None)
+
+
+def test_the_count_not_yet_downloaded_takes_one_request_even_after_trimming():
+    from console.usage.download import undownloaded_count
+
+    device = Device(100)
+    assert undownloaded_count(device, 89) == 10
+    assert undownloaded_count(device, None) == 100
+    assert undownloaded_count(device, 99) == 0
+    assert device.requests == [(0, 1)] * 3
+
+    trimmed = Device(13_000)  # the oldest quarter trimmed: the device keeps 10 000 or more
+    oldest = trimmed.log.page(0, 1)
+    assert LogEntry.decode(oldest[0]).index > 0
+    assert undownloaded_count(trimmed, 12_899) == 100
+    assert undownloaded_count(trimmed, 5) == trimmed.log.total  # some already overwritten

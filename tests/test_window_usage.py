@@ -60,3 +60,26 @@ def test_the_overview_flags_low_adherence_and_undated_sessions_and_lists_early_s
     assert overview.history.start == today - timedelta(days=90)
     assert any("below the clinic's 70 %" in flag for flag in overview.flags)
     assert any("device clock was not set" in flag for flag in overview.flags)
+
+
+def test_a_log_close_to_overwriting_what_was_never_downloaded_is_flagged(
+        qtbot, window, demo, tmp_path, monkeypatch):
+    from console.clinic.profile import CLINIC_PROFILE
+    from console.paths import ENV_CLINIC_PROFILE
+
+    strict = tmp_path / "clinic.toml"
+    strict.write_text(CLINIC_PROFILE.shipped_text().replace(
+        "warn_undownloaded_entries = 8000", "warn_undownloaded_entries = 500"))
+    monkeypatch.setenv(ENV_CLINIC_PROFILE, str(strict))
+    panel = select_tab(window, UsagePanel)
+    entries = demo.emulator.config.log_entries
+    panel._serial = None  # as on a fresh connection: count what the device holds
+    panel._device_changed()
+
+    qtbot.waitUntil(panel.pending_flag.isVisible, timeout=10000)
+    assert panel.pending == entries
+    assert f"{entries} log entries not yet downloaded" in panel.pending_flag.text()
+
+    qtbot.mouseClick(panel.download_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.message.text().startswith("Downloaded"), timeout=30000)
+    assert not panel.pending_flag.isVisible()

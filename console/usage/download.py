@@ -68,3 +68,14 @@ def download_new_entries(device: LogSource, newest_stored: int | None,
         if progress is not None:
             progress(len(entries), expected)
     return LogDownload(first, tuple(entries), requests, overwritten)
+
+
+def undownloaded_count(device: LogSource, newest_stored: int | None) -> int:
+    """How many entries the device holds after ``newest_stored``, in two one-entry requests:
+    the oldest it keeps (from index 0) and, with it, how many it keeps."""
+    oldest_page = device.get_log(0, 1)
+    if not oldest_page.entries:
+        return 0
+    oldest = oldest_page.entries[0].index
+    first_wanted = 0 if newest_stored is None else newest_stored + 1
+    return max(0, oldest_page.total - max(0, first_wanted - oldest))

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from console.accounts import Action
 from console.clinic.profile import load_clinic_profile
-from console.usage.download import LogDownload, download_new_entries
+from console.usage.download import LogDownload, download_new_entries, undownloaded_count
 from console.usage.overview import UsageOverview, usage_overview
 from console.usage.report import UsageReport
 from console.usage.sessions import Starter
@@ -87,6 +87,11 @@ class UsagePanel(QWidget):
         self.flags = QLabel()
         self.flags.setObjectName("findingConfirm")
         self.flags.setWordWrap(True)
+        self.pending: int | None = None  # entries on the device the record lacks
+        self.pending_flag = QLabel()
+        self.pending_flag.setObjectName("findingConfirm")
+        self.pending_flag.setWordWrap(True)
+        self.pending_flag.hide()
         self.early = QLabel()
         self.early.setWordWrap(True)
 
@@ -111,6 +116,7 @@ class UsagePanel(QWidget):
         side_by_side.addWidget(early_box, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.pending_flag)
         layout.addLayout(side_by_side)
         layout.addWidget(calendar_box)
         layout.addWidget(weekly_box, 1)
@@ -131,6 +137,7 @@ class UsagePanel(QWidget):
         if serial is not None and serial != self._serial:
             self._serial = serial
             self.refresh()
+            self._count_pending()
         elif serial is None and self._serial is None:
             self.refresh()
 
@@ -197,6 +204,39 @@ class UsagePanel(QWidget):
 
     # -- downloading -----------------------------------------------------------------------
 
+    def _count_pending(self) -> None:
+        """Ask the device how many entries it holds that the record lacks; warn when its log
+        is close to overwriting them (it keeps at least the newest 10 000)."""
+        context, serial = self._context, self._serial
+        keeper = keeper_for(context)
+        if serial is None or keeper is None or not context.may(Action.DOWNLOAD_DEVICE_LOG):
+            return
+
+        def newest_and_limit() -> tuple[int | None, int]:
+            stored = keeper.record.device_log(keeper.actor, serial)
+            return (stored[-1].index if stored else None,
+                    load_clinic_profile().warn_undownloaded_entries)
+
+        def count(found: tuple[int | None, int]) -> None:
+            newest, limit = found
+            context.controller.run("count log", lambda client: undownloaded_count(client, newest),
+                                   lambda pending: self._show_pending(pending, limit),
+                                   on_failed=lambda _why: None)  # the download says why
+
+        self._records.run(newest_and_limit, count)
+
+    def _show_pending(self, pending: int, limit: int) -> None:
+        self.pending = pending
+        if pending > limit:
+            self.pending_flag.setText(
+                f"⚠ The device holds {pending} log entries not yet downloaded; it keeps at "
+                "least its newest 10 000, so the oldest are close to being overwritten. "
+                "Download now.")
+            self.pending_flag.show()
+        else:
+            self.pending_flag.hide()
+            self._say(f"{pending} log entries on the device are not in the record yet.")
+
     def download(self) -> None:
         context, serial = self._context, self._serial
         keeper = keeper_for(context)
@@ -222,6 +262,7 @@ class UsagePanel(QWidget):
                 "before they could be downloaded." if download.overwritten else "")
 
         def stored(new: int) -> None:
+            self._show_pending(0, 1)
             self._say(f"Downloaded {len(entries)} new log entries ({new} stored).{lost}")
             self._device_changed()
             self.refresh()
