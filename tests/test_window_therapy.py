@@ -9,9 +9,11 @@ import os
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
+from console.programming.link_state import ScreenState
 from console.storage.models import AuditEntryRow
 from device_link.program_record import LeadRecord, ProgramRecord
 from device_link.protocol import StimPhase, StopReason
+from ui.program.panel import ProgramPanel
 from ui.stimulation.therapy_panel import TherapyPanel
 
 from .window_fixtures import select_tab
@@ -29,8 +31,20 @@ def _store(demo, slot: int, program: ProgramRecord) -> None:
         core.programs[slot] = program.encode()
 
 
+def _on_the_program_tab(qtbot, window, slot: int) -> None:
+    """Show ``slot`` on the Program tab, as read from the device: the leads drawing then
+    shows what the session runs (Start waits for that)."""
+    session = window.context.model.session
+    program = window.findChild(ProgramPanel)
+    qtbot.waitUntil(lambda: program._operation is None, timeout=10000)
+    program.read(slot)
+    qtbot.waitUntil(lambda: session.slot == slot and session.state is ScreenState.IN_SYNC
+                    and program._operation is None, timeout=10000)
+
+
 def _panel(qtbot, window, demo, slot: int = SHORT_SLOT) -> TherapyPanel:
     _store(demo, slot, SHORT)
+    _on_the_program_tab(qtbot, window, slot)
     panel = select_tab(window, TherapyPanel)
     panel.slot_box.setCurrentIndex(slot)
     panel.read()
@@ -133,3 +147,19 @@ def test_a_program_the_engine_blocks_cannot_be_started(qtbot, window, demo):
     assert "BLOCK" in panel.findings.text()
     assert not panel.start_button.isEnabled()
     assert "blocks this program" in panel.hint.text()
+
+
+def test_a_slot_other_than_the_one_drawn_is_not_started(qtbot, window, demo):
+    """The leads drawing shows the Program tab's slot: another slot would run electrodes
+    the screen does not show, so Start waits and says how to show it."""
+    _store(demo, SHORT_SLOT, SHORT)
+    _on_the_program_tab(qtbot, window, 0)
+    panel = select_tab(window, TherapyPanel)
+    panel.slot_box.setCurrentIndex(SHORT_SLOT)
+    panel.read()
+    qtbot.waitUntil(lambda: panel._judged is not None and panel._judged.slot == SHORT_SLOT,
+                    timeout=5000)
+
+    assert not panel.start_button.isEnabled()
+    assert "The leads drawing shows slot 0" in panel.hint.text()
+    assert f"To try slot {SHORT_SLOT}, show it on the Program tab" in panel.hint.text()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from console.accounts import Action
 from console.leads.integrity import LeadIntegrity
+from console.programming.link_state import ScreenState
 from console.safety import SafetyEngine
 from console.safety.assessment import Severity
 from console.stimulation.start import StartResult
@@ -81,6 +82,7 @@ class TherapyPanel(QWidget):
 
         model, controller = context.model, context.controller
         model.device_changed.connect(self._on_device_changed)
+        model.draft_changed.connect(self._refresh_controls)
         controller.notice.connect(self._on_notice)
         controller.stop_confirmed.connect(self._on_stop_confirmed)
         controller.disconnected.connect(self._on_disconnected)
@@ -354,7 +356,8 @@ class TherapyPanel(QWidget):
         self.slot_box.setEnabled(quiet)
         self.read_button.setEnabled(connected and quiet and not self._device_busy)
         judged = self._judged
-        self.start_button.setEnabled(allowed and connected and idle and quiet
+        drawn = self._drawing_shows_the_slot()
+        self.start_button.setEnabled(allowed and connected and idle and quiet and drawn
                                      and not self._device_busy
                                      and judged is not None and not judged.blocked)
         if not allowed:
@@ -368,9 +371,20 @@ class TherapyPanel(QWidget):
             hint = "The safety engine blocks this program: it is not started."
         elif judged is None:
             hint = "Read a slot that holds a program."
+        elif not drawn:
+            shown = model.session.slot
+            hint = (f"The leads drawing shows slot {shown} as on the Program tab. To try slot "
+                    f"{self.slot}, show it on the Program tab; to try slot {shown}, write or "
+                    "discard its changes there first, so the drawing shows what runs.")
         else:
             hint = "Starts one session of this slot, as the patient's activator would."
         self.hint.setText(hint)
+
+    def _drawing_shows_the_slot(self) -> bool:
+        """The leads drawing shows the Program tab's slot as on screen: a session may run only
+        when that is what the device runs, so the drawing never shows other electrodes."""
+        session = self._context.model.session
+        return session.slot == self.slot and session.state is ScreenState.IN_SYNC
 
     def _say(self, text: str, style: str) -> None:
         self.message.setText(text)
