@@ -119,5 +119,5 @@ def test_an_ended_visit_keeps_the_refusal_with_the_slot(demo):
     with connect(demo) as client:
         arrival = read_arrival(client, keeper(demo, demo.visit_id))
     assert not arrival.complete
-    assert "has ended" in (arrival.slots[0].problem or "")
+    assert "a closed visit takes no new entries" in (arrival.slots[0].problem or "")
     assert versions(demo) == []

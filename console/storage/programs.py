@@ -29,7 +29,7 @@ from console.programming.program import NotRepresentable, Program
 from console.storage import transactions
 from console.storage.entities import Confirmation, ProgramVersion, StatusChange, VersionStatus
 from console.storage.errors import ConflictError, InvalidRecord, NotFound
-from console.storage.models import DeviceRow, ProgramStatusRow, ProgramVersionRow, UserRow, VisitRow
+from console.storage.models import DeviceRow, ProgramStatusRow, ProgramVersionRow, UserRow
 from console.storage.service import RecordService, device_row, open_visit
 from console.storage.types import utc_now
 from device_link.program_record import ProgramRecord
@@ -199,10 +199,7 @@ class ProgramsMixin(RecordService):
         with transactions.write(self.engine) as tx:
             author = self._acting(tx.session, actor, Action.VIEW_RECORD)
             device = device_row(tx.session, device_serial)
-            self._check_links(tx.session, device, None, visit_id)
-            visit = tx.session.get_one(VisitRow, visit_id)
-            if visit.ended_at is not None:
-                raise InvalidRecord(f"visit {visit_id} has ended: nothing is recorded in it")
+            self._check_links(tx.session, device, None, visit_id)  # an ended visit: refused
             slot_rows = list(tx.session.execute(select(ProgramVersionRow).where(
                 ProgramVersionRow.device_id == device.id, ProgramVersionRow.slot == slot).order_by(
                 ProgramVersionRow.slot_sequence)).scalars())
