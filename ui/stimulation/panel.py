@@ -35,10 +35,11 @@ from PySide6.QtWidgets import (
 
 from console.accounts import Action
 from console.leads.integrity import stimulus_pairs, with_integrity
-from console.leads.naming import on_lead, pair_name, polarised_pair_name
+from console.leads.naming import on_lead, polarised_pair_name
 from console.programming.program import TestStimulus
 from console.safety import Assessment
 from console.safety.titration_pace import Clock
+from console.stimulation.compliance import compliance_limit
 from console.stimulation.on_leads import TestPair
 from console.stimulation.session import StimulationSession
 from console.stimulation.start import StartResult
@@ -46,9 +47,10 @@ from console.stimulation.stopping import WATCHDOG, stop_reason_text
 from device_link.messages import StimStopped, StimTelemetry
 from device_link.protocol import DeviceState, StopReason
 from ui.common.held_keys import HeldKeyGuard
-from ui.common.theme import INFO_GREY, OK_GREEN, STOP_RED
+from ui.common.theme import INFO_GREY, STOP_RED
 from ui.shell.context import WindowContext
 from ui.shell.record_tasks import RecordTasks, keeper_for
+from ui.stimulation.banner import show_not_stimulating, show_stimulating
 from ui.stimulation.marks import TitrationMarks
 from ui.stimulation.marks_table import MARK_KEYS
 from ui.stimulation.setup import TestStimSetup
@@ -206,22 +208,11 @@ class TestStimPanel(QWidget):
         self._refresh_controls()
 
     def _compliance(self, stimulus: TestStimulus) -> tuple[float | None, str]:
-        """The pair's compliance current in mA (None: not known) and a sentence about it."""
         device = self._context.model.device
         if device is None:
             return None, ""
-        pair = pair_name(stimulus.anode, stimulus.cathode)
-        measured, ohms = self._context.model.session.impedances.pair_ohms(
-            stimulus.lead, stimulus.anode, stimulus.cathode)
-        if not measured:
-            return None, (f"Compliance limit unknown: pair {pair} has no impedance measurement "
-                          "(Impedance tab).")
-        if not ohms:
-            return None, f"Pair {pair} measured open circuit: no current can flow."
-        limit_ma = device.limits.compliance_mv / ohms
-        return limit_ma, (f"Compliance limit {limit_ma:.1f} mA: the most the device can push "
-                          f"through pair {pair} ({ohms} Ω) at "
-                          f"{device.limits.compliance_mv / 1000:g} V.")
+        return compliance_limit(device.limits, self._context.model.session.impedances,
+                                stimulus)
 
     # -- start -----------------------------------------------------------------------------
 
@@ -391,8 +382,10 @@ class TestStimPanel(QWidget):
         self.plot.stop()
         self._show_idle(why)
         self.setup.clear_confirmations()
-        if stimulation is not None:
-            self._show_titrated(stimulation)
+        if stimulation is not None:  # the highest reached, offered to the program
+            run = stimulation.current
+            self.titrated.show_run(run, stimulation.highest_ma,
+                                   self._context.model.session.draft.leads[run.lead])
 
         def not_noted(problem: str | None) -> None:
             if problem:
@@ -417,11 +410,6 @@ class TestStimPanel(QWidget):
             self.evaluate()
 
     # -- showing ---------------------------------------------------------------------------
-
-    def _show_titrated(self, stimulation: StimulationSession) -> None:
-        run = stimulation.current
-        self.titrated.show_run(run, stimulation.highest_ma,
-                               self._context.model.session.draft.leads[run.lead])
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """T, C and M mark; a focused text field keeps its letters, so they never reach here."""
@@ -451,18 +439,15 @@ class TestStimPanel(QWidget):
         stimulus = self._running
         assert stimulus is not None
         where = on_lead(stimulus.lead, polarised_pair_name(stimulus.anode, stimulus.cathode))
-        self.banner.setText(
-            f"STIMULATING {where}, {stimulus.frequency_hz}\u00a0Hz, "
-            f"{stimulus.pulse_width_us}\u00a0µs; stops by itself after "
-            f"{stimulus.duration_s}\u00a0s")
-        self.banner.setStyleSheet(f"background: #ffebee; color: {STOP_RED};")
+        show_stimulating(self.banner, f"STIMULATING {where}, {stimulus.frequency_hz}\u00a0Hz, "
+                         f"{stimulus.pulse_width_us}\u00a0µs; stops by itself after "
+                         f"{stimulus.duration_s}\u00a0s")
         self.amplitude_now.setText(f"{stimulus.amplitude_ma} mA")
         self.amplitude_now.setStyleSheet(_BIG.format(STOP_RED))
         self._refresh_controls()
 
     def _show_idle(self, why: str) -> None:
-        self.banner.setText("NOT STIMULATING")
-        self.banner.setStyleSheet(f"background: #e8f5e9; color: {OK_GREEN};")
+        show_not_stimulating(self.banner)
         self.amplitude_now.setText("0 mA")
         self.amplitude_now.setStyleSheet(_BIG.format(INFO_GREY))
         self.delivered.setText("")

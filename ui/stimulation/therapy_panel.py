@@ -46,9 +46,10 @@ from console.stimulation.therapy import (
 from device_link.client import DeviceClient
 from device_link.messages import StimStopped, StimTelemetry
 from device_link.protocol import DeviceState, StopReason
-from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY, OK_GREEN, STOP_RED
+from ui.common.theme import BLOCK_RED, CONFIRM_AMBER, INFO_GREY
 from ui.shell.context import WindowContext
 from ui.shell.record_tasks import RecordTasks, keeper_for
+from ui.stimulation.banner import show_not_stimulating, show_stimulating
 from ui.stimulation.therapy_plot import TherapyPlot, phase_colour
 
 PANEL_TITLE = "Try program"
@@ -328,15 +329,13 @@ class TherapyPanel(QWidget):
             self.read()
 
     def _show_running(self, trial: TherapyTrial) -> None:
-        self.banner.setText(f"THERAPY SESSION RUNNING — slot {trial.slot}")
-        self.banner.setStyleSheet(f"background: #ffebee; color: {STOP_RED};")
+        show_stimulating(self.banner, f"THERAPY SESSION RUNNING — slot {trial.slot}")
         self.phase.setText("starting …")
         self.phase.setStyleSheet(_PHASE_STYLE.format(INFO_GREY))
         self._refresh_controls()
 
     def _show_idle(self) -> None:
-        self.banner.setText("NOT STIMULATING")
-        self.banner.setStyleSheet(f"background: #e8f5e9; color: {OK_GREEN};")
+        show_not_stimulating(self.banner)
         self.phase.setText("—")
         self.phase.setStyleSheet(_PHASE_STYLE.format(INFO_GREY))
         self.cycle.setText("")
