@@ -66,7 +66,8 @@ _STATE_COLOUR = {ContactState.NORMAL: colors.black, ContactState.HIGH: AMBER,
                  ContactState.SHORTED: FAIL_RED, ContactState.UNKNOWN: AMBER}
 
 
-def _register_fonts() -> None:
+def register_fonts() -> None:
+    """The report fonts (shipped with reportlab), registered once for every report."""
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(FONT, str(_FONT_DIR / "Vera.ttf")))
         pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONT_DIR / "VeraBd.ttf")))
@@ -104,7 +105,7 @@ def placement_report_pdf(result: PlacementResult, *, demo: bool = False) -> byte
 
     A demo report, or one of the emulator, carries ``DEMO_MARK`` on every page.
     """
-    _register_fonts()
+    register_fonts()
     styles = _Styles.make()
     buffer = BytesIO()
     marked = demo or is_emulator(result.device)

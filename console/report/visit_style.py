@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-import reportlab
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, Table, TableStyle
 from reportlab.platypus.doctemplate import BaseDocTemplate
@@ -32,23 +28,15 @@ from console.report.placement_pdf import (
     GRID_GREY,
     HEAD_BG,
     PASS_GREEN,
+    register_fonts,
 )
 
 __all__ = ["AMBER", "CHANGED_BG", "FAIL_RED", "FONT", "FONT_BOLD", "GRID_GREY", "HEAD_BG",
            "PASS_GREEN", "Styles", "banner", "grid_table", "on_every_page", "register_fonts",
            "text"]
 
-_FONT_DIR = Path(reportlab.__file__).parent / "fonts"
 CHANGED_BG = colors.HexColor("#fff3cd")
 FOOTER_GREY = colors.HexColor("#455a64")
-
-
-def register_fonts() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(_FONT_DIR / "Vera.ttf")))
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(_FONT_DIR / "VeraBd.ttf")))
-        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT,
-                                      boldItalic=FONT_BOLD)
 
 
 @dataclass(frozen=True)
