@@ -31,6 +31,8 @@ class Action(StrEnum):
     RECORD_PLACEMENT = "record placement tests"
     DOWNLOAD_DEVICE_LOG = "download the device log"
     MANAGE_PAIRING_KEYS = "store device pairing keys"
+    RECORD_OUTCOMES = "record outcomes and adverse events"
+    AUDIT_CLINIC = "see the clinic's audit"
     EXPORT = "export the clinical record"
     VERIFY_AUDIT = "verify the audit trail"
     MANAGE_USERS = "manage users"
@@ -48,6 +50,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_PLACEMENT: frozenset({Role.CLINICIAN, Role.THEATRE}),
     Action.DOWNLOAD_DEVICE_LOG: frozenset({Role.CLINICIAN, Role.ENGINEER}),
     Action.MANAGE_PAIRING_KEYS: frozenset({Role.ENGINEER, Role.ADMIN}),
+    # Theatre staff record what happens in theatre; an admin enters the registry's data.
+    Action.RECORD_OUTCOMES: frozenset({Role.CLINICIAN, Role.THEATRE, Role.ADMIN}),
+    Action.AUDIT_CLINIC: frozenset({Role.CLINICIAN, Role.ADMIN}),
     Action.EXPORT: frozenset({Role.CLINICIAN, Role.ADMIN}),
     Action.VERIFY_AUDIT: frozenset({Role.ENGINEER, Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),

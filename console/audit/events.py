@@ -33,4 +33,8 @@ class AuditEvent(StrEnum):
     IMPEDANCE_RECORDED = "impedance_recorded"
     PLACEMENT_RECORDED = "placement_recorded"
     DEVICE_LOG_DOWNLOADED = "device_log_downloaded"
+    OUTCOME_RECORDED = "outcome_recorded"
+    OUTCOME_AMENDED = "outcome_amended"
+    ADVERSE_EVENT_RECORDED = "adverse_event_recorded"
+    ADVERSE_EVENT_AMENDED = "adverse_event_amended"
     EXPORT = "export"

@@ -9,6 +9,7 @@ the migrations add triggers that refuse UPDATE and DELETE on them.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -26,8 +27,17 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.sql import false
 
+from console.outcomes.adverse_events import (
+    EventAction,
+    EventCategory,
+    ExplantReason,
+    Relatedness,
+)
+from console.outcomes.measures import AnalgesicUse, WorkStatus
+from console.outcomes.timepoints import Timepoint
 from console.storage.types import BigId, Bytes, UtcDateTime
 
 JsonValue = JSON().with_variant(JSONB(), "postgresql")
@@ -40,6 +50,12 @@ TITRATION_MARKS = ("threshold", "target", "maximum")
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _codes(column: str, codes: type[StrEnum]) -> CheckConstraint:
+    """A nullable column that holds one of ``codes`` (checked by the database too)."""
+    listed = ", ".join(repr(code.value) for code in codes)
+    return CheckConstraint(f"{column} IS NULL OR {column} IN ({listed})", name=column)
 
 
 NAMING = {
@@ -270,6 +286,86 @@ class TitrationMarkRow(Base):
     pulse_width_us: Mapped[int] = mapped_column(Integer)
     frequency_hz: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class _AmendableEntry:
+    """Columns of an append-only entry that is corrected by a later one (never changed)."""
+
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    amend_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    @declared_attr
+    def actor_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("users.id"))
+
+    @declared_attr
+    def visit_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("visits.id"))
+
+    @declared_attr
+    def amends_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey(f"{cls.__tablename__}.id"), unique=True)
+
+
+def _amendment_checks() -> tuple[CheckConstraint, ...]:
+    return (CheckConstraint("(amends_id IS NULL) = (amend_reason IS NULL)",
+                            name="amend_reason"),
+            CheckConstraint("amends_id IS NOT NULL OR NOT withdrawn", name="withdrawn"))
+
+
+class OutcomeEntryRow(_AmendableEntry, Base):
+    """One outcome assessment of a patient at a timepoint; ODI as its ten item scores."""
+
+    __tablename__ = "outcome_entries"
+    __table_args__ = (
+        _codes("timepoint", Timepoint), _codes("analgesics", AnalgesicUse),
+        _codes("work_status", WorkStatus), *_amendment_checks(),
+        CheckConstraint("nrs IS NULL OR nrs BETWEEN 0 AND 10", name="nrs"),
+        CheckConstraint("eq_vas IS NULL OR eq_vas BETWEEN 0 AND 100", name="eq_vas"),
+        CheckConstraint("pgic IS NULL OR pgic BETWEEN 1 AND 7", name="pgic"),
+        CheckConstraint("odi_items IS NULL OR length(odi_items) = 10", name="odi_items"),
+        CheckConstraint("eq5d IS NULL OR length(eq5d) = 5", name="eq5d"),
+        Index(None, "patient_id", "collected_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    timepoint: Mapped[str] = mapped_column(String(16))
+    collected_on: Mapped[date] = mapped_column(Date)
+    nrs: Mapped[int | None] = mapped_column(Integer)
+    odi_items: Mapped[str | None] = mapped_column(String(10))
+    eq5d: Mapped[str | None] = mapped_column(String(5))
+    eq_vas: Mapped[int | None] = mapped_column(Integer)
+    pgic: Mapped[int | None] = mapped_column(Integer)
+    analgesics: Mapped[str | None] = mapped_column(String(16))
+    work_status: Mapped[str | None] = mapped_column(String(24))
+
+
+class AdverseEventRow(_AmendableEntry, Base):
+    """One adverse event of a patient (and, where known, of which device)."""
+
+    __tablename__ = "adverse_events"
+    __table_args__ = (
+        _codes("category", EventCategory), _codes("related", Relatedness),
+        _codes("action", EventAction), _codes("explant_reason", ExplantReason),
+        *_amendment_checks(),
+        CheckConstraint("resolved_on IS NULL OR resolved_on >= onset_on", name="resolved_on"),
+        Index(None, "patient_id", "onset_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    category: Mapped[str] = mapped_column(String(32))
+    onset_on: Mapped[date] = mapped_column(Date)
+    serious: Mapped[bool] = mapped_column(Boolean)
+    related: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    explant_reason: Mapped[str | None] = mapped_column(String(24))
+    resolved_on: Mapped[date | None] = mapped_column(Date)
+    yellow_card: Mapped[str | None] = mapped_column(String(40))
+    notes: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEntryRow(Base):

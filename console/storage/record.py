@@ -6,11 +6,13 @@ from argon2 import PasswordHasher
 from sqlalchemy.engine import URL, Engine
 
 from console.safety.profile import SafetyProfile
+from console.storage.adverse_events import AdverseEventsMixin
 from console.storage.database import open_database
 from console.storage.errors import NoRecord
 from console.storage.history import HistoryMixin
 from console.storage.installation_key import InstallationKey
 from console.storage.measurements import MeasurementsMixin
+from console.storage.outcomes import OutcomesMixin
 from console.storage.pairing_keys import KeysMixin
 from console.storage.patients import PatientsMixin
 from console.storage.titration import TitrationMixin
@@ -18,7 +20,7 @@ from console.storage.users import UsersMixin
 
 
 class ClinicalRecord(UsersMixin, PatientsMixin, HistoryMixin, MeasurementsMixin, KeysMixin,
-                     TitrationMixin):
+                     TitrationMixin, OutcomesMixin, AdverseEventsMixin):
     """Every operation of the clinical record.
 
     Each method that changes something runs in one transaction with its audit
