@@ -22,6 +22,7 @@ from console.files.strict_toml import (
     refuse_unknown,
     take_section,
 )
+from console.outcomes.eq5d_value_set import Eq5dValueSet, ValueSetError, load_value_set
 from console.paths import CLINIC_PROFILE_FILENAME, ENV_CLINIC_PROFILE, clinic_profile_file
 
 CLINIC_PROFILE = ProfileKind(CLINIC_PROFILE_FILENAME, "clinic profile")
@@ -41,6 +42,7 @@ class ClinicProfile:
     show_patient_name: bool
     pain_responder_nrs_drop: int
     function_responder_odi_drop: int
+    eq5d_value_set: Eq5dValueSet | None
 
 
 def clinic_profile_path() -> Path | None:
@@ -55,10 +57,14 @@ def clinic_profile_path() -> Path | None:
 
 def load_clinic_profile(path: str | Path | None = None) -> ClinicProfile:
     """The profile at ``path``, else the installation's, else the one shipped."""
-    return parse_clinic_profile(*CLINIC_PROFILE.read(path or clinic_profile_path()))
+    chosen = path or clinic_profile_path()
+    return parse_clinic_profile(*CLINIC_PROFILE.read(chosen),
+                                folder=None if chosen is None else Path(chosen).parent)
 
 
-def parse_clinic_profile(text: str, source: str) -> ClinicProfile:
+def parse_clinic_profile(text: str, source: str, *, folder: Path | None = None,
+                         ) -> ClinicProfile:
+    """``folder``: where a relative value set path is found (the profile file's own)."""
     data = parse_toml(text, source)
     reader = _Reader(data, source)
     name = reader.text("", "name")
@@ -83,6 +89,8 @@ def parse_clinic_profile(text: str, source: str) -> ClinicProfile:
                                               outcomes, "int"),
         function_responder_odi_drop=reader.number("outcomes", "function_responder_odi_drop",
                                                   outcomes, "int"),
+        eq5d_value_set=_value_set(reader.path("outcomes", "eq5d_value_set", outcomes),
+                                  folder, source),
     )
     for section, table in (("clinic", clinic), ("usage", usage), ("handout", handout),
                            ("report", report), ("outcomes", outcomes)):
@@ -104,6 +112,22 @@ def _check_ranges(profile: ClinicProfile, source: str) -> None:
     for where, value, most in limits:
         if value > most:
             raise ProfileError(f"{source}: {where}: {value} is above the limit {most}")
+
+
+def _value_set(path: str | None, folder: Path | None, source: str) -> Eq5dValueSet | None:
+    """The configured value set, read now so that a wrong file fails the profile's load."""
+    if path is None:
+        return None
+    where = Path(path).expanduser()
+    if not where.is_absolute():
+        if folder is None:
+            raise ProfileError(f"{source}: outcomes.eq5d_value_set: a relative path needs "
+                               "the profile in a file of its own")
+        where = folder / where
+    try:
+        return load_value_set(where)
+    except ValueSetError as exc:
+        raise ProfileError(f"{source}: outcomes.eq5d_value_set: {exc}") from None
 
 
 class _Reader:
@@ -135,6 +159,14 @@ class _Reader:
     def number(self, section: str, key: str, table: dict[str, Any], kind: str) -> Any:
         return positive_number(self._take(section, key, table), kind,
                                f"{self._source}: {section}.{key}")
+
+    def path(self, section: str, key: str, table: dict[str, Any]) -> str | None:
+        """A file name, or None where the clinic left it empty ("")."""
+        value = self._take(section, key, table)
+        if not isinstance(value, str):
+            raise ProfileError(f"{self._source}: {section}.{key}: expected a file name in "
+                               f"quotes, or \"\" for none")
+        return value.strip() or None
 
     def flag(self, section: str, key: str, table: dict[str, Any]) -> bool:
         value = self._take(section, key, table)
