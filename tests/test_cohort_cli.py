@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,9 +26,13 @@ from console.outcomes.adverse_events import (
     ExplantReason,
     Relatedness,
 )
-from console.outcomes.cohort import CohortReport
+from console.outcomes.clinic import ClinicDevice, ClinicFacts, ClinicPatient
+from console.outcomes.cohort import CohortReport, cohort_report
 from console.outcomes.measures import OutcomeMeasures
+from console.outcomes.responders import ResponderRules
 from console.report import cohort_csv
+from console.report.cohort_pdf import DEMO_BANNER, cohort_report_pdf
+from console.report.marking import DEMO_MARK
 from console.storage import ClinicalRecord, InstallationKey
 from tests.emulator_harness import ROOT
 from tests.record_fixtures import FAST_HASHER, table_rows
@@ -239,3 +243,17 @@ def test_bench_cohort_refuses_a_record_that_exists(clinic):
                      "--patients", "5", "--runs", "1")
     assert done.returncode == 1
     assert "holds a record already" in done.stderr
+
+
+def test_an_audit_of_a_record_holding_the_emulator_is_marked_on_every_page():
+    def pdf_text(model: str) -> list[str]:
+        facts = ClinicFacts((ClinicPatient("D1", (ClinicDevice("EMU-1", model, TODAY),),
+                                           (), ()),))
+        report = cohort_report(facts, ResponderRules(2, 10), TODAY)
+        data = cohort_report_pdf(report, clinic_name="Clinic", made_by="doc",
+                                 made_at=datetime.now(UTC))
+        return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+    marked = pdf_text("EMU-MF1")
+    assert all(DEMO_MARK in page for page in marked) and DEMO_BANNER[:13] in marked[0]
+    assert not any(DEMO_MARK in page for page in pdf_text("MF-1"))
