@@ -66,5 +66,9 @@ def items_text(items: OdiItems) -> str:
     return "".join("-" if item is None else str(item) for item in items)
 
 
+_STORED_ITEM: dict[str, int | None] = {"-": None, **{str(n): n for n in range(6)}}
+
+
 def items_from_text(text: str) -> OdiItems:
-    return tuple(None if char == "-" else int(char) for char in text)
+    """The section scores of the stored form; KeyError on a character it cannot hold."""
+    return tuple(map(_STORED_ITEM.__getitem__, text))

@@ -7,6 +7,8 @@ the event whole again. The free-text notes stay out of the audit trail.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from console.accounts import Action, User
@@ -48,8 +50,9 @@ def _columns(details: EventDetails) -> dict[str, object]:
         strict=True))
 
 
-def event_from_row(row: AdverseEventRow, clinic_id: str, serial: str | None,
+def event_from_row(row: Any, clinic_id: str, serial: str | None,
                    recorded_by: str) -> AdverseEvent:
+    """The event of a stored row (ORM object or plain row with the table's columns)."""
     reason = None if row.explant_reason is None else ExplantReason(row.explant_reason)
     details = EventDetails(EventCategory(row.category), row.onset_on, row.serious,
                            Relatedness(row.related), EventAction(row.action), reason,

@@ -2,6 +2,7 @@
 
 Loads every patient (or one), their devices, current outcome entries and current adverse
 events with one query per table, so the cost grows with the rows, not with round trips.
+Rows are read as plain tuples, not ORM objects: an audit reads tens of thousands.
 Identifying details are read only when asked for.
 """
 
@@ -38,23 +39,24 @@ def load_clinic_facts(session: Session, *, clinic_id: str | None = None,
     users = dict(session.execute(select(UserRow.id, UserRow.username)).all())
     devices: dict[int, list[ClinicDevice]] = defaultdict(list)
     serials: dict[int, str] = {}
-    for row in session.execute(select(DeviceRow).join(
+    for row in session.execute(select(*DeviceRow.__table__.c).join(
             PatientRow, PatientRow.id == DeviceRow.patient_id).where(
-            *_of(DeviceRow, one)).order_by(
-            DeviceRow.id)).scalars():
+            *_of(DeviceRow, one)).order_by(DeviceRow.id)):
         devices[row.patient_id or 0].append(ClinicDevice(row.serial, row.model,
                                                          row.implant_date))
         serials[row.id] = row.serial
     outcomes: dict[int, list[Any]] = defaultdict(list)
-    for row in session.execute(current(select(OutcomeEntryRow), OutcomeEntryRow).where(
+    for row in session.execute(current(select(*OutcomeEntryRow.__table__.c),
+                                       OutcomeEntryRow).where(
             *_of(OutcomeEntryRow, one)).order_by(OutcomeEntryRow.collected_on,
-                                                   OutcomeEntryRow.id)).scalars():
+                                                   OutcomeEntryRow.id)):
         outcomes[row.patient_id].append(outcome_from_row(row, ids[row.patient_id],
                                                          users[row.actor_id]))
     events: dict[int, list[Any]] = defaultdict(list)
-    for row in session.execute(current(select(AdverseEventRow), AdverseEventRow).where(
+    for row in session.execute(current(select(*AdverseEventRow.__table__.c),
+                                       AdverseEventRow).where(
             *_of(AdverseEventRow, one)).order_by(AdverseEventRow.onset_on,
-                                                   AdverseEventRow.id)).scalars():
+                                                   AdverseEventRow.id)):
         events[row.patient_id].append(event_from_row(
             row, ids[row.patient_id], serials.get(row.device_id or 0), users[row.actor_id]))
     return ClinicFacts(tuple(

@@ -7,7 +7,9 @@ measures given, not their values: the record holds them, the trail says who did 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,13 +18,15 @@ from console.accounts import Action, User
 from console.audit.events import AuditEvent
 from console.outcomes.entries import OutcomeEntry
 from console.outcomes.measures import (
+    AnalgesicUse,
     OutcomeMeasures,
+    WorkStatus,
     checked_date,
     checked_measures,
     checked_pgic_timepoint,
 )
 from console.outcomes.odi import items_from_text, items_text
-from console.outcomes.refusal import EntryRefused
+from console.outcomes.refusal import Code, EntryRefused
 from console.outcomes.timepoints import Timepoint, timepoint
 from console.storage import transactions
 from console.storage.amendments import amendment_of, checked_reason, current, head_to_amend
@@ -41,13 +45,29 @@ def measure_columns(measures: OutcomeMeasures) -> dict[str, object]:
                     strict=True))
 
 
-def outcome_from_row(row: OutcomeEntryRow, clinic_id: str, recorded_by: str) -> OutcomeEntry:
+def outcome_from_row(row: Any, clinic_id: str, recorded_by: str) -> OutcomeEntry:
+    """The entry of a stored row (ORM object or plain row with the table's columns).
+
+    Ranges are the database's CHECK constraints (the same as the console's); the codes are
+    turned back into their enums, which refuses one the console does not know."""
     measures = OutcomeMeasures(
         row.nrs, None if row.odi_items is None else items_from_text(row.odi_items), row.eq5d,
-        row.eq_vas, row.pgic, row.analgesics, row.work_status)  # codes checked just below
-    return OutcomeEntry(row.id, clinic_id, Timepoint(row.timepoint), row.collected_on,
-                        checked_measures(measures), row.recorded_at, recorded_by,
-                        row.visit_id, amendment_of(row))
+        row.eq_vas, row.pgic, _code(_ANALGESICS, row.analgesics),
+        _code(_WORK, row.work_status))
+    return OutcomeEntry(row.id, clinic_id, _TIMEPOINTS[row.timepoint], row.collected_on,
+                        measures, row.recorded_at, recorded_by, row.visit_id,
+                        amendment_of(row))
+
+
+_TIMEPOINTS = {point.value: point for point in Timepoint}
+_ANALGESICS = {code.value: code for code in AnalgesicUse}
+_WORK = {code.value: code for code in WorkStatus}
+"""Codes by their stored text: a dictionary is many times quicker than the enum's own
+lookup, and an audit reads every entry of the clinic."""
+
+
+def _code(codes: Mapping[str, Code], value: str | None) -> Code | None:
+    return None if value is None else codes[value]
 
 
 def first_implant(session: Session, patient_id: int) -> date | None:
