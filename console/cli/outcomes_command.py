@@ -35,8 +35,7 @@ from console.storage import ClinicalRecord, transactions
 from console.storage.clinic_facts import load_clinic_facts
 
 ODI_HELP = ("the ten ODI section scores 0–5 in order, comma-separated, - for a section not "
-            f"answered ({'; '.join(SECTION_TITLES)}); when the first is missing write "
-            "--odi=-,… so it is not read as an option")
+            f"answered ({'; '.join(SECTION_TITLES)})")
 
 
 class _EntryParser(argparse.ArgumentParser):
