@@ -137,7 +137,7 @@ def test_the_worklist_names_every_patients_due_and_overdue_assessments(clinic):
     assert table[2].split() == ["P001", "2025-01-10", "3m", "2025-04-10", "2025-05-10",
                                 "overdue"]
     assert clinic.refused("outcomes", "due", "--as-of", "11/05/2025") == (
-        "mfconsole: due as_of = '11/05/2025': must be a date (YYYY-MM-DD)\n")
+        "mfconsole: --as-of = '11/05/2025': must be a date (YYYY-MM-DD)\n")
     assert "may not record outcomes" in clinic.refused("outcomes", "due", user="eng")
 
 

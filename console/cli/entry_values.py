@@ -21,18 +21,20 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @contextmanager
-def refused_as(what: str) -> Iterator[None]:
+def refused_as(what: str | None) -> Iterator[None]:
     """An ``EntryRefused`` raised inside as the one-line refusal of ``what`` (an entry)."""
     try:
         yield
     except EntryRefused as exc:
-        raise CliError(f"{what} {exc}") from None
+        raise CliError(str(exc) if what is None else f"{what} {exc}") from None
 
 
-def date_value(field: str, text: str | None) -> date | None:
+def optional_date(field: str, text: str | None) -> date | None:
+    return None if text is None else date_value(field, text)
+
+
+def date_value(field: str, text: str) -> date:
     """``text`` (YYYY-MM-DD) as a date; EntryRefused naming ``field`` otherwise."""
-    if text is None:
-        return None
     try:
         if not ISO_DATE.fullmatch(text):
             raise ValueError(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from console.cli.entry_values import date_value, refused_as
+from console.cli.entry_values import date_value, optional_date, refused_as
 from console.cli.records_commands import acting, print_json, print_table, record_options
 from console.outcomes.adverse_events import (
     EventAction,
@@ -100,14 +100,13 @@ def _details(args: argparse.Namespace) -> EventDetails:
     with refused_as(WHAT):
         category = coded("category", args.category, EventCategory)
         onset = date_value("onset", args.date)
-        assert onset is not None  # --date is required
         related = coded("related", args.related, Relatedness)
         action = (EventAction.NONE if args.action is None
                   else coded("action", args.action, EventAction))
         reason = (None if args.explant_reason is None
                   else coded("explant_reason", args.explant_reason, ExplantReason))
         return EventDetails(category, onset, args.serious, related, action, reason,
-                            date_value("resolved", args.resolved), args.yellow_card,
+                            optional_date("resolved", args.resolved), args.yellow_card,
                             args.notes)
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from typing import Any
 
 from console.accounts import Action, User
 from console.accounts.roles import require
-from console.cli.entry_values import date_value, refused_as, whole_value
+from console.cli.entry_values import date_value, optional_date, refused_as, whole_value
 from console.cli.errors import CliError
 from console.cli.outcomes_due import clinic_worklist, waiting
 from console.cli.outcomes_text import (
@@ -41,7 +42,7 @@ ODI_HELP = ("the ten ODI section scores 0–5 in order, comma-separated, - for a
 class _EntryParser(argparse.ArgumentParser):
     """Reads ``--odi -,2,…`` (first ODI section missing) as a value, not as an option."""
 
-    def _parse_optional(self, arg_string: str):  # type: ignore[no-untyped-def] - argparse's
+    def _parse_optional(self, arg_string: str) -> Any:
         if arg_string.startswith("-,"):
             return None
         return super()._parse_optional(arg_string)
@@ -112,9 +113,7 @@ def _assessment_options(parser: argparse.ArgumentParser) -> None:
 def _measures(args: argparse.Namespace) -> tuple[date, OutcomeMeasures]:
     """The date and measures given; a value that cannot be read is refused in one line."""
     with refused_as("outcome"):
-        collected = date_value("date", args.date)
-        assert collected is not None  # --date is required
-        return collected, OutcomeMeasures(
+        return date_value("date", args.date), OutcomeMeasures(
             nrs=whole_value("nrs", args.nrs),
             odi=None if args.odi is None else parse_items(args.odi),
             eq5d=args.eq5d, eq_vas=whole_value("eq_vas", args.eq_vas),
@@ -132,12 +131,15 @@ def responder_rules() -> ResponderRules:
         raise CliError(str(exc)) from None
 
 
-def _with_progress(record: ClinicalRecord, actor: User, entry: OutcomeEntry,
-                   rules: ResponderRules) -> tuple[OutcomeEntry, Progress]:
-    """``entry`` with its change from the patient's current baseline."""
+def _progress_of(record: ClinicalRecord, actor: User, entry: OutcomeEntry,
+                 rules: ResponderRules) -> Progress:
+    """``entry``'s change from the patient's current baseline."""
     current = record.outcomes(actor, entry.patient_clinic_id)
-    found = dict((e.id, p) for e, p in with_progress(current, rules))
-    return entry, found.get(entry.id, NO_PROGRESS)
+    return _progress_by_id(current, rules).get(entry.id, NO_PROGRESS)
+
+
+def _progress_by_id(current: list[OutcomeEntry], rules: ResponderRules) -> dict[int, Progress]:
+    return {entry.id: progress for entry, progress in with_progress(current, rules)}
 
 
 def _print_entry(done: str, entry: OutcomeEntry, progress: Progress, json: bool) -> None:
@@ -154,7 +156,7 @@ def _add(args: argparse.Namespace) -> int:
     with acting(args) as (record, actor):
         entry = record.record_outcome(actor, args.clinic_id, args.timepoint, collected,
                                       measures, visit_id=args.visit)
-        entry, progress = _with_progress(record, actor, entry, rules)
+        progress = _progress_of(record, actor, entry, rules)
     _print_entry("recorded", entry, progress, args.json)
     return 0
 
@@ -165,7 +167,7 @@ def _amend(args: argparse.Namespace) -> int:
     with acting(args) as (record, actor):
         entry = record.amend_outcome(actor, args.entry, collected, measures, args.reason,
                                      visit_id=args.visit)
-        entry, progress = _with_progress(record, actor, entry, rules)
+        progress = _progress_of(record, actor, entry, rules)
     _print_entry(f"amended outcome {args.entry} by", entry, progress, args.json)
     return 0
 
@@ -188,7 +190,7 @@ def _list(args: argparse.Namespace) -> int:
         shown = (record.outcomes(actor, args.clinic_id, with_corrections=True)
                  if args.with_corrections else current)
         implant = record.implant_date(actor, args.clinic_id)
-    progress = dict((e.id, p) for e, p in with_progress(current, rules))
+    progress = _progress_by_id(current, rules)
     if args.json:
         print_json([entry_json(e, progress.get(e.id, NO_PROGRESS), current=e.id in progress)
                     for e in shown])
@@ -199,8 +201,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _due(args: argparse.Namespace) -> int:
-    with refused_as("due"):
-        today = date_value("as_of", args.as_of) or date.today()
+    with refused_as(None):
+        today = optional_date("--as-of", args.as_of) or date.today()
     with acting(args) as (record, actor):
         require(actor, Action.RECORD_OUTCOMES)
         with transactions.read(record.engine) as session:
