@@ -21,6 +21,7 @@ from console.accounts import Role
 from console.cli import (
     audit_command,
     bench_command,
+    cohort_command,
     desktop_command,
     device_commands,
     devices_command,
@@ -48,6 +49,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     devices_command,
     history_command,
     usage_command,
+    cohort_command,
     audit_command,
     export_command,
     bench_command,

@@ -7,6 +7,7 @@ from sqlalchemy.engine import URL, Engine
 
 from console.safety.profile import SafetyProfile
 from console.storage.adverse_events import AdverseEventsMixin
+from console.storage.cohort import CohortMixin
 from console.storage.database import open_database
 from console.storage.errors import NoRecord
 from console.storage.history import HistoryMixin
@@ -20,7 +21,7 @@ from console.storage.users import UsersMixin
 
 
 class ClinicalRecord(UsersMixin, PatientsMixin, HistoryMixin, MeasurementsMixin, KeysMixin,
-                     TitrationMixin, OutcomesMixin, AdverseEventsMixin):
+                     TitrationMixin, OutcomesMixin, AdverseEventsMixin, CohortMixin):
     """Every operation of the clinical record.
 
     Each method that changes something runs in one transaction with its audit
