@@ -86,8 +86,7 @@ def _counted(qtbot, panel: ClinicPanel, as_of: date) -> None:
         qtbot.mouseClick(panel.refresh_button, Qt.MouseButton.LeftButton)
     else:
         panel.as_of.setDate(QDate(as_of.year, as_of.month, as_of.day))
-    qtbot.waitUntil(lambda: panel.shown_as_of == as_of and not panel.message.text(),
-                    timeout=10000)
+    qtbot.waitUntil(lambda: panel.shown_as_of == as_of and not panel.reading, timeout=10000)
 
 
 def _column(panel_table, name: str) -> list[str]:
@@ -143,8 +142,8 @@ def test_the_tables_show_the_hand_counted_figures_and_the_date_moves_what_is_due
     assert _column(panel.responders, "6 months") == ["0 / 0", "—", "—", "0 / 0", "—", "—"]
     assert panel.responder_chart.drawn == {"pain": {"6w": 100.0, "3m": 0.0},
                                            "function": {"6w": 100.0, "3m": 0.0}}
-    assert "at least 2 points" in panel.rules.text()
-    assert "at least 10 points" in panel.rules.text()
+    assert "pain NRS down ≥ 2 points" in panel.rules.text()
+    assert "function ODI down ≥ 10 points" in panel.rules.text()
 
     assert panel.events.texts() == [("lead-migration", "2"), ("wound-infection", "1")]
     assert panel.events_total.text() == "<b>3</b> in total, <b>2</b> serious"
@@ -164,6 +163,7 @@ def test_an_empty_record_says_so_without_nan(qtbot, window):
     _counted(qtbot, panel, date.today())
 
     assert panel.empty.isVisible() and panel.empty.text() == NO_OUTCOMES
+    assert not panel.message.isVisible()
     assert panel.patients.text().startswith("1 patient in the audit")
     cells = [cell for table in (panel.followup, panel.responders, panel.events,
                                 panel.explants) for row in table.texts() for cell in row]
@@ -196,7 +196,7 @@ def test_stop_works_while_the_clinic_is_counted(qtbot, window, demo, monkeypatch
         assert panel.message.text().startswith("Counting the clinic")
     finally:
         release.set()
-    qtbot.waitUntil(lambda: not panel.message.text(), timeout=10000)
+    qtbot.waitUntil(lambda: not panel.reading, timeout=10000)
 
 
 def _save(qtbot, panel: ClinicPanel, button, path) -> None:

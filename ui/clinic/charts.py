@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from console.outcomes.timepoints import FOLLOW_UPS, SCHEDULED, Timepoint
 from ui.clinic.figures import TIMEPOINT_SHORT, Cohort, completeness
@@ -21,6 +22,7 @@ PAIN_COLOUR = CATHODE_BLUE
 FUNCTION_COLOUR = OK_GREEN
 DUE_BRUSH = (176, 190, 197)
 BAR = 0.34  # each of the two bars at a timepoint
+LABEL_PT = 7.5  # six labels side by side in a narrow chart
 
 
 def _plot(left: str) -> pg.PlotWidget:
@@ -28,7 +30,7 @@ def _plot(left: str) -> pg.PlotWidget:
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
     plot.setMenuEnabled(False)
-    plot.setMinimumSize(220, 150)
+    plot.setMinimumSize(200, 130)
     plot.showGrid(y=True, alpha=0.25)
     plot.setLabel("left", left)
     return plot
@@ -51,8 +53,9 @@ class _Chart(QWidget):
         self.plot = _plot(left)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot)
-        self.plot.addLegend(offset=(-4, 2), labelTextSize="8pt", colCount=2)  # clear() empties it
+        layout.addWidget(self.plot)  # the box's title says what each colour is
+        # the tables beside set the widths; the charts take what is left
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
 
 
 class ResponderChart(_Chart):
@@ -60,6 +63,9 @@ class ResponderChart(_Chart):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("responders %", parent)
+        self.setToolTip("Responders as a percentage of the patients with a baseline and that "
+                        "follow-up: pain in blue, function in green; the whiskers are the "
+                        "Wilson 95 % confidence interval")
         self.drawn: dict[str, dict[str, float]] = {}  # kind → timepoint → % (what is drawn)
 
     def show_cohort(self, cohort: Cohort) -> None:
@@ -69,7 +75,7 @@ class ResponderChart(_Chart):
                                     ("function", FUNCTION_COLOUR, BAR / 2)):
             self._draw(cohort, kind, colour, shift)
         _ticks(self.plot, FOLLOW_UPS)
-        self.plot.setYRange(0, 118, padding=0)  # room above 100 % for the legend
+        self.plot.setYRange(0, 105, padding=0)
         self.plot.getAxis("left").setTicks([[(y, str(y)) for y in range(0, 101, 20)]])
         if not any(self.drawn.values()):
             _empty(self.plot, "No follow-up with a baseline yet", (len(FOLLOW_UPS) - 1) / 2, 50)
@@ -90,7 +96,7 @@ class ResponderChart(_Chart):
         if not xs:
             return
         self.plot.addItem(pg.BarGraphItem(x=xs, height=heights, width=BAR * 0.92, brush=colour,
-                                          pen=pg.mkPen(colour), name=kind.capitalize()))
+                                          pen=pg.mkPen(colour)))
         self.plot.addItem(pg.ErrorBarItem(x=np.array(xs), y=np.array(heights),
                                           top=np.array(highs), bottom=np.array(lows),
                                           beam=BAR * 0.4, pen=pg.mkPen("#212121", width=1.5)))
@@ -101,6 +107,8 @@ class FollowUpChart(_Chart):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("patients", parent)
+        self.setToolTip("Patients due at each timepoint (grey) and those with it collected "
+                        "(blue); the percentage collected above")
         self.due: list[int] = []
         self.collected: list[int] = []
 
@@ -110,19 +118,21 @@ class FollowUpChart(_Chart):
         self.due = [cell["due"] for cell in cells]
         self.collected = [cell["collected"] for cell in cells]
         xs = list(range(len(SCHEDULED)))
-        top = max([*self.due, *self.collected, 1])
+        top = max([*self.due, *self.collected, 5])  # whole patients on the axis
         self.plot.addItem(pg.BarGraphItem(x=xs, height=self.due, width=0.7, brush=DUE_BRUSH,
-                                          pen=pg.mkPen(DUE_BRUSH), name="Due"))
+                                          pen=pg.mkPen(None)))
         self.plot.addItem(pg.BarGraphItem(x=xs, height=self.collected, width=0.42,
-                                          brush=CATHODE_BLUE, pen=pg.mkPen(CATHODE_BLUE),
-                                          name="Collected"))
+                                          brush=CATHODE_BLUE, pen=pg.mkPen(None)))
         for x, due, collected in zip(xs, self.due, self.collected, strict=True):
             share = completeness(due, collected)
             if share is not None:
-                label = pg.TextItem(f"{share:.0f} %", color="#212121", anchor=(0.5, 1))
-                label.setPos(x, max(due, collected))
+                label = pg.TextItem(f"{share:.0f}%", color="#212121", anchor=(0.5, 1))
+                font = QFont(label.textItem.font())
+                font.setPointSizeF(LABEL_PT)
+                label.setFont(font)
+                label.setPos(x, max(due, collected) + top * 0.02)
                 self.plot.addItem(label)
         _ticks(self.plot, SCHEDULED)
-        self.plot.setYRange(0, top * 1.3, padding=0)  # room for the % and the legend
+        self.plot.setYRange(0, top * 1.2, padding=0)  # room for the %
         if not any(self.due):
             _empty(self.plot, "No follow-up due yet", (len(SCHEDULED) - 1) / 2, top * 0.6)

@@ -27,6 +27,7 @@ TIMEPOINT_WORDS: dict[Timepoint, str] = {
     Timepoint.OTHER: "Other",
 }
 TIMEPOINT_SHORT: dict[Timepoint, str] = {point: point.value for point in Timepoint}
+TIMEPOINT_SHORT[Timepoint.BASELINE] = "base"
 """The codes on chart axes, where the full words do not fit."""
 
 FOLLOWUP_HEADERS: Row = ("", *(TIMEPOINT_WORDS[p] for p in SCHEDULED))
@@ -91,11 +92,11 @@ def events_text(cohort: Cohort) -> str:
 
 
 def category_meaning(code: str) -> str:
-    """The category's one-line meaning for a tooltip; empty for the total rows."""
+    """The category (its name in full, as a narrow list may cut it) and its meaning."""
     try:
-        return CATEGORY_WORDS[EventCategory(code)]
+        return f"{code}: {CATEGORY_WORDS[EventCategory(code)]}"
     except ValueError:
-        return ""
+        return code
 
 
 def explant_rows(cohort: Cohort) -> list[Row]:
@@ -117,10 +118,10 @@ def adherence_text(cohort: Cohort) -> str:
 
 
 def rules_text(rules: ResponderRules) -> str:
-    return (f"Responders, by this clinic's rules (clinic profile, [outcomes]): pain — the "
-            f"NRS down by at least {rules.pain_nrs_drop} points from baseline; function — "
-            f"the ODI down by at least {rules.function_odi_drop} points from baseline. "
-            f"Of: patients with a baseline and that follow-up. 95 % CI: Wilson interval.")
+    """The clinic profile's responder rules, under the table they decide."""
+    return (f"Responder (clinic profile): pain NRS down ≥ {rules.pain_nrs_drop} points, "
+            f"function ODI down ≥ {rules.function_odi_drop} points from baseline. Of: patients "
+            f"with a baseline and that follow-up. CI: Wilson.")
 
 
 def day(when: date) -> str:

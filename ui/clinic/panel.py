@@ -35,8 +35,7 @@ from ui.shell.context import WindowContext
 from ui.shell.record_tasks import RecordTasks
 
 PANEL_TITLE = "Clinic"
-NO_OUTCOMES = ("No patients with outcomes yet: the figures fill in as baseline and "
-               "follow-up assessments are entered (mfconsole outcomes add).")
+NO_OUTCOMES = "No patients with outcomes yet: the figures fill in as assessments are entered."
 
 
 def shown(context: WindowContext) -> bool:
@@ -72,6 +71,7 @@ class ClinicPanel(QWidget):
         self._read_once = False
         self.cohort: dict[str, Any] | None = None  # the figures shown
         self.shown_as_of: date | None = None
+        self.reading = False  # the latest read is not back yet
 
         self.as_of = QDateEdit(QDate.currentDate())
         self.as_of.setCalendarPopup(True)
@@ -94,10 +94,18 @@ class ClinicPanel(QWidget):
         top.addWidget(self.patients, 1)
         top.addWidget(self.pdf_button)
         top.addWidget(self.csv_button)
-        self.message = _words()
-        self.empty = _words(NO_OUTCOMES)
+        # one line, always there, so the tables do not jump as it changes: what is being
+        # done or went wrong, else the empty record's notice
+        self.message = QLabel()
+        self.empty = QLabel(NO_OUTCOMES)
         self.empty.setObjectName("findingConfirm")
         self.empty.hide()
+        notice = QWidget()
+        notice_layout = QHBoxLayout(notice)
+        notice_layout.setContentsMargins(0, 0, 0, 0)
+        notice_layout.addWidget(self.message, 1)
+        notice_layout.addWidget(self.empty, 1)
+        notice.setFixedHeight(self.fontMetrics().lineSpacing() + 6)
 
         self.followup = FigureTable(figures.FOLLOWUP_HEADERS)
         self.responders = FigureTable(figures.RESPONDER_HEADERS)
@@ -113,22 +121,20 @@ class ClinicPanel(QWidget):
         grid = QGridLayout()
         grid.addWidget(_boxed("Follow-up completeness", self.followup), 0, 0)
         grid.addWidget(_boxed("Responders", self.responders, self.rules), 1, 0)
-        side = QVBoxLayout()
+        charts = QHBoxLayout()
+        charts.addWidget(_boxed("Grey: due · blue: collected", self.followup_chart), 1)
+        charts.addWidget(_boxed("Responders %: blue pain · green function",
+                                self.responder_chart), 1)
+        grid.addLayout(charts, 2, 0)
+        side = QVBoxLayout()  # the list of events takes the height there is
         side.addWidget(_boxed("Adverse events", self.events_total, self.events), 1)
         side.addWidget(_boxed("Explants and usage", self.explants, self.adherence))
-        grid.addLayout(side, 0, 1, 2, 1)
-        charts = QHBoxLayout()
-        charts.addWidget(_boxed("Follow-up: due (grey) and collected (blue)",
-                                self.followup_chart))
-        charts.addWidget(_boxed("Responders % with 95 % CI (blue: pain; green: function)",
-                                self.responder_chart))
-        grid.addLayout(charts, 2, 0, 1, 2)
+        grid.addLayout(side, 0, 1, 3, 1)
         grid.setRowStretch(2, 1)
         grid.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.empty)
-        layout.addWidget(self.message)
+        layout.addWidget(notice)
         layout.addLayout(grid, 1)
 
     def as_of_date(self) -> date:
@@ -151,6 +157,7 @@ class ClinicPanel(QWidget):
         as_of = self.as_of_date()
         self._asked += 1
         asked = self._asked
+        self.reading = True
         self._say(f"Counting the clinic as of {figures.day(as_of)} …")
 
         def read() -> tuple[dict[str, Any], ResponderRules]:
@@ -165,12 +172,13 @@ class ClinicPanel(QWidget):
               rules: ResponderRules) -> None:
         if asked != self._asked:
             return  # a later date was chosen meanwhile
-        self.cohort, self.shown_as_of = cohort, as_of
+        self.cohort, self.shown_as_of, self.reading = cohort, as_of, False
         self.patients.setText(figures.patients_text(cohort, as_of))
-        self.empty.setVisible(not figures.collected_any(cohort))
         self.followup.show_rows(figures.followup_rows(cohort))
         self.responders.show_rows(figures.responder_rows(cohort))
         self.rules.setText(figures.rules_text(rules))
+        # wrapped under the table it explains: room for every line at the table's width
+        self.rules.setMinimumHeight(self.rules.heightForWidth(self.responders.minimumWidth()))
         self.events_total.setText(figures.events_text(cohort))
         self.events.show_rows(figures.event_rows(cohort))
         self.explants.show_rows(figures.explant_rows(cohort))
@@ -181,8 +189,12 @@ class ClinicPanel(QWidget):
 
     def _failed(self, asked: int, why: str) -> None:
         if asked == self._asked:
+            self.reading = False
             self._say(f"The clinic's figures could not be read from the record: {why}")
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
+        self.message.setToolTip(text)
         self.message.setVisible(bool(text))
+        self.empty.setVisible(not text and self.cohort is not None
+                              and not figures.collected_any(self.cohort))

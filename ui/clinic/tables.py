@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 Row = tuple[str, ...]
+ROWS_ASKED = 4
+"""Rows a scrolling table asks room for; it grows into whatever more the tab has."""
 
 
 def _no_tip(_row: Row) -> str:
@@ -34,10 +36,13 @@ class FigureTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        if fitted:
-            self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        if fitted:
+            self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        else:  # narrow room: the names give way, eliding, rather than the figures scroll
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWordWrap(False)
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed if fitted
                            else QSizePolicy.Policy.Expanding)
@@ -63,20 +68,23 @@ class FigureTable(QTableWidget):
                 item.setToolTip(tip)
                 self.setItem(r, c, item)
         self.resizeRowsToContents()
-        if self._fitted:
+        if self._fitted:  # never squeezed: every figure stays in view
             self.setFixedHeight(self._rows_height())
+            self.setMinimumWidth(self.sizeHint().width())
         self.updateGeometry()
 
-    def _rows_height(self) -> int:
+    def _rows_height(self, most: int | None = None) -> int:
         height = self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
-        return height + sum(self.rowHeight(r) for r in range(self.rowCount()))
+        shown = range(self.rowCount() if most is None else min(most, self.rowCount()))
+        return height + sum(self.rowHeight(r) for r in shown)
 
     def sizeHint(self) -> QSize:
         """As wide as its columns: figures stay next to their names."""
         width = sum(self.horizontalHeader().sectionSize(c) for c in range(self.columnCount()))
-        if not self._fitted:
-            width += self.verticalScrollBar().sizeHint().width()
-        return QSize(width + 2 * self.frameWidth(), self._rows_height())
+        if self._fitted:
+            return QSize(width + 2 * self.frameWidth(), self._rows_height())
+        width += self.verticalScrollBar().sizeHint().width()
+        return QSize(width + 2 * self.frameWidth(), self._rows_height(most=ROWS_ASKED))
 
     def texts(self) -> list[Row]:
         """What the table shows, row by row (for reading it back)."""
