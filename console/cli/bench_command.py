@@ -20,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from console.bench.cohort_cli import add_cohort_bench
 from console.bench.errors import BenchError
 from console.bench.link import (
     DEFAULT_LOG_ENTRIES,
@@ -60,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_records_options(kinds.add_parser(
         "records", help="timeline load and audit-verify throughput of the clinical record"))
     add_usage_bench(kinds)
+    add_cohort_bench(kinds)
     window = kinds.add_parser("window", help="the window: Esc to STOP, start-up (needs Qt)",
                               description=WINDOW_DESCRIPTION)
     add_window_options(window)

@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the clinic's audit: follow-up, responders, adverse events, adherence",
         description="The clinic's audit as it stood on a date (default today): follow-up "
                     "completeness per timepoint, pain and function responders with Wilson "
-                    "95 %% intervals by the clinic profile's rules, adverse events by "
+                    "95 % intervals by the clinic profile's rules, adverse events by "
                     "category, explants by reason and mean adherence where usage is known "
                     "(docs/outcomes-audit.md). Clinician or admin; writing a file needs "
                     "the right to export and is audited.")
