@@ -76,6 +76,7 @@ class ClinicPanel(QWidget):
         self.as_of = QDateEdit(QDate.currentDate())
         self.as_of.setCalendarPopup(True)
         self.as_of.setDisplayFormat("d MMM yyyy")
+        self.as_of.setKeyboardTracking(False)  # a typed date is counted once, when complete
         self.as_of.setToolTip("Follow-ups count as due when their date is on or before this")
         self.as_of.dateChanged.connect(self.refresh)
         self.refresh_button = QPushButton("Refresh")
