@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from console.cli.errors import CliError
@@ -19,8 +19,8 @@ from console.clinic.profile import ClinicProfile, load_clinic_profile
 from console.files.new_file import NotWritten
 from console.files.strict_toml import ProfileError
 from console.outcomes.cohort import CohortReport, Proportion
-from console.report.cohort_csv import cohort_csv
-from console.report.cohort_pdf import TIMEPOINT_WORDS, cohort_report_pdf
+from console.report.cohort_files import write_cohort_csv, write_cohort_pdf
+from console.report.cohort_pdf import TIMEPOINT_WORDS
 from console.usage.period import PeriodError, parse_date
 
 EXIT_USAGE = 2
@@ -56,12 +56,9 @@ def run(args: argparse.Namespace) -> int:
         report = record.cohort(actor, as_of, clinic)
         try:
             if args.pdf is not None:
-                pdf = cohort_report_pdf(report, clinic_name=clinic.clinic_name,
-                                        made_by=actor.username, made_at=datetime.now(UTC))
-                record.export_cohort(actor, args.pdf, pdf, _details(report, "pdf"))
+                write_cohort_pdf(record, actor, report, clinic, args.pdf)
             if args.csv is not None:
-                data, rows = cohort_csv(report)
-                record.export_cohort(actor, args.csv, data, _details(report, "csv", rows))
+                write_cohort_csv(record, actor, report, args.csv)
         except NotWritten as exc:
             raise CliError(str(exc)) from None
     if args.json:
@@ -88,12 +85,6 @@ def _clinic_profile() -> ClinicProfile:
         return load_clinic_profile()
     except ProfileError as exc:
         raise CliError(str(exc)) from None
-
-
-def _details(report: CohortReport, form: str, rows: int | None = None) -> dict[str, object]:
-    """What the audit entry says of the export: what, how, as of when and how much."""
-    return {"what": "clinic audit", "format": form, "as_of": report.as_of.isoformat(),
-            "patients": report.patients, "rows": rows}
 
 
 def print_cohort(report: CohortReport) -> None:

@@ -32,6 +32,7 @@ from console.storage import RecordError
 from device_link.keystore import KeyStore
 from device_link.messages import FaultEvent, StimStopped
 from device_link.protocol import DeviceState
+from ui.clinic import panel as clinic_panel
 from ui.common.panel_tabs import PanelTabs, scrolling
 from ui.engineering import panel as engineering_panel
 from ui.history import panel as history_panel
@@ -84,6 +85,7 @@ PANELS: tuple[Panel, ...] = (
     Panel(history_panel.PANEL_TITLE, history_panel.create),
     Panel(usage_panel.PANEL_TITLE, usage_panel.create),
     Panel(placement_tab.PANEL_TITLE, placement_tab.create, placement_tab.shown),
+    Panel(clinic_panel.PANEL_TITLE, clinic_panel.create, clinic_panel.shown),
     Panel(engineering_panel.PANEL_TITLE, engineering_panel.create, engineering_panel.shown),
 )
 """The tabs, in order. Imported, not looked up by name: a broken panel fails loudly."""

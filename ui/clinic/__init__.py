@@ -1,0 +1,1 @@
+"""The Clinic tab: the clinic's audit of every implanted patient (NICE IPG739)."""
