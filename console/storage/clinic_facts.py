@@ -32,8 +32,8 @@ def load_clinic_facts(session: Session, *, clinic_id: str | None = None,
                       identifiable: bool = False) -> ClinicFacts:
     """Every patient's facts (or only ``clinic_id``'s; NotFound if unknown)."""
     patients = ([patient_row(session, clinic_id)] if clinic_id is not None else
-                list(session.execute(select(PatientRow).order_by(PatientRow.clinic_id))
-                     .scalars()))
+                list(session.execute(select(*PatientRow.__table__.c).order_by(
+                    PatientRow.clinic_id))))
     ids = {p.id: p.clinic_id for p in patients}
     one = patients[0].id if clinic_id is not None else None
     users = dict(session.execute(select(UserRow.id, UserRow.username)).all())

@@ -17,7 +17,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from console.accounts import Action, User
@@ -80,21 +80,23 @@ def _adherence(session: Session, facts: ClinicFacts, period: Period,
     low = _midnight(period.start) - MARGIN_S
     high = _midnight(period.end + timedelta(days=1)) + MARGIN_S
     downloaded = datetime.fromtimestamp(_midnight(period.end + timedelta(days=1)), UTC)
+    near = or_(DeviceLogRow.device_time.between(low, high),
+               DeviceLogRow.device_time == UNDATED)
+    # When each device's entries near the period were last downloaded: asked once per
+    # device, not carried on every entry (a time conversion for each costs more than the rest).
+    known = {device_id for device_id, last in session.execute(
+        select(DeviceLogRow.device_id, func.max(DeviceLogRow.downloaded_at))
+        .where(near).group_by(DeviceLogRow.device_id))
+        if device_id in owners and _utc(last) >= downloaded}
     rows = session.execute(select(
         DeviceLogRow.device_id, DeviceLogRow.device_index, DeviceLogRow.device_time,
-        DeviceLogRow.code, DeviceLogRow.a, DeviceLogRow.b, DeviceLogRow.c,
-        DeviceLogRow.downloaded_at).where(
-        or_(DeviceLogRow.device_time.between(low, high),
-            DeviceLogRow.device_time == UNDATED)).order_by(
-        DeviceLogRow.device_id, DeviceLogRow.device_index))
+        DeviceLogRow.code, DeviceLogRow.a, DeviceLogRow.b, DeviceLogRow.c).where(
+        near, DeviceLogRow.device_id.in_(known)).order_by(
+        DeviceLogRow.device_id, DeviceLogRow.device_index)) if known else ()
     sessions: dict[str, list[TherapySession]] = defaultdict(list)
     for device_id, device_rows in groupby(rows, itemgetter(0)):
-        clinic_id = owners.get(device_id)
-        if clinic_id is None:
-            continue
-        lines = [(_Line(row[1:7]), row[7]) for row in device_rows]
-        if max(at for _line, at in lines) >= downloaded:
-            sessions[clinic_id].extend(pair_sessions(line for line, _at in lines).sessions)
+        lines = (_Line(row[1:7]) for row in device_rows)
+        sessions[owners[device_id]].extend(pair_sessions(lines).sessions)
     return {clinic_id: usage_report(found, period, prescribed).adherence_pct
             for clinic_id, found in sessions.items()}
 
@@ -111,6 +113,11 @@ class _Line(tuple):
     a = property(itemgetter(3))
     b = property(itemgetter(4))
     c = property(itemgetter(5))
+
+
+def _utc(moment: datetime) -> datetime:
+    """An aggregate's time as the database gives it: naive UTC on SQLite, aware elsewhere."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _midnight(day: date) -> int:
