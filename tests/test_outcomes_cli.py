@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from itertools import product
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ from tests.outcomes_clinic import IMPLANT, Clinic, make_clinic
 
 REQUIRED_KEYS = {"timepoint", "date", "nrs", "odi_pct", "nrs_change", "odi_change",
                  "pain_responder", "function_responder"}
-ENTRY_KEYS = REQUIRED_KEYS | {"id", "patient", "odi_items", "eq5d", "eq_vas", "pgic",
+ENTRY_KEYS = REQUIRED_KEYS | {"id", "patient", "odi_items", "eq5d", "eq5d_index", "eq_vas",
+                              "pgic",
                               "analgesics", "work", "recorded_by", "recorded_at", "visit",
                               "amends", "reason", "withdrawn", "current"}
 BASELINE_ODI = "3,3,2,3,2,3,2,3,2,2"  # 25 of 50: 50.0 %
@@ -49,6 +51,7 @@ def test_entries_come_back_with_their_change_from_baseline_and_the_responders(cl
             baseline["amends"], baseline["current"]) == (
         [3, 3, 2, 3, 2, 3, 2, 3, 2, 2], "23321", 40, None, "weak-opioid",
         "off-work-back-pain", "doc", None, True)
+    assert baseline["eq5d_index"] is None  # no value set configured: no index, ever
     add(clinic, "--timepoint", "6w", "--date", "2025-02-21", "--nrs", "5", "--odi", WEEK6_ODI,
         "--pgic", "2", "--work", "working-reduced")
     add(clinic, "--timepoint", "3m", "--date", "2025-04-10", "--nrs", "6",
@@ -94,6 +97,20 @@ def test_the_responder_thresholds_are_the_clinic_profiles(clinic):
                  "--odi", "2,2,2,2,2,2,2,2,2,3")  # 21 of 50: 42.0 %
     assert (month3["nrs_change"], month3["pain_responder"], month3["odi_change"],
             month3["function_responder"]) == (-3, True, -8.0, True)
+
+
+def test_an_eq5d_index_comes_only_from_the_value_set_the_clinic_configured(clinic):
+    (clinic.tmp / "eq5d.csv").write_text("profile,index\n" + "".join(
+        f"{''.join(p)},{1 - 0.01 * sum(int(c) - 1 for c in p):.3f}\n"
+        for p in product("12345", repeat=5)), encoding="utf-8")
+    profile = clinic.tmp / "clinic_profile.toml"
+    profile.write_text(shipped("clinic_profile.toml").read_text(encoding="utf-8").replace(
+        'eq5d_value_set = ""', 'eq5d_value_set = "eq5d.csv"'), encoding="utf-8")
+    clinic.env["MFCONSOLE_CLINIC_PROFILE"] = str(profile)
+    add(clinic, "--timepoint", "baseline", "--date", "2025-01-02", "--eq5d", "23321",
+        "--eq-vas", "40")
+    listed = clinic.json("outcomes", "list", "P001")
+    assert (listed[0]["eq5d"], listed[0]["eq5d_index"]) == ("23321", 0.94)  # 1 - (1+2+2+1+0) × 0.01
 
 
 def test_the_table_shows_the_entries_then_the_follow_ups_waiting(clinic):

@@ -24,7 +24,7 @@ from console.cli.outcomes_text import (
     print_worklist,
 )
 from console.cli.records_commands import acting, print_json, record_options
-from console.clinic.profile import load_clinic_profile
+from console.clinic.profile import ClinicProfile, load_clinic_profile
 from console.files.strict_toml import ProfileError
 from console.outcomes.entries import OutcomeEntry
 from console.outcomes.measures import AnalgesicUse, OutcomeMeasures, WorkStatus
@@ -123,10 +123,10 @@ def _measures(args: argparse.Namespace) -> tuple[date, OutcomeMeasures]:
             work=None if args.work is None else coded("work", args.work, WorkStatus))
 
 
-def responder_rules() -> ResponderRules:
-    """The clinic profile's rules; a broken profile is a one-line refusal."""
+def clinic_profile() -> ClinicProfile:
+    """The clinic profile (responder rules, EQ-5D value set); broken: a one-line refusal."""
     try:
-        return ResponderRules.of(load_clinic_profile())
+        return load_clinic_profile()
     except ProfileError as exc:
         raise CliError(str(exc)) from None
 
@@ -142,9 +142,11 @@ def _progress_by_id(current: list[OutcomeEntry], rules: ResponderRules) -> dict[
     return {entry.id: progress for entry, progress in with_progress(current, rules)}
 
 
-def _print_entry(done: str, entry: OutcomeEntry, progress: Progress, json: bool) -> None:
+def _print_entry(done: str, entry: OutcomeEntry, progress: Progress, json: bool,
+                 clinic: ClinicProfile) -> None:
     if json:
-        print_json(entry_json(entry, progress, current=True))
+        print_json(entry_json(entry, progress, current=True,
+                              value_set=clinic.eq5d_value_set))
     else:
         print(f"{done} outcome {entry.id}: patient {entry.patient_clinic_id}, "
               f"{entry.timepoint.value} of {entry.collected_on}")
@@ -152,23 +154,23 @@ def _print_entry(done: str, entry: OutcomeEntry, progress: Progress, json: bool)
 
 def _add(args: argparse.Namespace) -> int:
     collected, measures = _measures(args)
-    rules = responder_rules()
+    clinic = clinic_profile()
     with acting(args) as (record, actor):
         entry = record.record_outcome(actor, args.clinic_id, args.timepoint, collected,
                                       measures, visit_id=args.visit)
-        progress = _progress_of(record, actor, entry, rules)
-    _print_entry("recorded", entry, progress, args.json)
+        progress = _progress_of(record, actor, entry, ResponderRules.of(clinic))
+    _print_entry("recorded", entry, progress, args.json, clinic)
     return 0
 
 
 def _amend(args: argparse.Namespace) -> int:
     collected, measures = _measures(args)
-    rules = responder_rules()
+    clinic = clinic_profile()
     with acting(args) as (record, actor):
         entry = record.amend_outcome(actor, args.entry, collected, measures, args.reason,
                                      visit_id=args.visit)
-        progress = _progress_of(record, actor, entry, rules)
-    _print_entry(f"amended outcome {args.entry} by", entry, progress, args.json)
+        progress = _progress_of(record, actor, entry, ResponderRules.of(clinic))
+    _print_entry(f"amended outcome {args.entry} by", entry, progress, args.json, clinic)
     return 0
 
 
@@ -184,16 +186,16 @@ def _withdraw(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    rules = responder_rules()
+    clinic = clinic_profile()
     with acting(args) as (record, actor):
         current = record.outcomes(actor, args.clinic_id)
         shown = (record.outcomes(actor, args.clinic_id, with_corrections=True)
                  if args.with_corrections else current)
         implant = record.implant_date(actor, args.clinic_id)
-    progress = _progress_by_id(current, rules)
+    progress = _progress_by_id(current, ResponderRules.of(clinic))
     if args.json:
-        print_json([entry_json(e, progress.get(e.id, NO_PROGRESS), current=e.id in progress)
-                    for e in shown])
+        print_json([entry_json(e, progress.get(e.id, NO_PROGRESS), current=e.id in progress,
+                               value_set=clinic.eq5d_value_set) for e in shown])
         return 0
     print_entries(entry_rows(shown, progress), corrections=args.with_corrections)
     print_follow_ups(implant, waiting(args.clinic_id, implant, current, date.today()))

@@ -15,6 +15,7 @@ from typing import Any
 from console.cli.outcomes_due import Waiting
 from console.cli.records_commands import print_table
 from console.outcomes.entries import OutcomeEntry
+from console.outcomes.eq5d_value_set import Eq5dValueSet
 from console.outcomes.responders import NO_PROGRESS, Progress
 
 
@@ -22,16 +23,21 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def entry_json(entry: OutcomeEntry, progress: Progress, *, current: bool) -> dict[str, Any]:
-    """One entry as ``outcomes list --json`` gives it."""
+def entry_json(entry: OutcomeEntry, progress: Progress, *, current: bool,
+               value_set: Eq5dValueSet | None = None) -> dict[str, Any]:
+    """One entry as ``outcomes list --json`` gives it; ``eq5d_index`` only from the value
+    set the clinic configured (null without one)."""
     measures, amendment = entry.measures, entry.amendment
+    index = (None if value_set is None or measures.eq5d is None
+             else value_set.index(measures.eq5d))
     return {
         "id": entry.id, "patient": entry.patient_clinic_id,
         "timepoint": entry.timepoint.value, "date": entry.collected_on.isoformat(),
         "nrs": measures.nrs,
         "odi_items": None if measures.odi is None else list(measures.odi),
         "odi_pct": _number(entry.odi_pct),
-        "eq5d": measures.eq5d, "eq_vas": measures.eq_vas, "pgic": measures.pgic,
+        "eq5d": measures.eq5d, "eq5d_index": _number(index), "eq_vas": measures.eq_vas,
+        "pgic": measures.pgic,
         "analgesics": None if measures.analgesics is None else measures.analgesics.value,
         "work": None if measures.work is None else measures.work.value,
         "nrs_change": progress.nrs_change, "odi_change": _number(progress.odi_change),
