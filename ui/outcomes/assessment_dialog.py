@@ -35,7 +35,7 @@ from console.outcomes.measures import (
 )
 from console.outcomes.odi import MOST_MISSING, SECTION_TITLES, SECTIONS, odi_percent
 from console.outcomes.timepoints import Timepoint
-from ui.outcomes.entry_dialog import Done, EntryDialog, Refused, date_edit, date_of
+from ui.outcomes.entry_dialog import Done, EntryDialog, Refused, chosen, date_edit, date_of
 from ui.outcomes.view_data import TimepointStanding
 from ui.outcomes.words import ANALGESIC_WORDS, TIMEPOINT_WORDS, WORK_WORDS, day_text
 
@@ -207,13 +207,15 @@ class AssessmentDialog(EntryDialog):
             _set(self.eq_vas, measures.eq_vas)
         for box, value in ((self.pgic, measures.pgic), (self.analgesics, measures.analgesics),
                            (self.work, measures.work)):
-            box.setCurrentIndex(box.findData(value))
+            box.setCurrentIndex(0 if value is None else box.findData(value))
 
     # -- the form --------------------------------------------------------------------------
 
     @property
     def point(self) -> Timepoint:
-        return self.timepoint.currentData()
+        point = chosen(self.timepoint, Timepoint)
+        assert point is not None  # every item is a timepoint
+        return point
 
     def odi_items(self) -> tuple[int | None, ...]:
         return tuple(_value(spin) for spin in self.odi)
@@ -226,8 +228,8 @@ class AssessmentDialog(EntryDialog):
             nrs=_value(self.nrs),
             odi=None if all(item is None for item in items) else items,
             eq5d=profile if asked else None, eq_vas=_value(self.eq_vas) if asked else None,
-            pgic=self.pgic.currentData(), analgesics=self.analgesics.currentData(),
-            work=self.work.currentData())
+            pgic=self.pgic.currentData(), analgesics=chosen(self.analgesics, AnalgesicUse),
+            work=chosen(self.work, WorkStatus))
 
     def reflect(self) -> None:
         self.odi_score.setText(odi_live_text(self.odi_items()))

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from enum import StrEnum
+from typing import TypeVar
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -29,6 +32,13 @@ from console.storage.amendments import MAX_REASON
 
 Done = Callable[[], None]
 Refused = Callable[[str], None]
+Code = TypeVar("Code", bound=StrEnum)
+
+
+def chosen(box: QComboBox, codes: type[Code]) -> Code | None:
+    """The code chosen in ``box`` (Qt hands item data back as plain text), or None."""
+    data = box.currentData()
+    return None if data is None else codes(data)
 
 
 def date_edit(today: date, chosen: date | None = None) -> QDateEdit:

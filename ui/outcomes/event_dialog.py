@@ -35,7 +35,7 @@ from console.outcomes.adverse_events import (
     Relatedness,
 )
 from console.outcomes.entries import AdverseEvent
-from ui.outcomes.entry_dialog import Done, EntryDialog, Refused, date_edit, date_of
+from ui.outcomes.entry_dialog import Done, EntryDialog, Refused, chosen, date_edit, date_of
 from ui.outcomes.words import RELATED_WORDS, category_text, code_words
 
 CHOOSE = "choose …"
@@ -129,22 +129,25 @@ class EventDialog(EntryDialog):
         (self.serious if details.serious else self.not_serious).setChecked(True)
         self.related.setCurrentIndex(self.related.findData(details.related))
         self.action.setCurrentIndex(self.action.findData(details.action))
-        self.explant_reason.setCurrentIndex(self.explant_reason.findData(details.explant_reason))
+        reason = details.explant_reason
+        self.explant_reason.setCurrentIndex(0 if reason is None
+                                            else self.explant_reason.findData(reason))
         if details.resolved is not None:
             self.resolved_known.setChecked(True)
             day = details.resolved
             self.resolved.setDate(QDate(day.year, day.month, day.day))
         self.yellow_card.setText(details.yellow_card or "")
         self.notes.setPlainText(details.notes or "")
-        self.device.setCurrentIndex(max(0, self.device.findData(event.device_serial)))
+        serial = event.device_serial
+        self.device.setCurrentIndex(0 if serial is None else self.device.findData(serial))
         self.device.setEnabled(False)
         self.device.setToolTip("A correction keeps the device of the event it corrects")
 
     # -- the form --------------------------------------------------------------------------
 
     def _explant(self) -> bool:
-        return (self.action.currentData() is EventAction.EXPLANT
-                or self.category.currentData() is EventCategory.EXPLANT)
+        return (chosen(self.action, EventAction) is EventAction.EXPLANT
+                or chosen(self.category, EventCategory) is EventCategory.EXPLANT)
 
     def reflect(self) -> None:
         explant = self._explant()
@@ -170,10 +173,13 @@ class EventDialog(EntryDialog):
         return super().problem()
 
     def send(self, done: Done, refused: Refused) -> None:
+        category, related = chosen(self.category, EventCategory), chosen(self.related, Relatedness)
+        action = chosen(self.action, EventAction)
+        assert category is not None and related is not None and action is not None  # problem()
         details = EventDetails(
-            category=self.category.currentData(), onset=date_of(self.onset),
-            serious=self.serious.isChecked(), related=self.related.currentData(),
-            action=self.action.currentData(), explant_reason=self.explant_reason.currentData(),
+            category=category, onset=date_of(self.onset), serious=self.serious.isChecked(),
+            related=related, action=action,
+            explant_reason=chosen(self.explant_reason, ExplantReason),
             resolved=date_of(self.resolved) if self.resolved_known.isChecked() else None,
             yellow_card=self.yellow_card.text().strip() or None,
             notes=self.notes.toPlainText().strip() or None)
