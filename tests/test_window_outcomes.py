@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
@@ -19,8 +20,9 @@ from ui.outcomes.event_dialog import EventDialog
 from ui.outcomes.panel import OutcomesPanel
 from ui.outcomes.tables import ENTRY_COLUMNS, EVENT_COLUMNS
 from ui.outcomes.withdraw_dialog import WithdrawDialog
+from ui.usage.panel import UsagePanel
 
-from .window_fixtures import open_demo_window, select_tab, start_test_stim_on_device
+from .window_fixtures import open_demo_window, select_tab, shot, start_test_stim_on_device
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -114,6 +116,26 @@ def test_a_second_baseline_is_refused_in_the_dialog_and_nothing_is_stored(qtbot,
     assert _current(demo) == before
 
 
+def test_weekly_therapy_use_from_the_record_is_drawn_under_the_outcomes(qtbot, window, demo):
+    window.resize(1280, 800)
+    panel = _panel(qtbot, window)
+    assert not panel.view.weeks, "no device log in the record yet"
+    usage = select_tab(window, UsagePanel)
+    qtbot.waitUntil(usage.download_button.isEnabled, timeout=10000)
+    usage.download()
+    qtbot.waitUntil(lambda: usage.message.text().startswith("Downloaded"), timeout=30000)
+
+    panel = select_tab(window, OutcomesPanel)
+    _refreshed(qtbot, panel)
+
+    weeks = panel.view.weeks
+    assert sum(weeks.values()) > 0
+    assert min(weeks) <= panel.view.implant, "drawn from before the implant"
+    bars = [item for item in panel.chart.usage.items if isinstance(item, pg.BarGraphItem)]
+    assert len(bars) == 1 and list(bars[0].opts["height"]) == list(weeks.values())
+    shot(window, "outcomes-tab")
+
+
 def test_the_odi_scores_as_it_is_entered_and_is_not_scored_with_three_missing(
         qtbot, window, demo):
     panel = _panel(qtbot, window)
@@ -130,6 +152,10 @@ def test_the_odi_scores_as_it_is_entered_and_is_not_scored_with_three_missing(
 
     assert dialog.odi_score.text() == "ODI: not scored: more than 2 sections missing (3 missing)"
     assert dialog.measures().odi == (None, 2, None, 1, 0, 4, 2, None, 2, 3)
+    dialog.odi[0].setValue(3)
+    dialog.nrs.setValue(3)
+    dialog.pgic.setCurrentIndex(dialog.pgic.findData(2))
+    shot(dialog, "outcomes-add")
 
 
 def test_a_correction_shows_the_corrected_value_and_is_marked(qtbot, window, demo):

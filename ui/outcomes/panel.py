@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
@@ -25,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.accounts import Action
+from console.accounts import Action, User
+from console.storage import ClinicalRecord
 from ui.outcomes.assessment_dialog import Assessment, AssessmentDialog
 from ui.outcomes.chart import OutcomesChart
 from ui.outcomes.entry_dialog import Done, EntryDialog, Refused
@@ -292,7 +292,7 @@ class OutcomesPanel(QWidget):
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _acting(self) -> tuple[Any, Any]:
+    def _acting(self) -> tuple[ClinicalRecord, User]:
         context = self._context
         assert context.record is not None and context.user is not None
         return context.record, context.user
