@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from console.accounts.roles import Role, User
+from console.emulation.demo_outcomes import DEMO_IMPLANT_DAYS_AGO, add_demo_outcomes
 from console.storage import ClinicalRecord, InstallationKey, VisitKind
 from device_link.emulator import EmulatorConfig, EmulatorServer
 
@@ -46,9 +47,10 @@ class DemoEnvironment:
             admin = record.add_user(None, "demo.admin", Role.ADMIN, password)
             clinician = record.add_user(admin, DEMO_CLINICIAN, Role.CLINICIAN, password)
             record.add_patient(clinician, DEMO_PATIENT, name="Demo Patient")
+            implant = date.today() - timedelta(days=DEMO_IMPLANT_DAYS_AGO)
             record.register_device(admin, config.serial, config.model, config.firmware,
-                                   patient_clinic_id=DEMO_PATIENT,
-                                   implant_date=date.today() - timedelta(days=14))
+                                   patient_clinic_id=DEMO_PATIENT, implant_date=implant)
+            add_demo_outcomes(record, clinician, DEMO_PATIENT, implant)
             record.store_pairing_key(admin, config.serial, config.key)
             user = {Role.CLINICIAN: clinician, Role.ADMIN: admin}.get(role) or record.add_user(
                 admin, f"demo.{role.value}", role, password)

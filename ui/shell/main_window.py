@@ -38,6 +38,7 @@ from ui.engineering import panel as engineering_panel
 from ui.history import panel as history_panel
 from ui.impedance import panel as impedance_panel
 from ui.leads import view as leads_view
+from ui.outcomes import panel as outcomes_panel
 from ui.placement import tab as placement_tab
 from ui.program import panel as program_panel
 from ui.setup.no_key import KeyWatch
@@ -84,6 +85,7 @@ PANELS: tuple[Panel, ...] = (
     Panel(impedance_panel.PANEL_TITLE, impedance_panel.create),
     Panel(history_panel.PANEL_TITLE, history_panel.create),
     Panel(usage_panel.PANEL_TITLE, usage_panel.create),
+    Panel(outcomes_panel.PANEL_TITLE, outcomes_panel.create),
     Panel(placement_tab.PANEL_TITLE, placement_tab.create, placement_tab.shown),
     Panel(clinic_panel.PANEL_TITLE, clinic_panel.create, clinic_panel.shown),
     Panel(engineering_panel.PANEL_TITLE, engineering_panel.create, engineering_panel.shown),
@@ -191,11 +193,13 @@ class MainWindow(QMainWindow):
             panel.read(panel.session.slot)
 
     def _visit_changed(self) -> None:
-        """Another visit or patient: the header, the menus and History follow."""
+        """Another visit or patient: the header, the menus, History and Outcomes follow."""
         self.header.show_patient()
         self.menus.reflect()
         for panel in self.findChildren(history_panel.HistoryPanel):
             panel.rescope()
+        for outcomes in self.findChildren(outcomes_panel.OutcomesPanel):
+            outcomes.rescope()
 
     def show_guide(self, anchor: str | None = None) -> None:
         """The user guide, non-modal: STOP keeps working while it is open."""

@@ -1,0 +1,1 @@
+"""The patient's Outcomes tab: follow-up timepoints, assessments, adverse events, the chart."""
