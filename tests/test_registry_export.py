@@ -370,6 +370,27 @@ def test_an_unknown_patient_leaves_no_file_and_no_audit_entry(clinic, capsys, tm
     assert out.getvalue() == ""
 
 
+def test_an_export_failing_while_written_leaves_no_file(clinic, capsys, tmp_path,
+                                                        monkeypatch):
+    record, _, _ = clinic
+    monkeypatch.setenv("MFCONSOLE_DB", str(record.engine.url))
+    monkeypatch.setenv("MFCONSOLE_USER", "doc")
+    monkeypatch.setenv("MFCONSOLE_PASSWORD", "doctor password 1")
+
+    def disk_full(bundle, out):
+        out.write('{"resourceType":"Bundle","entry":[')
+        out.flush()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("console.storage.registry.write_bundle", disk_full)
+    target = tmp_path / "registry.json"
+    code = main(["export", "registry", "--format", "fhir", "-o", str(target)])
+    assert (code, capsys.readouterr().err) == (
+        1, f"mfconsole: cannot write {target}: No space left on device\n")
+    assert not target.exists() and not list(tmp_path.glob(".*.partial"))
+    assert table_rows(record, "SELECT seq FROM audit_entries WHERE event = 'export'") == []
+
+
 def _run(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "ui.shell.entry", *argv], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)

@@ -49,13 +49,10 @@ class Validator:
     def check(self, resource: Json) -> None:
         """InvalidResource unless ``resource`` is a valid R4 resource of its type."""
         kind = resource["resourceType"]
-        _parse(kind, {name: self._checked(value) for name, value in resource.items()},
-               f"{kind}/{resource.get('id')}")
-
-    def _checked(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [self._models.get(id(item), item) for item in value]
-        return self._models.get(id(value), value)
+        models = self._models  # inlined: this runs for every element of every resource
+        _parse(kind, {name: [models.get(id(item), item) for item in value]
+                      if type(value) is list else models.get(id(value), value)
+                      for name, value in resource.items()}, f"{kind}/{resource.get('id')}")
 
 
 def _parse(kind: str, data: Json, what: str) -> FHIRAbstractModel:
