@@ -33,9 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
              "Registry (docs/registry.md)",
         description="Every patient's implant, outcome assessments and adverse events, as a "
                     "FHIR R4 Bundle or as CSV (one row per patient and timepoint). "
-                    "Pseudonymous: patients are named by their clinic ID only, unless "
+                    "Pseudonymous: patients are identified by their clinic ID only, unless "
                     "--identifiable adds names and dates of birth.")
-    registry.add_argument("--format", choices=["fhir", "csv"], required=True)
+    registry.add_argument("--format", choices=["fhir", "csv"], required=True,
+                          help="fhir: an R4 Bundle in JSON; csv: one row per patient and "
+                               "timepoint")
     registry.add_argument("--output", "-o", type=Path, metavar="FILE", required=True,
                           help="a new file (an existing one is never overwritten)")
     registry.add_argument("--patient", metavar="CLINIC_ID", help="only this patient")
