@@ -1,14 +1,19 @@
-"""``mfconsole export history --format csv``: the program history for registries and audits."""
+"""``mfconsole export``: the program history, and the registry data (FHIR R4 or CSV)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from console.cli.errors import CliError
 from console.cli.records_commands import acting, record_options
+from console.clinic.profile import load_clinic_profile
+from console.files.strict_toml import ProfileError
+from console.outcomes.responders import ResponderRules
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +27,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     history.add_argument("--patient", metavar="CLINIC_ID")
     history.add_argument("--device", metavar="SERIAL")
     history.set_defaults(handler=_history)
+    registry = what.add_parser(
+        "registry", parents=[record_options()],
+        help="implants, outcomes and adverse events for the National Neuromodulation "
+             "Registry (docs/registry.md)",
+        description="Every patient's implant, outcome assessments and adverse events, as a "
+                    "FHIR R4 Bundle or as CSV (one row per patient and timepoint). "
+                    "Pseudonymous: patients are identified by their clinic ID only, unless "
+                    "--identifiable adds names and dates of birth.")
+    registry.add_argument("--format", choices=["fhir", "csv"], required=True,
+                          help="fhir: an R4 Bundle in JSON; csv: one row per patient and "
+                               "timepoint")
+    registry.add_argument("--output", "-o", type=Path, metavar="FILE", required=True,
+                          help="a new file (an existing one is never overwritten)")
+    registry.add_argument("--patient", metavar="CLINIC_ID", help="only this patient")
+    registry.add_argument("--identifiable", action="store_true",
+                          help="add each patient's name and date of birth")
+    registry.set_defaults(handler=_registry)
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -30,20 +52,44 @@ def _history(args: argparse.Namespace) -> int:
             record.export_history_csv(actor, sys.stdout, patient_clinic_id=args.patient,
                                       device_serial=args.device)
             return 0
-        if args.output.exists():
-            raise CliError(f"{args.output} exists already: choose another file")
-        # Written aside and linked into place only when complete: never a half export.
-        partial = args.output.with_name(f".{args.output.name}.partial")
-        try:
-            with partial.open("w", newline="", encoding="utf-8") as out:
-                count = record.export_history_csv(actor, out, patient_clinic_id=args.patient,
-                                                  device_serial=args.device)
-            os.link(partial, args.output)
-        except FileExistsError:
-            raise CliError(f"{args.output} exists already: choose another file") from None
-        except OSError as exc:
-            raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
-        finally:
-            partial.unlink(missing_ok=True)
+        count = _write_aside(args.output, lambda out: record.export_history_csv(
+            actor, out, patient_clinic_id=args.patient, device_serial=args.device))
     print(f"exported {count} versions to {args.output}", file=sys.stderr)
     return 0
+
+
+def _registry(args: argparse.Namespace) -> int:
+    try:
+        rules = ResponderRules.of(load_clinic_profile())
+    except ProfileError as exc:
+        raise CliError(str(exc)) from None
+    with acting(args) as (record, actor):
+        count = _write_aside(args.output, lambda out: record.export_registry(
+            actor, out, format=args.format, clinic_id=args.patient,
+            identifiable=args.identifiable, rules=rules))
+    print(f"exported {count} patients to {args.output}", file=sys.stderr)
+    if args.identifiable:
+        print(f"mfconsole: warning: {args.output} identifies patients by name and date of "
+              "birth: keep it as securely as the clinical record", file=sys.stderr)
+    return 0
+
+
+def _write_aside(target: Path, write: Callable[[TextIO], int]) -> int:
+    """``write`` into a file beside ``target``, linked into place only when complete: never
+    a half export, and never over an existing file. Readable by its owner only: an export
+    is clinical data."""
+    if target.exists():
+        raise CliError(f"{target} exists already: choose another file")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(descriptor, "w", newline="", encoding="utf-8") as out:
+            count = write(out)
+        os.link(partial, target)
+    except FileExistsError:
+        raise CliError(f"{target} exists already: choose another file") from None
+    except OSError as exc:
+        raise CliError(f"cannot write {target}: {exc.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return count

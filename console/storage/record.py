@@ -16,12 +16,14 @@ from console.storage.measurements import MeasurementsMixin
 from console.storage.outcomes import OutcomesMixin
 from console.storage.pairing_keys import KeysMixin
 from console.storage.patients import PatientsMixin
+from console.storage.registry import RegistryMixin
 from console.storage.titration import TitrationMixin
 from console.storage.users import UsersMixin
 
 
 class ClinicalRecord(UsersMixin, PatientsMixin, HistoryMixin, MeasurementsMixin, KeysMixin,
-                     TitrationMixin, OutcomesMixin, AdverseEventsMixin, CohortMixin):
+                     TitrationMixin, OutcomesMixin, AdverseEventsMixin, CohortMixin,
+                     RegistryMixin):
     """Every operation of the clinical record.
 
     Each method that changes something runs in one transaction with its audit
