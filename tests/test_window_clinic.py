@@ -21,6 +21,7 @@ from console.outcomes.adverse_events import (
     Relatedness,
 )
 from console.outcomes.measures import OutcomeMeasures
+from console.outcomes.timepoints import SCHEDULED, due_date
 from ui.clinic.panel import NO_OUTCOMES, ClinicPanel
 from ui.shell.app import application, demo_window
 
@@ -159,6 +160,12 @@ def test_the_tables_show_the_hand_counted_figures_and_the_date_moves_what_is_due
 
 
 def test_an_empty_record_says_so_without_nan(qtbot, window):
+    record, user = window.context.record, window.context.user
+    for patient in record.list_patients(user):  # the demo's own entries, withdrawn
+        for entry in record.outcomes(user, patient.clinic_id):
+            record.withdraw_outcome(user, entry.id, "entered for the demonstration")
+        for event in record.adverse_events(user, patient.clinic_id):
+            record.withdraw_adverse_event(user, event.id, "entered for the demonstration")
     panel = select_tab(window, ClinicPanel)
     _counted(qtbot, panel, date.today())
 
@@ -168,7 +175,9 @@ def test_an_empty_record_says_so_without_nan(qtbot, window):
     cells = [cell for table in (panel.followup, panel.responders, panel.events,
                                 panel.explants) for row in table.texts() for cell in row]
     assert not any("nan" in cell.lower() for cell in cells)
-    assert panel.followup.texts()[2][1:] == ("0.0 %", "—", "—", "—", "—", "—")
+    implant = record.implant_date(user, record.list_patients(user)[0].clinic_id)
+    assert panel.followup.texts()[2][1:] == tuple(  # due, none collected: 0 %; not due: —
+        "0.0 %" if due_date(implant, point) <= date.today() else "—" for point in SCHEDULED)
     assert panel.events.texts() == []
     assert panel.events_total.text() == "<b>0</b> in total, <b>0</b> serious"
     assert panel.responder_chart.drawn == {}
