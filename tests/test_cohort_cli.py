@@ -225,13 +225,17 @@ def test_a_generated_clinic_is_a_valid_record(env, tmp_path):
 
 def test_bench_cohort_reports_its_figures_at_a_small_size(env):
     done = mfconsole({k: v for k, v in env.items() if k != "MFCONSOLE_DB"}, "bench", "cohort",
-                     "--patients", "30", "--adverse-events", "12", "--runs", "2", "--json")
+                     "--patients", "30", "--adverse-events", "12", "--runs", "2",
+                     "--export-runs", "1", "--json")
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
     assert list(figures) == ["backend", "patients", "outcomes", "adverse_events",
                              "logged_devices", "log_entries", "runs", "generate_s",
                              "cohort_median_ms", "cohort_p99_ms", "count_median_ms", "ratio",
-                             "target", "pass"]
+                             "target", "pass", "export_runs", "fhir_median_s",
+                             "csv_median_s", "fhir_target", "fhir_pass"]
+    assert figures["export_runs"] == 1 and figures["fhir_median_s"] > 0
+    assert figures["fhir_target"] == "≤ 10 s median"
     assert (figures["backend"], figures["patients"], figures["adverse_events"],
             figures["runs"], figures["target"]) == ("sqlite", 30, 12, 2, "≤ 500 ms median")
     ratio = figures["cohort_median_ms"] / figures["count_median_ms"]

@@ -19,11 +19,12 @@ from console.storage import database_url
 
 def add_cohort_bench(kinds: argparse._SubParsersAction) -> None:
     parser = kinds.add_parser(
-        "cohort", help="the clinic's audit over a generated clinic",
+        "cohort", help="the clinic's audit and the registry export over a generated clinic",
         description="Fill a new record with a generated clinic (patients with their "
                     "assessments where due, adverse events, some device logs) and time "
                     "'mfconsole cohort' against a plain count of the same rows in the same "
-                    "process. Exits 0 whether or not the target is met.")
+                    "process, then the full registry export (FHIR and CSV). Exits 0 whether "
+                    "or not the targets are met.")
     parser.add_argument("--db", metavar="URL",
                         help="an EMPTY database to fill (default: a temporary SQLite file); "
                              "MFCONSOLE_DB is deliberately ignored")
@@ -34,6 +35,10 @@ def add_cohort_bench(kinds: argparse._SubParsersAction) -> None:
     parser.add_argument("--runs", type=int, default=cohort_bench.DEFAULT_RUNS, metavar="N",
                         help=f"audits to take the median of (default "
                              f"{cohort_bench.DEFAULT_RUNS})")
+    parser.add_argument("--export-runs", type=int, default=cohort_bench.DEFAULT_EXPORT_RUNS,
+                        metavar="N", help=f"registry exports of each format to take the "
+                                          f"median of (default "
+                                          f"{cohort_bench.DEFAULT_EXPORT_RUNS})")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=run_cohort)
 
@@ -43,7 +48,7 @@ def _progress(message: str) -> None:
 
 
 def run_cohort(args: argparse.Namespace) -> int:
-    if min(args.patients, args.runs) < 1 or args.adverse_events < 0:
+    if min(args.patients, args.runs, args.export_runs) < 1 or args.adverse_events < 0:
         raise CliError("every count must be at least 1 (adverse events at least 0)", 2)
     try:
         clinic = load_clinic_profile()
@@ -75,7 +80,11 @@ def run_cohort(args: argparse.Namespace) -> int:
          f"{report.cohort_median_ms:.1f} ms (p99 {report.cohort_p99_ms:.1f} ms; target "
          f"≤ {cohort_bench.TARGET_MS:.0f} ms: {outcome})"),
         (f"plain count, median of {report.runs}", f"{report.count_median_ms:.1f} ms"),
-        ("cohort / count", f"{report.ratio:.1f}×")])
+        ("cohort / count", f"{report.ratio:.1f}×"),
+        (f"FHIR export, median of {report.export_runs}",
+         f"{report.fhir_median_s:.2f} s (target ≤ {cohort_bench.EXPORT_TARGET_S:.0f} s: "
+         f"{'pass' if report.export_met else 'MISSED'})"),
+        (f"CSV export, median of {report.export_runs}", f"{report.csv_median_s:.2f} s")])
     return 0
 
 
@@ -83,4 +92,4 @@ def _run(url: str, clinic: ClinicProfile, args: argparse.Namespace,
          ) -> cohort_bench.CohortBenchReport:
     return cohort_bench.run_cohort_bench(url, clinic, patients=args.patients,
                                          adverse_events=args.adverse_events, runs=args.runs,
-                                         progress=_progress)
+                                         export_runs=args.export_runs, progress=_progress)
