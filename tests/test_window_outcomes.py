@@ -20,6 +20,7 @@ from ui.outcomes.event_dialog import EventDialog
 from ui.outcomes.panel import OutcomesPanel
 from ui.outcomes.tables import ENTRY_COLUMNS, EVENT_COLUMNS
 from ui.outcomes.withdraw_dialog import WithdrawDialog
+from ui.shell.leaving import leaving_reasons
 from ui.usage.panel import UsagePanel
 
 from .window_fixtures import open_demo_window, select_tab, shot, start_test_stim_on_device
@@ -309,6 +310,20 @@ def test_escape_stops_stimulation_while_the_add_dialog_is_open_and_keeps_the_for
     qtbot.waitUntil(lambda: not window.context.model.stimulating, timeout=5000)
     assert demo.emulator.state()["state"] == "IDLE"
     assert dialog.isVisible() and dialog.nrs.value() == 6
+
+
+def test_leaving_with_a_form_open_names_what_would_be_lost(qtbot, window):
+    panel = _panel(qtbot, window)
+    assert not any("not saved" in reason for reason in leaving_reasons(window.context))
+    dialog = _open_add(qtbot, panel)
+    dialog.nrs.setValue(6)
+
+    reasons = leaving_reasons(window.context)
+
+    assert f"“{dialog.windowTitle()}” is open and not saved: what it holds is lost." in reasons
+    dialog.reject()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert not any("not saved" in reason for reason in leaving_reasons(window.context))
 
 
 def test_a_follow_up_dated_before_the_implant_is_refused_by_the_record(qtbot, window, demo):

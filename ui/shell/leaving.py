@@ -8,9 +8,10 @@ while it is shown: Esc stops (and cancels), Space stops while the device stimula
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from console.programming.link_state import ScreenState
+from ui.outcomes.entry_dialog import EntryDialog
 from ui.shell.context import WindowContext
 from ui.shell.patient_dialog import visit_text
 
@@ -28,7 +29,15 @@ def unsaved_reasons(context: WindowContext) -> list[str]:
     if session.state is ScreenState.OUTCOME_UNKNOWN:
         reasons.append("The outcome of the last write or STOP is unknown: read the slot "
                        "again before leaving if you can.")
+    reasons.extend(f"“{form.windowTitle()}” is open and not saved: what it holds is lost."
+                   for form in open_entry_forms())
     return reasons
+
+
+def open_entry_forms() -> list[EntryDialog]:
+    """Outcome and adverse event forms on screen (they are not modal: any may be open)."""
+    return [widget for widget in QApplication.topLevelWidgets()
+            if isinstance(widget, EntryDialog) and widget.isVisible()]
 
 
 def leaving_reasons(context: WindowContext) -> list[str]:
