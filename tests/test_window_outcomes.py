@@ -312,6 +312,19 @@ def test_escape_stops_stimulation_while_the_add_dialog_is_open_and_keeps_the_for
     assert dialog.isVisible() and dialog.nrs.value() == 6
 
 
+def test_the_form_offers_the_timepoint_that_is_due_and_never_one_not_due_yet(qtbot, window,
+                                                                         demo):
+    panel = _panel(qtbot, window)
+    dialog = _open_add(qtbot, panel)  # the demo has baseline to 6 months; 12 months not due
+    assert dialog.timepoint.currentData() == Timepoint.OTHER
+    dialog.reject()
+    six_months = next(e for e in _current(demo) if e.timepoint is Timepoint.MONTH_6)
+    window.context.record.withdraw_outcome(window.context.user, six_months.id, "test")
+    _refreshed(qtbot, panel)
+    assert len(panel.view.current) == 3
+    assert _open_add(qtbot, panel).timepoint.currentData() == Timepoint.MONTH_6
+
+
 def test_leaving_with_a_form_open_names_what_would_be_lost(qtbot, window):
     panel = _panel(qtbot, window)
     assert not any("not saved" in reason for reason in leaving_reasons(window.context))

@@ -34,7 +34,7 @@ from console.outcomes.measures import (
     WorkStatus,
 )
 from console.outcomes.odi import MOST_MISSING, SECTION_TITLES, SECTIONS, odi_percent
-from console.outcomes.timepoints import Timepoint
+from console.outcomes.timepoints import FollowUpState, Timepoint
 from ui.outcomes.entry_dialog import Done, EntryDialog, Refused, chosen, date_edit, date_of
 from ui.outcomes.view_data import TimepointStanding
 from ui.outcomes.words import ANALGESIC_WORDS, TIMEPOINT_WORDS, WORK_WORDS, day_text
@@ -184,9 +184,10 @@ class AssessmentDialog(EntryDialog):
         self.reflect()
 
     def _next_point(self, schedule: tuple[TimepointStanding, ...]) -> int:
-        """The first scheduled timepoint not collected yet (the one usually wanted)."""
+        """The first timepoint due or overdue and not collected (the one usually wanted);
+        ``other`` when none is, so a timepoint not due yet is never offered by default."""
         for standing in schedule:
-            if standing.collected_on is None:
+            if standing.state in (FollowUpState.DUE, FollowUpState.OVERDUE):
                 return self.timepoint.findData(standing.point)
         return self.timepoint.findData(Timepoint.OTHER)
 
