@@ -15,7 +15,6 @@ from console.accounts import Action, User
 from console.accounts.roles import require
 from console.cli.entry_values import date_value, optional_date, refused_as, whole_value
 from console.cli.errors import CliError
-from console.cli.outcomes_due import clinic_worklist, waiting
 from console.cli.outcomes_text import (
     entry_json,
     entry_rows,
@@ -32,6 +31,7 @@ from console.outcomes.odi import SECTION_TITLES, parse_items
 from console.outcomes.refusal import coded
 from console.outcomes.responders import NO_PROGRESS, Progress, ResponderRules, with_progress
 from console.outcomes.timepoints import Timepoint
+from console.outcomes.worklist import clinic_worklist, waiting
 from console.storage import ClinicalRecord, transactions
 from console.storage.clinic_facts import load_clinic_facts
 

@@ -12,11 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from console.cli.outcomes_due import Waiting
 from console.cli.records_commands import print_table
 from console.outcomes.entries import OutcomeEntry
 from console.outcomes.eq5d_value_set import Eq5dValueSet
 from console.outcomes.responders import NO_PROGRESS, Progress
+from console.outcomes.worklist import Waiting
 
 
 def _number(value: Decimal | None) -> float | None:
