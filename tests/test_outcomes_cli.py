@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from itertools import product
 from pathlib import Path
 
 import pytest
 
 from console.paths import shipped
+from tests.eq5d_sets import write_made_up_value_set
 from tests.outcomes_clinic import IMPLANT, Clinic, make_clinic
 
 REQUIRED_KEYS = {"timepoint", "date", "nrs", "odi_pct", "nrs_change", "odi_change",
@@ -100,9 +100,7 @@ def test_the_responder_thresholds_are_the_clinic_profiles(clinic):
 
 
 def test_an_eq5d_index_comes_only_from_the_value_set_the_clinic_configured(clinic):
-    (clinic.tmp / "eq5d.csv").write_text("profile,index\n" + "".join(
-        f"{''.join(p)},{1 - 0.01 * sum(int(c) - 1 for c in p):.3f}\n"
-        for p in product("12345", repeat=5)), encoding="utf-8")
+    write_made_up_value_set(clinic.tmp / "eq5d.csv")
     profile = clinic.tmp / "clinic_profile.toml"
     profile.write_text(shipped("clinic_profile.toml").read_text(encoding="utf-8").replace(
         'eq5d_value_set = ""', 'eq5d_value_set = "eq5d.csv"'), encoding="utf-8")

@@ -11,10 +11,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from console.accounts.roles import Role
+from console.clinic.profile import CLINIC_PROFILE, ENV_CLINIC_PROFILE
 from console.emulation.demo import DemoEnvironment
 from console.outcomes.adverse_events import EventCategory, ExplantReason, Relatedness
 from console.outcomes.measures import OutcomeMeasures
 from console.outcomes.timepoints import Timepoint
+from tests.eq5d_sets import made_up_index, write_made_up_value_set
 from ui.outcomes.assessment_dialog import AssessmentDialog
 from ui.outcomes.event_dialog import EventDialog
 from ui.outcomes.panel import OutcomesPanel
@@ -323,6 +325,25 @@ def test_the_form_offers_the_timepoint_that_is_due_and_never_one_not_due_yet(qtb
     _refreshed(qtbot, panel)
     assert len(panel.view.current) == 3
     assert _open_add(qtbot, panel).timepoint.currentData() == Timepoint.MONTH_6
+
+
+def test_an_eq5d_index_is_shown_only_with_the_clinics_value_set(qtbot, window, tmp_path,
+                                                               monkeypatch):
+    panel = _panel(qtbot, window)
+    column = ENTRY_COLUMNS.index("EQ-5D-5L")
+    assert "index" not in panel.entries.item(0, column).text()
+    write_made_up_value_set(tmp_path / "eq5d.csv")
+    profile = tmp_path / "clinic_profile.toml"
+    profile.write_text(CLINIC_PROFILE.shipped_text().replace(
+        'eq5d_value_set = ""', 'eq5d_value_set = "eq5d.csv"'), encoding="utf-8")
+    monkeypatch.setenv(ENV_CLINIC_PROFILE, str(profile))
+
+    _refreshed(qtbot, panel)
+
+    baseline = panel.view.baseline()
+    assert panel.entries.item(0, column).text() == (
+        f"{baseline.measures.eq5d} · VAS {baseline.measures.eq_vas} · index "
+        f"{made_up_index(baseline.measures.eq5d)}")
 
 
 def test_leaving_with_a_form_open_names_what_would_be_lost(qtbot, window):

@@ -180,7 +180,7 @@ class OutcomesPanel(QWidget):
             self._say(f"Your role ({role}) may view outcomes but not record them.")
         self.strip.show_schedule(view.schedule())
         self.chart.show_view(view)
-        self.entries.show_rows(view.entry_rows, view.rules)
+        self.entries.show_rows(view.entry_rows, view.rules, view.eq5d_values)
         self.events.show_rows(view.event_rows)
         self.lists.setTabText(0, f"Assessments ({len(view.current)})")
         self.lists.setTabText(1, f"Adverse events ({len(view.events)})")

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from console.outcomes.eq5d_value_set import Eq5dValueSet
 from console.outcomes.responders import ResponderRules
 from ui.common.theme import BLOCK_RED, INFO_GREY, OFF_GREY, OK_GREEN
 from ui.outcomes.view_data import EntryRow, EventRow, Standing
@@ -69,7 +70,8 @@ class EntriesTable(QTableWidget):
         _setup(self, ENTRY_COLUMNS)
         self.rows: tuple[EntryRow, ...] = ()
 
-    def show_rows(self, rows: tuple[EntryRow, ...], rules: ResponderRules | None) -> None:
+    def show_rows(self, rows: tuple[EntryRow, ...], rules: ResponderRules | None,
+                  eq5d_values: Eq5dValueSet | None = None) -> None:
         self.rows = rows
         self.setRowCount(len(rows))
         for index, row in enumerate(rows):
@@ -79,7 +81,8 @@ class EntriesTable(QTableWidget):
                      NONE_SHOWN if measures.nrs is None else str(measures.nrs),
                      change_text(change.nrs_change), odi_text(measures.odi),
                      change_text(change.odi_change), responder_text(change.pain_responder),
-                     responder_text(change.function_responder), eq5d_text(measures),
+                     responder_text(change.function_responder),
+                     eq5d_text(measures, eq5d_values),
                      pgic_text(measures.pgic),
                      NONE_SHOWN if measures.analgesics is None
                      else ANALGESIC_WORDS[measures.analgesics],

@@ -17,6 +17,7 @@ from typing import Protocol
 from console.accounts import User
 from console.clinic.profile import load_clinic_profile
 from console.outcomes.entries import AdverseEvent, Amendment, OutcomeEntry
+from console.outcomes.eq5d_value_set import Eq5dValueSet
 from console.outcomes.responders import NO_PROGRESS, Progress, ResponderRules, with_progress
 from console.outcomes.timepoints import (
     SCHEDULED,
@@ -81,6 +82,7 @@ class OutcomesView:
     event_rows: tuple[EventRow, ...]
     devices: tuple[str, ...]  # the patient's device serials, oldest first
     weeks: OrderedDict[date, float]  # therapy minutes per week, keyed by Monday
+    eq5d_values: Eq5dValueSet | None = None  # the clinic's licensed value set, if any
 
     def schedule(self) -> tuple[TimepointStanding, ...]:
         """Each scheduled timepoint with its due date and state on ``today``."""
@@ -145,7 +147,7 @@ def read_view(record: ClinicalRecord, user: User, clinic_id: str, *,
     weeks = _weekly(record, user, devices, min(firsts, default=today) - USAGE_BEFORE_FIRST,
                     today, profile.prescribed_sessions_per_day)
     return OutcomesView(clinic_id, today, implant, rules, current, entry_rows, tuple(events),
-                        event_rows, devices, weeks)
+                        event_rows, devices, weeks, profile.eq5d_value_set)
 
 
 def _weekly(record: ClinicalRecord, user: User, devices: Sequence[str], start: date,

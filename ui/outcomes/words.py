@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from console.outcomes.adverse_events import EventAction, EventCategory, ExplantReason, Relatedness
+from console.outcomes.eq5d_value_set import Eq5dValueSet
 from console.outcomes.event_words import CATEGORY_WORDS
 from console.outcomes.measures import PGIC_WORDS, AnalgesicUse, OutcomeMeasures, WorkStatus
 from console.outcomes.odi import SECTIONS, odi_percent
@@ -68,10 +69,12 @@ def odi_text(items: tuple[int | None, ...] | None) -> str:
     return f"{score} %"
 
 
-def eq5d_text(measures: OutcomeMeasures) -> str:
+def eq5d_text(measures: OutcomeMeasures, values: Eq5dValueSet | None = None) -> str:
+    """Profile and VAS, with the index only from the value set the clinic configured."""
     if measures.eq5d is None:
         return NONE_SHOWN
-    return f"{measures.eq5d} · VAS {measures.eq_vas}"
+    text = f"{measures.eq5d} · VAS {measures.eq_vas}"
+    return text if values is None else f"{text} · index {values.index(measures.eq5d)}"
 
 
 def pgic_text(pgic: int | None) -> str:
