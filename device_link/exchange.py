@@ -220,23 +220,27 @@ class RequestLink:
                 first = True
         if first:
             self._keepalive.cancel()
+            if last_stop:
+                self._last_stop()
             self._fail_pending()
             self._notices.put(LinkDown(reason))
-            close = self._stop_then_close if last_stop else self._transport.close
-            threading.Thread(target=close, daemon=True).start()
+            # Closing joins the reader thread, which may be the one here: never inline.
+            threading.Thread(target=self._transport.close, daemon=True).start()
         raise LinkLost(self._lost or reason)
 
-    def _stop_then_close(self) -> None:
+    def _last_stop(self) -> None:
         """The link is given up: one last STOP, unanswered, before the port is released.
 
         A device that still hears the console (a line that fails only one way, a noisy
         line) stops at once instead of waiting for its watchdog; the device executes STOP
-        whatever its MAC or seq (section 4), and a STOP is never harmful.
+        whatever its MAC or seq (section 4), and a STOP is never harmful. Written here, on
+        the thread that gave the link up, not on a new one: the last frame the device heard
+        was a response time ago, and its watchdog runs from that frame, so a thread start
+        on a loaded machine must not stand between the decision and the STOP.
         """
         with contextlib.suppress(PortError):
             self._transport.write(FLUSH + build_wire(Kind.REQUEST, self._take_seq(),
                                                      Opcode.STOP, b"", self._ks))
-        self._transport.close()
 
     def _fail_pending(self) -> None:
         with self._state_lock:

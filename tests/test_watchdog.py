@@ -208,8 +208,13 @@ def test_a_link_that_fails_one_way_ends_with_a_last_stop_not_the_watchdog(emulat
     try:
         mark = trace_mark(emulator)
         emulator.control.set_link_faults(drop_rate=1.0, direction="tx")
-        emulator.control.await_trace(is_stim_stopped(StopReason.STOP_REQUEST), since=mark,
-                                     timeout=WATCHDOG_WAIT_S)
+        try:
+            emulator.control.await_trace(is_stim_stopped(StopReason.STOP_REQUEST), since=mark,
+                                         timeout=WATCHDOG_WAIT_S)
+        except TimeoutError:
+            raise AssertionError(f"no STOP ended the stimulation: device "
+                                 f"{emulator.control.state()}, console {stim.stderr()!r}, "
+                                 f"trace {emulator.control.trace(since=mark)}") from None
         code, out, err = stim.finish()
     finally:
         stim.close()
