@@ -277,6 +277,28 @@ def test_the_record_gives_the_pure_functions_figures(record):
     assert later["adherence"] == {"mean_pct": None, "patients": 0}
 
 
+def test_a_log_that_grows_is_paired_again_for_the_next_audit(record):
+    doc = staff_by_role(record)["clinician"]
+    today = date.today()
+    record.add_patient(doc, "R1")
+    record.register_device(doc, "SN1", "MF-1", "1.0", patient_clinic_id="R1",
+                           implant_date=today - timedelta(days=200))
+    log = _history(2, today)
+    clinic = load_clinic_profile()
+
+    def expected(entries: list[LogEntry]) -> float:
+        return usage_from_log(entries, default_period(today),
+                              clinic.prescribed_sessions_per_day).report.adherence_pct
+
+    record.record_log_entries(doc, "SN1", log[:-24])  # the last days not downloaded yet
+    first = record.cohort(doc, today, clinic).as_json()["adherence"]["mean_pct"]
+    record.record_log_entries(doc, "SN1", log[-24:])
+    second = record.cohort(doc, today, clinic).as_json()["adherence"]["mean_pct"]
+
+    assert first == expected(log[:-24]) and second == expected(log)
+    assert first < second  # the sessions of the last days now count
+
+
 def test_only_clinicians_and_admins_see_the_clinics_audit(record):
     staff = staff_by_role(record)
     clinic = load_clinic_profile()

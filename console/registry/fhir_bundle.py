@@ -8,12 +8,11 @@ invalid resource stops the export before a byte of it is written.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TextIO
 
+from console.bulk import without_cycle_collection
 from console.outcomes.clinic import ClinicFacts, ClinicPatient
 from console.registry import codes, fhir_resources
 from console.registry.fhir_resources import Parts, full_url
@@ -26,7 +25,7 @@ def registry_bundle(facts: ClinicFacts, *, identifiable: bool) -> Json:
     validator = Validator()
     parts = Parts(validator)
     entries = []
-    with _without_cycle_collection():
+    with without_cycle_collection():
         for patient in facts.patients:
             for resource in _resources(parts, patient):
                 validator.check(resource)
@@ -45,20 +44,6 @@ def write_bundle(bundle: Json, out: TextIO) -> None:
     out.write(json.dumps(bundle, ensure_ascii=False, separators=(",", ":"),
                          check_circular=False))  # built here as a tree: no cycles
     out.write("\n")
-
-
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Building a large bundle allocates millions of objects, none in a reference cycle;
-    Python's cycle collector would rescan all of them again and again (a third of the
-    time). Reference counting still frees everything; the collector resumes after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _resources(parts: Parts, patient: ClinicPatient) -> Iterator[Json]:

@@ -31,32 +31,33 @@ from console.storage.service import patient_row
 def load_clinic_facts(session: Session, *, clinic_id: str | None = None,
                       identifiable: bool = False) -> ClinicFacts:
     """Every patient's facts (or only ``clinic_id``'s; NotFound if unknown)."""
+    rows = session.connection()  # Core rows, fetched whole (``all``), not one at a time
     patients = ([patient_row(session, clinic_id)] if clinic_id is not None else
-                list(session.execute(select(*PatientRow.__table__.c).order_by(
-                    PatientRow.clinic_id))))
+                rows.execute(select(*PatientRow.__table__.c).order_by(
+                    PatientRow.clinic_id)).all())
     ids = {p.id: p.clinic_id for p in patients}
     one = patients[0].id if clinic_id is not None else None
-    users = dict(session.execute(select(UserRow.id, UserRow.username)).all())
+    users = dict(rows.execute(select(UserRow.id, UserRow.username)).all())
     devices: dict[int, list[ClinicDevice]] = defaultdict(list)
     serials: dict[int, str] = {}
-    for row in session.execute(select(*DeviceRow.__table__.c).join(
+    for row in rows.execute(select(*DeviceRow.__table__.c).join(
             PatientRow, PatientRow.id == DeviceRow.patient_id).where(
-            *_of(DeviceRow, one)).order_by(DeviceRow.id)):
+            *_of(DeviceRow, one)).order_by(DeviceRow.id)).all():
         devices[row.patient_id or 0].append(ClinicDevice(row.serial, row.model,
                                                          row.implant_date))
         serials[row.id] = row.serial
     outcomes: dict[int, list[Any]] = defaultdict(list)
-    for row in session.execute(current(select(*OutcomeEntryRow.__table__.c),
+    for row in rows.execute(current(select(*OutcomeEntryRow.__table__.c),
                                        OutcomeEntryRow).where(
             *_of(OutcomeEntryRow, one)).order_by(OutcomeEntryRow.collected_on,
-                                                   OutcomeEntryRow.id)):
+                                                   OutcomeEntryRow.id)).all():
         outcomes[row.patient_id].append(outcome_from_row(row, ids[row.patient_id],
                                                          users[row.actor_id]))
     events: dict[int, list[Any]] = defaultdict(list)
-    for row in session.execute(current(select(*AdverseEventRow.__table__.c),
+    for row in rows.execute(current(select(*AdverseEventRow.__table__.c),
                                        AdverseEventRow).where(
             *_of(AdverseEventRow, one)).order_by(AdverseEventRow.onset_on,
-                                                   AdverseEventRow.id)):
+                                                   AdverseEventRow.id)).all():
         events[row.patient_id].append(event_from_row(
             row, ids[row.patient_id], serials.get(row.device_id or 0), users[row.actor_id]))
     return ClinicFacts(tuple(

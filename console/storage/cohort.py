@@ -1,10 +1,11 @@
 """The clinic's audit read from the record, and its files written and audited.
 
 The facts come from ``load_clinic_facts`` (one query per table). Adherence needs the
-device logs: one query reads every device's entries near the 28 days before ``as_of``
-(and the undated ones). A device's usage there is known when some of those entries were
-downloaded on or after ``as_of``, once the period was over; its entries are then paired
-as ``mfconsole usage`` pairs them (docs/usage.md, docs/outcomes-audit.md).
+device logs: a device's usage over the 28 days before ``as_of`` is known when some of its
+entries near that period were downloaded on or after ``as_of``, once the period was over
+(one grouped query); its sessions are paired from its whole log as ``mfconsole usage``
+pairs them, and kept while its log is unchanged (``PairedSessions``; docs/usage.md,
+docs/outcomes-audit.md).
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from console.accounts import Action, User
 from console.audit.events import AuditEvent
+from console.bulk import without_cycle_collection
 from console.clinic.profile import ClinicProfile
 from console.files.new_file import write_new
 from console.outcomes.clinic import ClinicFacts
@@ -30,26 +30,28 @@ from console.outcomes.responders import ResponderRules
 from console.storage import transactions
 from console.storage.clinic_facts import load_clinic_facts
 from console.storage.models import DeviceLogRow, DeviceRow, PatientRow
+from console.storage.paired_sessions import PairedSessions
 from console.storage.service import RecordService
-from console.usage.adherence import usage_report
+from console.usage.adherence import period_adherence
 from console.usage.period import Period, default_period
-from console.usage.sessions import UNDATED, TherapySession, pair_sessions
+from console.usage.sessions import UNDATED, TherapySession
 
 MARGIN_S = 3 * 86_400
-"""Log entries this far either side of the period are read too: a session is placed by
-its local start day (at most a day away from UTC) and its end follows within hours."""
+"""How far either side of the period a download is looked for: a session is placed by its
+local start day (at most a day away from UTC) and its end follows within hours."""
 
 
 class CohortMixin(RecordService):
     def cohort(self, actor: User, as_of: date, clinic_profile: ClinicProfile) -> CohortReport:
         """The clinic's audit as it stood on ``as_of`` (clinician or admin)."""
         period = default_period(as_of)
-        with transactions.read(self.engine) as session:
+        with transactions.read(self.engine) as session, without_cycle_collection():
             self._acting(session, actor, Action.AUDIT_CLINIC)
             facts = load_clinic_facts(session)
             adherence = _adherence(session, facts, period,
-                                   clinic_profile.prescribed_sessions_per_day)
-        return cohort_report(facts, ResponderRules.of(clinic_profile), as_of, adherence)
+                                   clinic_profile.prescribed_sessions_per_day,
+                                   self._paired_sessions)
+            return cohort_report(facts, ResponderRules.of(clinic_profile), as_of, adherence)
 
     def export_cohort(self, actor: User, target: Path, data: bytes,
                       details: Mapping[str, Any]) -> None:
@@ -68,15 +70,16 @@ class CohortMixin(RecordService):
             raise
 
 
-def _adherence(session: Session, facts: ClinicFacts, period: Period,
-               prescribed: int) -> dict[str, float]:
+def _adherence(session: Session, facts: ClinicFacts, period: Period, prescribed: int,
+               paired: PairedSessions) -> dict[str, float]:
     """Adherence over ``period`` by clinic ID, for the patients whose usage is known: a
     device log downloaded after the period ended, and the implant before it began."""
+    core = session.connection()  # Core rows, fetched whole (``all``)
     eligible = {p.clinic_id for p in facts.patients
                 if p.implant_date is not None and p.implant_date <= period.start}
-    owners = {device_id: clinic_id for device_id, clinic_id in session.execute(
+    owners = {device_id: clinic_id for device_id, clinic_id in core.execute(
         select(DeviceRow.id, PatientRow.clinic_id).join(
-            PatientRow, PatientRow.id == DeviceRow.patient_id)) if clinic_id in eligible}
+            PatientRow, PatientRow.id == DeviceRow.patient_id)).all() if clinic_id in eligible}
     low = _midnight(period.start) - MARGIN_S
     high = _midnight(period.end + timedelta(days=1)) + MARGIN_S
     downloaded = datetime.fromtimestamp(_midnight(period.end + timedelta(days=1)), UTC)
@@ -84,35 +87,15 @@ def _adherence(session: Session, facts: ClinicFacts, period: Period,
                DeviceLogRow.device_time == UNDATED)
     # When each device's entries near the period were last downloaded: asked once per
     # device, not carried on every entry (a time conversion for each costs more than the rest).
-    known = {device_id for device_id, last in session.execute(
+    known = {device_id for device_id, last in core.execute(
         select(DeviceLogRow.device_id, func.max(DeviceLogRow.downloaded_at))
         .where(near).group_by(DeviceLogRow.device_id))
         if device_id in owners and _utc(last) >= downloaded}
-    rows = session.execute(select(
-        DeviceLogRow.device_id, DeviceLogRow.device_index, DeviceLogRow.device_time,
-        DeviceLogRow.code, DeviceLogRow.a, DeviceLogRow.b, DeviceLogRow.c).where(
-        near, DeviceLogRow.device_id.in_(known)).order_by(
-        DeviceLogRow.device_id, DeviceLogRow.device_index)) if known else ()
     sessions: dict[str, list[TherapySession]] = defaultdict(list)
-    for device_id, device_rows in groupby(rows, itemgetter(0)):
-        lines = (_Line(row[1:7]) for row in device_rows)
-        sessions[owners[device_id]].extend(pair_sessions(lines).sessions)
-    return {clinic_id: usage_report(found, period, prescribed).adherence_pct
+    for device_id, found in paired.of(core, known).items():
+        sessions[owners[device_id]].extend(found)
+    return {clinic_id: period_adherence(found, period, prescribed)
             for clinic_id, found in sessions.items()}
-
-
-class _Line(tuple):
-    """A stored log entry (index, time, code, a, b, c) as pairing reads it: a plain
-    tuple with names, because tens of thousands are made per audit."""
-
-    __slots__ = ()
-
-    index = property(itemgetter(0))  # type: ignore[assignment] - the entry's, not tuple's
-    time = property(itemgetter(1))
-    code = property(itemgetter(2))
-    a = property(itemgetter(3))
-    b = property(itemgetter(4))
-    c = property(itemgetter(5))
 
 
 def _utc(moment: datetime) -> datetime:

@@ -18,6 +18,7 @@ from console.storage.database import describe, open_database
 from console.storage.errors import ConflictError, InvalidRecord, NoRecord, NotFound
 from console.storage.installation_key import InstallationKey
 from console.storage.models import DeviceRow, PatientRow, UserRow, VisitRow
+from console.storage.paired_sessions import PairedSessions
 
 
 def user_from_row(row: UserRow) -> User:
@@ -38,6 +39,7 @@ class RecordService:
         self._hasher = password_hasher or default_hasher()
         self._installation_key = installation_key
         self._safety_profile = safety_profile
+        self._paired_sessions = PairedSessions()  # the audit's, kept while logs are unchanged
 
     @property
     def engine(self) -> Engine:

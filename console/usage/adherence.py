@@ -66,13 +66,27 @@ def usage_report(sessions: Iterable[TherapySession], period: Period,
     return report_of(sessions_by_day(sessions, period), period, prescribed_per_day)
 
 
-def report_of(dated: DatedSessions, period: Period, prescribed_per_day: int) -> UsageReport:
-    """The report of sessions already placed on their days (``sessions_by_day``)."""
+def period_adherence(sessions: Iterable[TherapySession], period: Period,
+                     prescribed_per_day: int) -> float:
+    """Only the adherence of ``usage_report``, by the same definition, without the rest
+    of the report: the clinic's audit works it out for every patient."""
+    dated = sessions_by_day(sessions, period)
+    return adherence_pct(_capped(dated, prescribed_per_day), prescribed_per_day, period.days)
+
+
+def _capped(dated: DatedSessions, prescribed_per_day: int) -> int:
+    """Completed sessions, each day counting at most the prescription."""
     if prescribed_per_day < 1:
         raise ValueError(f"prescribed sessions per day must be at least 1, "
                          f"got {prescribed_per_day}")
+    return sum(min(sum(s.completed for s in day), prescribed_per_day)
+               for day in dated.by_day.values())
+
+
+def report_of(dated: DatedSessions, period: Period, prescribed_per_day: int) -> UsageReport:
+    """The report of sessions already placed on their days (``sessions_by_day``)."""
+    capped = _capped(dated, prescribed_per_day)
     daily = tuple(_day(day, dated.by_day.get(day, ())) for day in period.dates())
-    capped = sum(min(day.completed, prescribed_per_day) for day in daily)
     seconds = sum(s.seconds for day in dated.by_day.values() for s in day)
     return UsageReport(
         start=period.start, end=period.end, days=period.days,
