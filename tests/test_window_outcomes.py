@@ -123,6 +123,8 @@ def test_weekly_therapy_use_from_the_record_is_drawn_under_the_outcomes(qtbot, w
     window.resize(1280, 800)
     panel = _panel(qtbot, window)
     assert not panel.view.weeks, "no device log in the record yet"
+    axis = panel.chart.usage.getAxis("left")
+    assert axis.style["showValues"] is False, "no scale drawn without a figure"
     usage = select_tab(window, UsagePanel)
     qtbot.waitUntil(usage.download_button.isEnabled, timeout=10000)
     usage.download()
@@ -136,6 +138,7 @@ def test_weekly_therapy_use_from_the_record_is_drawn_under_the_outcomes(qtbot, w
     assert min(weeks) <= panel.view.implant, "drawn from before the implant"
     bars = [item for item in panel.chart.usage.items if isinstance(item, pg.BarGraphItem)]
     assert len(bars) == 1 and list(bars[0].opts["height"]) == list(weeks.values())
+    assert axis.style["showValues"] is True
     shot(window, "outcomes-tab")
 
 

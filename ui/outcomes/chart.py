@@ -182,7 +182,9 @@ class OutcomesChart(QWidget):
                 f"{serious}, related: {details.related.value}, {resolved}")
 
     def _usage(self, view: OutcomesView) -> None:
-        if not any(view.weeks.values()):
+        known = any(view.weeks.values())
+        self.usage.getAxis("left").setStyle(showValues=known)  # no scale without a figure
+        if not known:
             self.usage.setTitle("no therapy use in the record: download the device log on "
                                 "the Usage tab", size="8pt", color=INFO_GREY)
             return
