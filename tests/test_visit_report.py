@@ -17,10 +17,18 @@ from pypdf import PdfReader
 
 from console.clinic.profile import load_clinic_profile
 from console.leads.impedance import ContactState
+from console.outcomes.adverse_events import (
+    EventAction,
+    EventCategory,
+    EventDetails,
+    Relatedness,
+)
+from console.outcomes.measures import OutcomeMeasures
 from console.programming.program import LeadProgram, Program
 from console.report.handout_pdf import CONTACT_YOU, handout_pdf, program_words
 from console.report.marking import DEMO_MARK
 from console.report.visit_data import gather_visit_report, titration_rows
+from console.report.visit_outcomes import NO_EVENTS, NO_OUTCOMES
 from console.report.visit_pdf import PROVISIONAL, visit_report_pdf
 from console.report.visit_sections import NO_MARKS
 from console.report.visit_usage import NOT_DOWNLOADED
@@ -298,3 +306,28 @@ def test_the_usage_period_runs_from_the_previous_visit_to_the_day_before_this_on
     assert (period.start, period.end) == (date(2026, 3, 1), date(2026, 5, 31))
     first = usage_period(this, None, date(2026, 1, 10))
     assert (first.start, first.end) == (date(2026, 1, 10), date(2026, 5, 31))
+
+
+def test_the_visits_outcomes_and_adverse_events_against_the_baseline(clinic):
+    record, doc = clinic
+    record.record_outcome(doc, "P001", "baseline", date(2024, 2, 20),
+                          OutcomeMeasures(nrs=7, odi=(3,) * 10))  # 60.0 %
+    earlier = record.start_visit(doc, "P001", "follow-up", device_serial=SERIAL)
+    empty = pdf_text(visit_report_pdf(report_of(record, doc, earlier.id)))
+    assert NO_OUTCOMES in empty and NO_EVENTS in empty
+    record.end_visit(doc, earlier.id, expected_revision=earlier.revision)
+    visit = record.start_visit(doc, "P001", "follow-up", device_serial=SERIAL)
+    record.record_outcome(doc, "P001", "3m", date(2024, 6, 3),
+                          OutcomeMeasures(nrs=4, odi=(2,) * 10, pgic=2), visit_id=visit.id)
+    record.record_adverse_event(doc, "P001", EventDetails(
+        EventCategory.LEAD_MIGRATION, date(2024, 5, 20), False, Relatedness.DEVICE,
+        EventAction.REPROGRAMMING), device_serial=SERIAL, visit_id=visit.id)
+
+    report = report_of(record, doc, visit.id)
+    text = pdf_text(visit_report_pdf(report))
+
+    assert [e.timepoint.value for e, _ in report.outcomes] == ["3m"]  # not the baseline
+    assert "3m 03 Jun 2024 4 (−3) 40.0 % (−20.0)" in text
+    assert "2 much improved yes / yes" in text
+    assert "lead-migration no device reprogramming ongoing" in text
+    assert NO_OUTCOMES not in text and NO_EVENTS not in text

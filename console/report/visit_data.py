@@ -14,7 +14,7 @@ last version verified by the end of the visit (now, while it is open).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -22,6 +22,8 @@ from console.accounts import User
 from console.clinic.profile import ClinicProfile
 from console.leads.impedance import ContactState, classify
 from console.leads.naming import contact_name, on_lead, pair_name, polarised_pair_name
+from console.outcomes.entries import AdverseEvent, OutcomeEntry
+from console.outcomes.responders import Progress, ResponderRules, with_progress
 from console.programming.program import Program
 from console.report.marking import is_emulator
 from console.safety import SafetyProfile
@@ -135,6 +137,8 @@ class VisitReport:
     made_by: User
     made_at: datetime
     demo: bool = False
+    outcomes: tuple[tuple[OutcomeEntry, Progress], ...] = ()  # collected in this visit
+    adverse_events: tuple[AdverseEvent, ...] = ()  # recorded or corrected in this visit
 
     @property
     def patient_text(self) -> str:
@@ -177,9 +181,15 @@ def gather_visit_report(record: ClinicalRecord, actor: User, visit_id: int, *,
     """
     visit = record.visit(actor, visit_id)
     timeline = record.timeline(actor, visit.patient_clinic_id)
-    return assemble_visit_report(timeline, visit, clinic=clinic, usage=usage, marks=marks,
-                                 safety=record.safety_profile(), made_by=actor, demo=demo,
-                                 now=now)
+    report = assemble_visit_report(timeline, visit, clinic=clinic, usage=usage, marks=marks,
+                                   safety=record.safety_profile(), made_by=actor, demo=demo,
+                                   now=now)
+    judged = with_progress(record.outcomes(actor, visit.patient_clinic_id),
+                           ResponderRules.of(clinic))
+    events = record.adverse_events(actor, visit.patient_clinic_id)
+    return replace(report,
+                   outcomes=tuple((e, p) for e, p in judged if e.visit_id == visit.id),
+                   adverse_events=tuple(e for e in events if e.visit_id == visit.id))
 
 
 def assemble_visit_report(timeline: Timeline, visit: Visit, *, clinic: ClinicProfile,

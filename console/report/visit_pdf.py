@@ -19,6 +19,7 @@ from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer
 
 from console.report.marking import DEMO_MARK
 from console.report.visit_data import VisitReport
+from console.report.visit_outcomes import outcomes_section
 from console.report.visit_sections import (
     impedance_section,
     programs_section,
@@ -92,6 +93,7 @@ def _story(report: VisitReport, styles: Styles, width: float) -> list[Flowable]:
     story += impedance_section(report.impedance, styles)
     story += usage_section(report.usage, report.clinic, styles, width)
     story += titration_section(report.titration, styles)
+    story += outcomes_section(report, styles)
     story += programs_section(report, styles)
     story += written_section(report, styles)
     story += sign_off_section(report, styles)
