@@ -4,6 +4,7 @@ from the record, its figures the ones a hand count of a small clinic gives."""
 from __future__ import annotations
 
 import math
+import re
 import threading
 from datetime import date
 
@@ -222,6 +223,10 @@ def test_the_audit_report_and_figures_are_written_where_the_dialog_says(
     _build_clinic(demo)
     panel = select_tab(window, ClinicPanel)
     _counted(qtbot, panel, AS_OF)
+    shown = sum(panel.cohort["adverse_events"]["by_category"].values())
+    # Recorded after the figures were shown: the files hold what the clinician saw.
+    demo.record.record_adverse_event(demo.user, demo.patient_clinic_id, EventDetails(
+        EventCategory.HAEMATOMA, AS_OF, False, Relatedness.PROCEDURE))
 
     report = tmp_path / "audit.pdf"
     _save(qtbot, panel, panel.pdf_button, report)
@@ -229,6 +234,7 @@ def test_the_audit_report_and_figures_are_written_where_the_dialog_says(
     assert data.startswith(b"%PDF")
     text = " ".join(page.extract_text() for page in PdfReader(str(report)).pages)
     assert "lead-migration" in text
+    assert re.search(rf"All categories\s+{shown}\s", text), text
     assert str(report) in panel.message.text()
 
     figures = tmp_path / "figures.csv"

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from console.accounts import Role, User
 from console.bench.clinic_data import GeneratedClinic, populate_clinic
 from console.bench.errors import BenchError
-from console.bench.usage import _timed_interleaved
+from console.bench.stats import timed_interleaved
 from console.clinic.profile import ClinicProfile
 from console.outcomes.responders import ResponderRules
 from console.storage import ClinicalRecord, InstallationKey, transactions
@@ -118,11 +118,11 @@ def run_cohort_bench(url: str, clinic: ClinicProfile, *, patients: int = DEFAULT
         start = time.perf_counter()
         record.cohort(admin, today, clinic)
         first_s = time.perf_counter() - start
-        audit, count = _timed_interleaved(lambda: record.cohort(admin, today, clinic),
+        audit, count = timed_interleaved(lambda: record.cohort(admin, today, clinic),
                                           lambda: _count_rows(record), runs)
         say(f"the registry export, FHIR and CSV, {export_runs} runs each")
         rules = ResponderRules.of(clinic)
-        fhir, csv = _timed_interleaved(lambda: _export(record, admin, "fhir", rules),
+        fhir, csv = timed_interleaved(lambda: _export(record, admin, "fhir", rules),
                                        lambda: _export(record, admin, "csv", rules),
                                        export_runs)
         return CohortBenchReport(record.engine.dialect.name, generated, runs, generate_s,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -30,3 +31,17 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
 
 def summarize(samples: Sequence[float]) -> Summary:
     return Summary(len(samples), statistics.median(samples), percentile(samples, 0.99))
+
+
+def timed_interleaved(work: Callable[[], object], baseline: Callable[[], object],
+                      runs: int) -> tuple[Summary, Summary]:
+    """One warm-up each, then alternate runs, so a busy spell weighs on both alike."""
+    work()
+    baseline()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for task, times in ((work, samples[0]), (baseline, samples[1])):
+            start = time.perf_counter()
+            task()
+            times.append(time.perf_counter() - start)
+    return summarize(samples[0]), summarize(samples[1])

@@ -9,13 +9,11 @@ says what the day-by-day counting adds, whatever the machine.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from console.bench.stats import Summary, summarize
+from console.bench.stats import timed_interleaved
 from console.storage.entities import DeviceLogRecord
 from console.usage.adherence import local_day
 from console.usage.log_report import usage_from_log
@@ -75,22 +73,10 @@ def run_usage_bench(entries: int = DEFAULT_ENTRIES, runs: int = DEFAULT_RUNS
     log = stored_history(entries)
     period = default_period(local_day(HISTORY_END))
     prescribed = 2
-    report, pairing = _timed_interleaved(
+    report, pairing = timed_interleaved(
         lambda: usage_from_log(log, period, prescribed), lambda: pair_sessions(log), runs)
     sessions = len(pair_sessions(log).sessions)
     return UsageBenchReport(entries, sessions, runs, (period.start, period.end),
                             report.median * MS, report.p99 * MS, pairing.median * MS)
 
 
-def _timed_interleaved(work: Callable[[], object], baseline: Callable[[], object],
-                       runs: int) -> tuple[Summary, Summary]:
-    """One warm-up each, then alternate runs, so a busy spell weighs on both alike."""
-    work()
-    baseline()
-    samples: tuple[list[float], list[float]] = ([], [])
-    for _ in range(runs):
-        for task, times in ((work, samples[0]), (baseline, samples[1])):
-            start = time.perf_counter()
-            task()
-            times.append(time.perf_counter() - start)
-    return summarize(samples[0]), summarize(samples[1])

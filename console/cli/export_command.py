@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import TextIO
 from console.cli.errors import CliError
 from console.cli.records_commands import acting, record_options
 from console.clinic.profile import load_clinic_profile
+from console.files.new_file import NotWritten, fill_new
 from console.files.strict_toml import ProfileError
 from console.outcomes.responders import ResponderRules
 
@@ -75,21 +75,8 @@ def _registry(args: argparse.Namespace) -> int:
 
 
 def _write_aside(target: Path, write: Callable[[TextIO], int]) -> int:
-    """``write`` into a file beside ``target``, linked into place only when complete: never
-    a half export, and never over an existing file. Readable by its owner only: an export
-    is clinical data."""
-    if target.exists():
-        raise CliError(f"{target} exists already: choose another file")
-    partial = target.with_name(f".{target.name}.partial")
+    """``write`` into the new file ``target``, whole or not at all (``fill_new``)."""
     try:
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(descriptor, "w", newline="", encoding="utf-8") as out:
-            count = write(out)
-        os.link(partial, target)
-    except FileExistsError:
-        raise CliError(f"{target} exists already: choose another file") from None
-    except OSError as exc:
-        raise CliError(f"cannot write {target}: {exc.strerror}") from None
-    finally:
-        partial.unlink(missing_ok=True)
-    return count
+        return fill_new(target, write)
+    except NotWritten as exc:
+        raise CliError(str(exc)) from None

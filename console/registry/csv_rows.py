@@ -11,12 +11,12 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 
+from console.files.csv_cells import neutral_cell
 from console.outcomes.clinic import ClinicFacts, ClinicPatient
 from console.outcomes.entries import AdverseEvent, OutcomeEntry
 from console.outcomes.odi import SECTIONS
 from console.outcomes.responders import NO_PROGRESS, Progress, ResponderRules, with_progress
 from console.outcomes.timepoints import SCHEDULED, Timepoint, due_date
-from console.storage.history import _cell
 
 ODI_COLUMNS = tuple(f"odi_{number}" for number in range(1, SECTIONS + 1))
 IDENTIFYING_COLUMNS = ("name", "date_of_birth")
@@ -46,11 +46,11 @@ def registry_rows(facts: ClinicFacts, rules: ResponderRules, *,
 def patient_rows(patient: ClinicPatient, rules: ResponderRules, *,
                  identifiable: bool) -> Iterator[list[Cell]]:
     implant = patient.implant_date
-    who = [_cell(patient.clinic_id)]
+    who = [neutral_cell(patient.clinic_id)]
     if identifiable:
-        who += [_cell(patient.name or ""), _text(patient.date_of_birth)]
-    devices = [";".join(_cell(d.serial) for d in patient.devices),
-               ";".join(_cell(d.model) for d in patient.devices), _text(implant)]
+        who += [neutral_cell(patient.name or ""), _text(patient.date_of_birth)]
+    devices = [";".join(neutral_cell(d.serial) for d in patient.devices),
+               ";".join(neutral_cell(d.model) for d in patient.devices), _text(implant)]
     progress = {entry.id: change for entry, change in with_progress(patient.outcomes, rules)}
     for point, entry in _timepoints(patient.outcomes):
         due = None if implant is None else due_date(implant, point)
@@ -104,4 +104,4 @@ def _text(value: object) -> Cell:
         return "true" if value else "false"
     if isinstance(value, date | Decimal | int):
         return value.isoformat() if isinstance(value, date) else str(value)
-    return _cell(str(value))
+    return neutral_cell(str(value))

@@ -11,8 +11,8 @@ import csv
 import io
 from collections.abc import Iterator
 
+from console.files.csv_cells import neutral_cell
 from console.outcomes.cohort import CohortReport, Proportion
-from console.storage.history import _cell as neutral_cell
 
 HEADER = ("section", "item", "measure", "value")
 

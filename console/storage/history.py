@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from console.accounts import Action, User
 from console.audit.events import AuditEvent
+from console.files.csv_cells import neutral_cell
 from console.programming.program import PROGRAM_FIELDS, FieldValue
 from console.storage import transactions
 from console.storage.entities import ImpedanceMeasurement, PlacementTest, ProgramVersion, Timeline
@@ -85,17 +86,12 @@ def _chunks(session: Session, query: Select[tuple[ProgramVersionRow]],
         after = rows[-1].id
 
 
-def _cell(text: str) -> str:
-    """Neutralise spreadsheet formulas in free text (CSV injection)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _export_row(version: ProgramVersion, clinic_id: str | None) -> list[object]:
     last = version.history[-1]
     fields = version.program.as_fields()
     return [version.id, clinic_id or "", version.device_serial, version.slot,
             version.slot_sequence, version.created_at.isoformat(), version.author,
-            _cell(version.reason), version.parent_id or "", last.status.value,
+            neutral_cell(version.reason), version.parent_id or "", last.status.value,
             last.at.isoformat(), f"{version.record_crc:#06x}",
             f"{version.device_crc:#06x}" if version.device_crc is not None else "",
             ";".join(c.finding for c in version.confirmations),

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from console.accounts import Action
 from console.clinic.profile import load_clinic_profile
+from console.outcomes.cohort import CohortReport
 from console.outcomes.responders import ResponderRules
 from ui.clinic import figures
 from ui.clinic.charts import FollowUpChart, ResponderChart
@@ -69,7 +70,8 @@ class ClinicPanel(QWidget):
         self._records = RecordTasks(self)
         self._asked = 0  # the latest read asked for; an older answer is not shown
         self._read_once = False
-        self.cohort: dict[str, Any] | None = None  # the figures shown
+        self.report: CohortReport | None = None  # what is shown, and what the files hold
+        self.cohort: dict[str, Any] | None = None  # its figures (``report.as_json()``)
         self.shown_as_of: date | None = None
         self.reading = False  # the latest read is not back yet
 
@@ -84,9 +86,9 @@ class ClinicPanel(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.files = AuditFiles(self, context, self._say)
         self.pdf_button = QPushButton("Audit report (PDF)…")
-        self.pdf_button.clicked.connect(lambda: self.files.start_pdf(self.as_of_date()))
+        self.pdf_button.clicked.connect(lambda: self.files.start_pdf(self.report))
         self.csv_button = QPushButton("Figures (CSV)…")
-        self.csv_button.clicked.connect(lambda: self.files.start_csv(self.as_of_date()))
+        self.csv_button.clicked.connect(lambda: self.files.start_csv(self.report))
         top = QHBoxLayout()
         top.addWidget(QLabel("As of"))
         top.addWidget(self.as_of)
@@ -161,19 +163,19 @@ class ClinicPanel(QWidget):
         self.reading = True
         self._say(f"Counting the clinic as of {figures.day(as_of)} …")
 
-        def read() -> tuple[dict[str, Any], ResponderRules]:
+        def read() -> tuple[CohortReport, ResponderRules]:
             profile = load_clinic_profile()
-            return (record.cohort(user, as_of, profile).as_json(),
-                    ResponderRules.of(profile))
+            return record.cohort(user, as_of, profile), ResponderRules.of(profile)
 
         self._records.run(read, lambda found: self._show(asked, as_of, *found),
                           lambda why: self._failed(asked, why))
 
-    def _show(self, asked: int, as_of: date, cohort: dict[str, Any],
+    def _show(self, asked: int, as_of: date, report: CohortReport,
               rules: ResponderRules) -> None:
         if asked != self._asked:
             return  # a later date was chosen meanwhile
-        self.cohort, self.shown_as_of, self.reading = cohort, as_of, False
+        cohort = report.as_json()
+        self.report, self.cohort, self.shown_as_of, self.reading = report, cohort, as_of, False
         self.patients.setText(figures.patients_text(cohort, as_of))
         self.followup.show_rows(figures.followup_rows(cohort))
         self.responders.show_rows(figures.responder_rows(cohort))

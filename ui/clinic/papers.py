@@ -1,5 +1,6 @@
 """The Clinic tab's "Audit report (PDF)…" and "Figures (CSV)…": the same files
-``mfconsole cohort --pdf/--csv`` writes, through the same code.
+``mfconsole cohort --pdf/--csv`` writes, through the same code, of the figures on screen
+(the clinic is not counted again: the file holds what the clinician saw).
 
 A save dialog chooses where (the reports folder by default; the demo's go to the temporary
 folder). It opens window-modal without a nested event loop and the writing runs on
@@ -9,7 +10,6 @@ folder). It opens window-modal without a nested event loop and the writing runs 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from console.accounts import User
 from console.clinic.profile import load_clinic_profile
+from console.outcomes.cohort import CohortReport
 from console.paths import demo_reports_folder, reports_folder
 from console.report.cohort_files import write_cohort_csv, write_cohort_pdf
 from console.storage import ClinicalRecord
@@ -24,17 +25,15 @@ from ui.clinic.figures import day
 from ui.shell.context import WindowContext
 from ui.shell.record_tasks import RecordTasks
 
-Writer = Callable[[ClinicalRecord, User, date, Path], Path]
+Writer = Callable[[ClinicalRecord, User, CohortReport, Path], Path]
 
 
-def _pdf(record: ClinicalRecord, user: User, as_of: date, path: Path) -> Path:
-    clinic = load_clinic_profile()
-    return write_cohort_pdf(record, user, record.cohort(user, as_of, clinic), clinic, path)
+def _pdf(record: ClinicalRecord, user: User, report: CohortReport, path: Path) -> Path:
+    return write_cohort_pdf(record, user, report, load_clinic_profile(), path)
 
 
-def _csv(record: ClinicalRecord, user: User, as_of: date, path: Path) -> Path:
-    clinic = load_clinic_profile()
-    return write_cohort_csv(record, user, record.cohort(user, as_of, clinic), path)
+def _csv(record: ClinicalRecord, user: User, report: CohortReport, path: Path) -> Path:
+    return write_cohort_csv(record, user, report, path)
 
 
 class AuditFiles(QObject):
@@ -50,13 +49,21 @@ class AuditFiles(QObject):
         self.dialog: QFileDialog | None = None
         self.written: Path | None = None  # the latest file written
 
-    def start_pdf(self, as_of: date) -> None:
-        self._ask("Save the clinic's audit report", f"clinic-audit-{as_of}.pdf", "PDF (*.pdf)",
-                  "pdf", lambda path: self._write(_pdf, as_of, path, "Audit report"))
+    def start_pdf(self, report: CohortReport | None) -> None:
+        if report is not None:
+            self._ask("Save the clinic's audit report", f"clinic-audit-{report.as_of}.pdf",
+                      "PDF (*.pdf)", "pdf",
+                      lambda path: self._write(_pdf, report, path, "Audit report"))
+        else:
+            self._say("The clinic is still being counted: save once the figures are shown.")
 
-    def start_csv(self, as_of: date) -> None:
-        self._ask("Save the clinic's audit figures", f"clinic-figures-{as_of}.csv",
-                  "CSV (*.csv)", "csv", lambda path: self._write(_csv, as_of, path, "Figures"))
+    def start_csv(self, report: CohortReport | None) -> None:
+        if report is not None:
+            self._ask("Save the clinic's audit figures", f"clinic-figures-{report.as_of}.csv",
+                      "CSV (*.csv)", "csv",
+                      lambda path: self._write(_csv, report, path, "Figures"))
+        else:
+            self._say("The clinic is still being counted: save once the figures are shown.")
 
     def _ask(self, title: str, name: str, kinds: str, suffix: str,
              chosen: Callable[[Path], None]) -> None:
@@ -71,7 +78,7 @@ class AuditFiles(QObject):
         self.dialog = dialog
         dialog.open()
 
-    def _write(self, writer: Writer, as_of: date, path: Path, what: str) -> None:
+    def _write(self, writer: Writer, report: CohortReport, path: Path, what: str) -> None:
         record, user = self._context.record, self._context.user
         if record is None or user is None:
             return
@@ -79,7 +86,7 @@ class AuditFiles(QObject):
 
         def done(written: Path) -> None:
             self.written = written
-            self._say(f"{what} as of {day(as_of)} written to {written}.")
+            self._say(f"{what} as of {day(report.as_of)} written to {written}.")
 
-        self._records.run(lambda: writer(record, user, as_of, path), done,
+        self._records.run(lambda: writer(record, user, report, path), done,
                           lambda why: self._say(f"{what} not written: {why}"))
