@@ -382,7 +382,7 @@ def test_an_export_failing_while_written_leaves_no_file(clinic, capsys, tmp_path
         out.flush()
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("console.storage.registry.write_bundle", disk_full)
+    monkeypatch.setattr("console.registry.fhir_bundle.write_bundle", disk_full)
     target = tmp_path / "registry.json"
     code = main(["export", "registry", "--format", "fhir", "-o", str(target)])
     assert (code, capsys.readouterr().err) == (
@@ -430,3 +430,12 @@ def test_the_command_writes_both_formats_as_a_real_process(tmp_path):
         1, f"mfconsole: {fhir_file} exists already: choose another file\n")
     assert fhir_file.read_bytes() == before
     assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_the_record_opens_without_loading_the_fhir_library():
+    """Every command and the window open the record; only a FHIR export needs the models."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, console.storage, console.cli.main; "
+                               "print(sorted(m for m in sys.modules if m.startswith('fhir.')))"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+    assert loaded.stdout.strip() == "[]"

@@ -15,7 +15,6 @@ from console.audit.events import AuditEvent
 from console.clinic.profile import load_clinic_profile
 from console.outcomes.responders import ResponderRules
 from console.registry.csv_rows import columns, registry_rows
-from console.registry.fhir_bundle import registry_bundle, write_bundle
 from console.storage import transactions
 from console.storage.clinic_facts import load_clinic_facts
 from console.storage.errors import InvalidRecord
@@ -39,6 +38,10 @@ class RegistryMixin(RecordService):
             facts = load_clinic_facts(tx.session, clinic_id=clinic_id,
                                       identifiable=identifiable)
             if format == "fhir":
+                # fhir.resources loads only for a FHIR export, not with every command and
+                # the window (which start with the record).
+                from console.registry.fhir_bundle import registry_bundle, write_bundle
+
                 bundle = registry_bundle(facts, identifiable=identifiable)
                 write_bundle(bundle, out)
                 details = {"resources": len(bundle["entry"])}
